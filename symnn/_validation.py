@@ -1,0 +1,77 @@
+"""One place for the checks that turn bad input into a clear error.
+
+Every error symnn raises for bad input names the parameter, the value passed
+and how to fix it.  The helpers here are the only places that format such
+messages, so the wording stays consistent across the library and the CLI.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["check_choice", "did_you_mean", "normalize_name"]
+
+
+def normalize_name(name: str) -> str:
+    """Return the lookup key for a user-typed name: lower case, ``-``/space -> ``_``.
+
+    >>> normalize_name("Leaky-ReLU")
+    'leaky_relu'
+    """
+    return "_".join(str(name).strip().lower().replace("-", " ").split())
+
+
+def did_you_mean(value: str, options: Iterable[str], n: int = 3) -> str:
+    """Return ``"; did you mean 'a' or 'b'?"`` for the options closest to *value*, or ``""``.
+
+    >>> did_you_mean("sigmod", ["sigmoid", "tanh", "relu"])
+    "; did you mean 'sigmoid'?"
+    """
+    options = list(options)
+    close = difflib.get_close_matches(str(value), options, n=n, cutoff=0.6)
+    if not close:
+        lowered = {o.lower(): o for o in options}
+        close = [lowered[c] for c in difflib.get_close_matches(str(value).lower(), lowered, n=n)]
+    if not close:
+        return ""
+    quoted = [repr(c) for c in close]
+    if len(quoted) == 1:
+        return f"; did you mean {quoted[0]}?"
+    return f"; did you mean {', '.join(quoted[:-1])} or {quoted[-1]}?"
+
+
+def check_choice(
+    param: str,
+    value: object,
+    options: Iterable[str],
+    *,
+    listing: str | None = None,
+    aliases: dict[str, str] | None = None,
+) -> str:
+    """Return the canonical option for *value*, or raise a ValueError that suggests one.
+
+    *param* is what the user was choosing ("activation", "loss", ...);
+    *listing* names the call that lists every option; *aliases* maps
+    alternative spellings to canonical names.
+
+    >>> check_choice("optimizer", "Adam", ["sgd", "momentum", "adam"])
+    'adam'
+    >>> check_choice("optimizer", "adma", ["sgd", "momentum", "adam"])
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown optimizer 'adma'; did you mean 'adam'? (choose one of 'sgd', 'momentum', 'adam')
+    """
+    options = list(options)
+    aliases = aliases or {}
+    if not isinstance(value, str):
+        raise TypeError(f"{param} must be a name (str), not {type(value).__name__} {value!r}")
+    key = normalize_name(value)
+    if key in options:
+        return key
+    if key in aliases:
+        return aliases[key]
+    hint = did_you_mean(key, [*options, *aliases])
+    if listing is None:
+        listing = "choose one of " + ", ".join(repr(o) for o in options)
+    raise ValueError(f"unknown {param} {value!r}{hint} ({listing})")
