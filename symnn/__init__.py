@@ -9,4 +9,16 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from symnn.activations import Activation, activation, activations
+from symnn.compile import compile
+from symnn.functions import sigmoid, softplus
+
+__all__ = [
+    "Activation",
+    "__version__",
+    "activation",
+    "activations",
+    "compile",
+    "sigmoid",
+    "softplus",
+]

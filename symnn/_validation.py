@@ -25,16 +25,21 @@ def normalize_name(name: str) -> str:
 def did_you_mean(value: str, options: Iterable[str], n: int = 3) -> str:
     """Return ``"; did you mean 'a' or 'b'?"`` for the options closest to *value*, or ``""``.
 
-    >>> did_you_mean("sigmod", ["sigmoid", "tanh", "relu"])
+    Only the best matches are offered (those nearly as close as the closest one).
+
+    >>> did_you_mean("sigmod", ["sigmoid", "tanh", "relu", "logsigmoid"])
     "; did you mean 'sigmoid'?"
     """
-    options = list(options)
-    close = difflib.get_close_matches(str(value), options, n=n, cutoff=0.6)
-    if not close:
-        lowered = {o.lower(): o for o in options}
-        close = [lowered[c] for c in difflib.get_close_matches(str(value).lower(), lowered, n=n)]
-    if not close:
+    value = str(value).lower()
+    scored = []
+    for option in dict.fromkeys(options):
+        ratio = difflib.SequenceMatcher(None, value, option.lower()).ratio()
+        if ratio >= 0.6:
+            scored.append((ratio, option))
+    if not scored:
         return ""
+    best = max(r for r, _ in scored)
+    close = [o for r, o in sorted(scored, key=lambda t: -t[0]) if r >= best - 0.1][:n]
     quoted = [repr(c) for c in close]
     if len(quoted) == 1:
         return f"; did you mean {quoted[0]}?"
@@ -72,6 +77,8 @@ def check_choice(
     if key in aliases:
         return aliases[key]
     hint = did_you_mean(key, [*options, *aliases])
+    for alias, canonical in aliases.items():  # suggest the canonical spelling
+        hint = hint.replace(repr(alias), repr(canonical))
     if listing is None:
         listing = "choose one of " + ", ".join(repr(o) for o in options)
     raise ValueError(f"unknown {param} {value!r}{hint} ({listing})")

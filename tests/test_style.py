@@ -16,6 +16,8 @@ def test_ruff_clean():
         pytest.skip("ruff is not installed (pip install '.[test]')")
     result = subprocess.run(
         [ruff, "check", "symnn", "tests", "benchmarks", "examples"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
