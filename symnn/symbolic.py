@@ -73,6 +73,7 @@ def tidy(expr: sp.Basic) -> sp.Basic:
     >>> x = sp.Symbol("x", real=True)
     >>> tidy(sp.diff(x / (1 + sp.Abs(x)), x))
     (Abs(x) + 1)**(-2)
+    >>> from symnn.functions import sigmoid
     >>> tidy(sp.diff(x * sigmoid(x), x))
     (x*(1 - sigmoid(x)) + 1)*sigmoid(x)
     """
@@ -122,6 +123,7 @@ def in_terms_of_output(expr: sp.Expr, derivative: sp.Expr, x: sp.Symbol, a: sp.S
     the derivative is not a function of the output alone.
 
     >>> import sympy as sp
+    >>> from symnn.functions import sigmoid
     >>> x, a = sp.symbols("x a", real=True)
     >>> in_terms_of_output(sigmoid(x), sigmoid(x) * (1 - sigmoid(x)), x, a)
     a*(1 - a)
