@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from symnn._random import make_rng
 from symnn._validation import check_choice
 
 __all__ = [
@@ -59,7 +60,6 @@ __all__ = [
     "fans",
     "initializer",
     "initializers",
-    "make_rng",
 ]
 
 #: The number of inputs of a layer (rows of its weight matrix), :math:`n_{in}`.
@@ -308,27 +308,6 @@ def _check_shape(shape: object) -> tuple[int, ...]:
             raise ValueError(f"every dimension of shape must be positive, got {tuple(shape)!r}")
         dims.append(int(d))
     return tuple(dims)
-
-
-def make_rng(seed: int | np.random.Generator | None = None) -> np.random.Generator:
-    """Return a :class:`numpy.random.Generator` for *seed*.
-
-    ``None`` gives fresh OS entropy, an int a reproducible stream, and a
-    Generator is returned as is (so successive calls continue its stream).
-
-    >>> int(make_rng(0).integers(10)) == int(make_rng(0).integers(10))
-    True
-    """
-    if seed is None or isinstance(seed, np.random.Generator):
-        return np.random.default_rng(seed)
-    if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer)):
-        raise TypeError(
-            f"seed must be None, a non-negative int or a numpy.random.Generator, not "
-            f"{type(seed).__name__} {seed!r}"
-        )
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    return np.random.default_rng(int(seed))
 
 
 # --------------------------------------------------------------------------- Initializer
