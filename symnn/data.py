@@ -519,7 +519,7 @@ def _read_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
     rows: list[tuple[int, list[str]]] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, delimiter=delimiter, skipinitialspace=True)
+            reader = csv.reader(handle, delimiter=delimiter, skipinitialspace=True, strict=True)
             for cells in reader:
                 if not cells or all(not c.strip() for c in cells):
                     continue
@@ -529,7 +529,9 @@ def _read_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
     except UnicodeDecodeError:
         raise ValueError(f"'{path}' is not a UTF-8 text file; is it really a CSV?") from None
     except csv.Error as exc:
-        raise ValueError(f"'{path}' is not valid CSV: {exc}") from None
+        raise ValueError(
+            f"'{path}' line {reader.line_num} is not valid CSV ({exc}); check its quotes"
+        ) from None
     return rows
 
 
