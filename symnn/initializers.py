@@ -365,6 +365,17 @@ class Initializer:
         :math:`\sigma^2` for a normal, 0 for a constant).
 
     Calling it draws an array: ``init(shape, seed=None)``.
+
+    Example
+    -------
+    >>> init = Initializer("glorot_normal", gain=2)
+    >>> init
+    Initializer('xavier_normal', gain=2)
+    >>> init.quantity, init.formula, init.variance
+    ('std', 2*sqrt(2)/sqrt(fan_in + fan_out), 8/(fan_in + fan_out))
+    >>> init((2, 3), seed=0).round(3)
+    array([[ 0.159, -0.167,  0.81 ],
+           [ 0.133, -0.678,  0.457]])
     """
 
     def __init__(self, name: str, **params: float) -> None:
