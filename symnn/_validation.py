@@ -22,10 +22,13 @@ def normalize_name(name: str) -> str:
     return "_".join(str(name).strip().lower().replace("-", " ").split())
 
 
-def did_you_mean(value: str, options: Iterable[str], n: int = 3) -> str:
+def did_you_mean(
+    value: str, options: Iterable[str], n: int = 3, same: dict[str, str] | None = None
+) -> str:
     """Return ``"; did you mean 'a' or 'b'?"`` for the options closest to *value*, or ``""``.
 
-    Only the best matches are offered (those nearly as close as the closest one).
+    Only the best matches are offered (those nearly as close as the closest one);
+    *same* maps aliases to canonical names, so one thing is not offered twice.
 
     >>> did_you_mean("sigmod", ["sigmoid", "tanh", "relu", "logsigmoid"])
     "; did you mean 'sigmoid'?"
@@ -39,7 +42,13 @@ def did_you_mean(value: str, options: Iterable[str], n: int = 3) -> str:
     if not scored:
         return ""
     best = max(r for r, _ in scored)
-    close = [o for r, o in sorted(scored, key=lambda t: -t[0]) if r >= best - 0.1][:n]
+    same = same or {}
+    close, seen = [], set()
+    for r, o in sorted(scored, key=lambda t: -t[0]):
+        if r >= best - 0.1 and same.get(o, o) not in seen:
+            close.append(o)
+            seen.add(same.get(o, o))
+    close = close[:n]
     quoted = [repr(c) for c in close]
     if len(quoted) == 1:
         return f"; did you mean {quoted[0]}?"
@@ -76,9 +85,7 @@ def check_choice(
         return key
     if key in aliases:
         return aliases[key]
-    hint = did_you_mean(key, [*options, *aliases])
-    for alias, canonical in aliases.items():  # suggest the canonical spelling
-        hint = hint.replace(repr(alias), repr(canonical))
+    hint = did_you_mean(key, [*options, *aliases], same=aliases)
     if listing is None:
         listing = "choose one of " + ", ".join(repr(o) for o in options)
     raise ValueError(f"unknown {param} {value!r}{hint} ({listing})")

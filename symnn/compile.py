@@ -26,9 +26,12 @@ pattern                            stable form
 :math:`\cos(u)/u - \sin(u)/u^2`    ``kernels.dsinc`` (0 at 0)
 =================================  =======================================
 
-Piecewise expressions become nested ``numpy.where`` calls (branches that
-are not selected may overflow; their warnings are silenced, their values
-discarded), ``Max``/``Min`` become ``numpy.maximum``/``numpy.minimum``.
+Piecewise functions of one variable become branch-free code in which every
+piece is evaluated only on its own interval (``np.maximum(x, 0)`` for ReLU;
+see :func:`branch_free`); other Piecewise expressions become nested
+``numpy.where`` calls (branches that are not selected may overflow; their
+warnings are silenced, their values discarded). ``Max``/``Min`` become
+``numpy.maximum``/``numpy.minimum``.
 Symbol names that are not plain ASCII identifiers are renamed in the
 generated code, so no text hidden in a symbol name ever reaches Python.
 
@@ -63,7 +66,7 @@ from sympy.printing.precedence import PRECEDENCE
 from symnn import kernels
 from symnn.functions import sigmoid, softplus
 
-__all__ = ["CompiledFunction", "compile", "numpy_source", "stabilize"]
+__all__ = ["CompiledFunction", "branch_free", "compile", "numpy_source", "stabilize"]
 
 _NAMESPACE = {"np": np, "special": scipy.special, "kernels": kernels}
 _RESERVED = set(_NAMESPACE) | set(dir(builtins)) | {"np", "special", "kernels"}
@@ -344,6 +347,154 @@ def stabilize(expr: sp.Basic, max_passes: int = 6) -> sp.Basic:
 
 
 # --------------------------------------------------------------------------
+# Branch-free piecewise functions
+# --------------------------------------------------------------------------
+
+
+class _Clip(_Kernel):
+    """``u`` clipped to ``[lo, hi]``; prints as np.clip / np.maximum / np.minimum."""
+
+    nargs = 3
+
+    def _numpycode(self, printer):
+        u, lo, hi = (printer._print(a) for a in self.args)
+        if self.args[1] is sp.S.NegativeInfinity:
+            return f"np.minimum({u}, {hi})"
+        if self.args[2] is sp.oo:
+            return f"np.maximum({u}, {lo})"
+        return f"np.clip({u}, {lo}, {hi})"
+
+
+class _Mask(_Kernel):
+    """1.0 where the condition holds, else 0.0."""
+
+    nargs = 1
+
+    def _numpycode(self, printer):
+        return f"{printer._print(self.args[0])}.astype(np.float64)"
+
+
+def _linear_condition(cond, x):
+    """``(x, op, c)`` for a condition ``a*x + b op 0`` with a of known sign, else None."""
+    if not isinstance(cond, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)):
+        return None
+    d = sp.expand(cond.lhs - cond.rhs)
+    a = d.coeff(x, 1)
+    b = d - a * x
+    if x in b.free_symbols or a == 0 or a.free_symbols:
+        return None
+    op = cond.rel_op
+    if a.is_negative:
+        op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+    return op, sp.simplify(-b / a)
+
+
+def _surely_less(a, b) -> bool:
+    if a is sp.S.NegativeInfinity or b is sp.oo:
+        return True
+    return bool((b - a).is_positive)
+
+
+def _intervals(pw: sp.Piecewise, variables):
+    """Ordered pieces ``[(expr, lo, hi)]`` and boundary owners of a univariate Piecewise.
+
+    Returns ``(x, pieces, owners)`` where ``owners[i]`` is "left" when the
+    boundary between piece i and i+1 belongs to piece i. None when the
+    conditions are not simple bounds on one variable.
+    """
+    symbols = set().union(*(c.free_symbols for _, c in pw.args)) & set(variables)
+    candidates = [
+        s for s in symbols if all(c is sp.true or _linear_condition(c, s) for _, c in pw.args)
+    ]
+    if len(candidates) != 1:
+        return None
+    x = candidates[0]
+    lo, hi = sp.S.NegativeInfinity, sp.oo
+    low_end, high_end, middle = [], [], None
+    for value, cond in pw.args:
+        if cond is sp.true:
+            middle = value
+            break
+        op, c = _linear_condition(cond, x)
+        if not (_surely_less(lo, c) and _surely_less(c, hi)):
+            return None
+        if op in ("<", "<="):
+            low_end.append((value, c, "left" if op == "<=" else "right"))
+            lo = c
+        else:
+            high_end.append((value, c, "right" if op == ">=" else "left"))
+            hi = c
+    if middle is None:
+        return None
+    values = [v for v, _, _ in low_end] + [middle] + [v for v, _, _ in reversed(high_end)]
+    bounds = [(c, o) for _, c, o in low_end] + [(c, o) for _, c, o in reversed(high_end)]
+    return x, values, bounds
+
+
+def _branch_free(pw: sp.Piecewise, variables) -> sp.Expr | None:
+    r"""Rewrite a univariate Piecewise without branches, or None when it does not apply.
+
+    With pieces :math:`P_1, \dots, P_n` on intervals split at
+    :math:`c_1 < \dots < c_{n-1}`,
+
+    .. math::
+
+        f(x) = \sum_i P_i(\operatorname{clip}(x, c_{i-1}, c_i))
+               - \sum_{i<n} P_{i+1}(c_i) + \sum_{i<n} J_i [x \text{ past } c_i],
+
+    with the jumps :math:`J_i = P_{i+1}(c_i) - P_i(c_i)`. Every piece is
+    evaluated only on its own closed interval, so nothing overflows, and no
+    ``numpy.where`` (slow on unpredictable masks) is needed: ReLU becomes
+    ``np.maximum(x, 0)``, ELU ``np.maximum(x, 0) + alpha*np.expm1(np.minimum(x, 0))``.
+    """
+    found = _intervals(pw, variables)
+    if found is None:
+        return None
+    x, values, bounds = found
+    cuts = [sp.S.NegativeInfinity] + [c for c, _ in bounds] + [sp.oo]
+    total = sp.S.Zero
+    for i, value in enumerate(values):
+        clip = _Clip(x, cuts[i], cuts[i + 1]) if x in value.free_symbols else x
+        total += value.xreplace({x: clip}) if clip is not x else value
+    for i, (c, owner) in enumerate(bounds):
+        left, right = values[i].xreplace({x: c}), values[i + 1].xreplace({x: c})
+        if any(v.has(sp.zoo, sp.oo, sp.S.NegativeInfinity, sp.nan) for v in (left, right)):
+            return None
+        jump = sp.simplify(right - left)
+        total -= right
+        if jump != 0:
+            total += jump * _Mask(x > c if owner == "left" else x >= c)
+    return total
+
+
+def branch_free(expr: sp.Basic, variables=None) -> sp.Basic:
+    """Replace every univariate Piecewise in *expr* by its branch-free form (where possible).
+
+    *variables* are the symbols that may be the Piecewise's variable (default:
+    every free symbol); parameters in the bounds must have known signs where
+    the order of the bounds depends on them.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> branch_free(sp.Piecewise((0, x <= 0), (x, True)))
+    _Clip(x, 0, oo)
+    >>> branch_free(sp.Piecewise((0, x <= 0), (1, True)))
+    _Mask(x > 0)
+    """
+
+    variables = expr.free_symbols if variables is None else set(variables)
+
+    def fold(e):
+        if isinstance(e, sp.Piecewise):
+            new = _branch_free(e, variables)
+            if new is not None:
+                return new
+        return e
+
+    return _bottom_up(expr, fold)
+
+
+# --------------------------------------------------------------------------
 # Printing
 # --------------------------------------------------------------------------
 
@@ -484,6 +635,7 @@ def numpy_source(
     *,
     stable: bool = True,
     prefix: str = "_t",
+    variables: Iterable[sp.Symbol] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Print expressions as NumPy statements: ``(lines, results)``.
 
@@ -491,6 +643,8 @@ def numpy_source(
     surrounding code. *lines* assign common subexpressions (``_t0 = ...``);
     *results* are the code of each expression. This is the building block
     that :func:`compile` and the network's code generator share.
+    *variables* are the array arguments (default: every symbol in *names*);
+    piecewise functions of one of them are printed without branches.
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x", real=True)
@@ -498,9 +652,10 @@ def numpy_source(
     ([], ['np.tanh(Z)', 'kernels.sech2(Z)'])
     """
     exprs = [sp.sympify(e) for e in exprs]
+    variables = set(names) if variables is None else set(variables)
     if stable:
         exprs = [stabilize(e) for e in exprs]
-    exprs = [_fold_constants(e) for e in exprs]
+    exprs = [_fold_constants(branch_free(e, variables)) for e in exprs]
     replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols(prefix), order="none")
     printer = _Printer()
     rename = {s: sp.Symbol(n) for s, n in names.items()}
@@ -587,8 +742,7 @@ def compile(
     >>> print(elu.source)
     def f(x, *, alpha=1.0):
         x = np.asarray(x, dtype=np.float64)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return np.where((x <= 0), alpha*np.expm1(x), x)
+        return alpha*np.expm1(np.minimum(x, 0)) + np.maximum(x, 0)
     """
     expr = sp.sympify(expr)
     if not isinstance(expr, sp.Expr):
@@ -626,7 +780,8 @@ def compile(
         used.add(names_[s])
 
     stable_expr = stabilize(expr) if stable else expr
-    lines, (result,) = numpy_source([stable_expr], names_, stable=False)
+    stable_expr = branch_free(stable_expr, args)
+    lines, (result,) = numpy_source([stable_expr], names_, stable=False, variables=args)
     arg_names = [names_[a] for a in args]
     signature = ", ".join(arg_names)
     if params:

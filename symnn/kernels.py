@@ -98,26 +98,31 @@ def sinc(x):
 
 
 def sech(x):
-    r""":math:`\operatorname{sech} x = \frac{2 e^{-|x|}}{1 + e^{-2|x|}}`, without overflow.
+    r""":math:`\operatorname{sech} x = 1/\cosh x`, without overflow (cosh is clipped at 710,
+    where sech is already below the smallest subnormal).
 
-    >>> float(sech(0.0)), float(sech(1000.0))
-    (1.0, 0.0)
+    >>> float(sech(0.0)), float(sech(1000.0)) < 1e-300
+    (1.0, True)
     """
-    t = np.exp(-np.abs(x))
-    return 2.0 * t / (1.0 + t * t)
+    out = np.cosh(np.clip(x, -710.0, 710.0))
+    if isinstance(out, np.ndarray):  # in place: no second temporary array
+        return np.reciprocal(out, out=out)
+    return 1.0 / out
 
 
 def sech2(x):
-    r""":math:`\operatorname{sech}^2 x = 1 - \tanh^2 x = \frac{4 e^{-2|x|}}{(1 + e^{-2|x|})^2}`.
+    r""":math:`\operatorname{sech}^2 x = 1 - \tanh^2 x`, computed as :math:`(1/\cosh x)^2`.
 
-    Accurate where :math:`1 - \tanh^2 x` cancels (|x| > 1) and where
-    :math:`1/\cosh^2 x` overflows (|x| > 355).
+    Accurate where :math:`1 - \tanh^2 x` cancels (|x| > 1) and free of the
+    overflow of :math:`\cosh^2 x` (|x| > 355).
 
     >>> float(sech2(0.0)), float(sech2(20.0))
     (1.0, 1.69934170211...e-17)
     """
-    t = np.exp(-2.0 * np.abs(x))
-    return 4.0 * t / ((1.0 + t) * (1.0 + t))
+    out = sech(x)
+    if isinstance(out, np.ndarray):
+        return np.multiply(out, out, out=out)
+    return out * out
 
 
 def broadcast(value, *arrays):
