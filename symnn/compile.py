@@ -794,6 +794,8 @@ def compile(
         result = f"np.float64({result})"
     elif set(args) - stable_expr.free_symbols:
         result = f"kernels.broadcast({result}, {', '.join(arg_names)})"
+    if result in arg_names:  # never hand back the caller's own array
+        result = f"{result}.copy()"
     compute = [*lines, f"return {result}"]
     if _contains_piecewise(stable_expr):
         body.append('with np.errstate(over="ignore", invalid="ignore", divide="ignore"):')
