@@ -170,6 +170,9 @@ def _xy_symbols(f: sp.Expr, x: sp.Symbol | None, y: sp.Symbol | None) -> tuple[s
 
 def _simp(e: sp.Expr) -> sp.Expr:
     """Simplify an exact number or expression: radicals denested and rationalised."""
+    e = sp.sympify(e)
+    if e.is_Rational or e.is_Atom:
+        return e
     e = sp.simplify(e)
     e = sp.sqrtdenest(e)
     return sp.radsimp(e) if e.is_number else e
@@ -182,6 +185,9 @@ def _sqrt(e: sp.Expr) -> sp.Expr:
 
 def _sign(v: sp.Expr, what: str) -> int:
     """Return the sign (-1, 0, 1) of an exact real number, or raise a clear ValueError."""
+    v = sp.sympify(v)
+    if v.is_Rational:
+        return int(sp.sign(v))
     v = sp.simplify(v)
     if v.is_zero:
         return 0
@@ -683,12 +689,12 @@ def _conic_box(c: Conic) -> tuple[float, float, float, float] | None:
         cx, cy = map(fl, c.center)
         return cx - R, cx + R, cy - R, cy + R
     if c.kind == "parabola":
-        # the arc |w| <= 4p on either side of the axis (so up to 4p deep), with the focus
+        # the arc |w| <= 8p on either side of the axis (so 16p deep), with vertex and focus
         p = fl(c.focal_length)
         vx, vy = map(fl, c.vertex)
         ax, ay = map(fl, c.axis)
         nx, ny = -ay, ax
-        w = np.linspace(-4 * p, 4 * p, 161)
+        w = np.linspace(-8 * p, 8 * p, 161)
         t = w**2 / (4 * p)
         px, py = vx + t * ax + w * nx, vy + t * ay + w * ny
         return float(px.min()), float(px.max()), float(py.min()), float(py.max())
@@ -726,7 +732,7 @@ def implicit_window(
       :math:`x_c \pm \sqrt{a^2\cos^2\theta + b^2\sin^2\theta}`,
       :math:`y_c \pm \sqrt{a^2\sin^2\theta + b^2\cos^2\theta}`; a square of
       half-width twice the focal distance around a hyperbola's centre; the arc of a
-      parabola within :math:`4p` of its axis (vertex and focus inside); a
+      parabola within :math:`8p` of its axis (vertex and focus inside); a
       square of half-width 2 around a point or a pair of crossing lines; a
       square around parallel lines.  Empty conics get :data:`DEFAULT_WINDOW`.
     * **Any other curve** by a numeric search: the sign of :math:`f` on a
