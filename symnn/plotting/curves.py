@@ -56,9 +56,9 @@ def _math(tex: str, fallback: str) -> str:
 
 
 def _sympy_depth(resolution: int) -> int:
-    """SymPy's depth giving at least *resolution* cells across (1024 * 2**depth), at most 4."""
+    """SymPy's depth giving at least ``resolution - 1`` cells across (1024 * 2**depth), at most 4."""
     depth = 0
-    while 1024 * 2**depth < resolution and depth < 4:
+    while 1024 * 2**depth < resolution - 1 and depth < 4:
         depth += 1
     return depth
 
