@@ -156,7 +156,9 @@ def _check_X(X: Any) -> np.ndarray:
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
-        raise TypeError(f"X must be a numeric array of shape (n_samples, n_features), got dtype {arr.dtype}")
+        raise TypeError(
+            f"X must be a numeric array of shape (n_samples, n_features), got dtype {arr.dtype}"
+        )
     if np.iscomplexobj(arr):
         raise TypeError("X must be real, got complex values")
     if arr.ndim != 2:
@@ -186,7 +188,9 @@ def _check_ks(k: Any) -> np.ndarray:
         raise ValueError("k must not be empty; pass e.g. k=range(1, 11)")
     for v in ks:
         if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
-            raise ValueError(f"k must contain positive integers (numbers of clusters), got {v!r} in {k!r}")
+            raise ValueError(
+                f"k must contain positive integers (numbers of clusters), got {v!r} in {k!r}"
+            )
     return np.array(sorted(set(int(v) for v in ks)))
 
 
@@ -200,7 +204,9 @@ def _sse(X: np.ndarray, labels: np.ndarray, k: int) -> tuple[float, np.ndarray]:
     return float(np.einsum("ij,ij->", resid, resid)), centroids
 
 
-def _kmeans_once(X: np.ndarray, k: int, rng: np.random.Generator) -> tuple[float, np.ndarray] | None:
+def _kmeans_once(
+    X: np.ndarray, k: int, rng: np.random.Generator
+) -> tuple[float, np.ndarray] | None:
     """One k-means run to convergence; None when a cluster went empty."""
     from scipy.cluster.vq import ClusterError, kmeans2
 
@@ -278,7 +284,11 @@ def elbow(
     for kk in ks:
         runs = [r for r in (_kmeans_once(X, int(kk), rng) for _ in range(n_init)) if r is not None]
         if not runs:  # every seeding lost a cluster (rare): try again, a bounded number of times
-            runs = [r for r in (_kmeans_once(X, int(kk), rng) for _ in range(10 * n_init)) if r is not None]
+            runs = [
+                r
+                for r in (_kmeans_once(X, int(kk), rng) for _ in range(10 * n_init))
+                if r is not None
+            ]
             if not runs:
                 raise ValueError(
                     f"k-means with k = {kk} kept producing empty clusters on this X; pass a smaller k"

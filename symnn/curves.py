@@ -126,7 +126,9 @@ def _split_relation(obj: sp.Basic) -> tuple[sp.Expr, str]:
     return obj.lhs - obj.rhs, op
 
 
-def _xy_symbols(f: sp.Expr, x: sp.Symbol | None, y: sp.Symbol | None) -> tuple[sp.Symbol, sp.Symbol]:
+def _xy_symbols(
+    f: sp.Expr, x: sp.Symbol | None, y: sp.Symbol | None
+) -> tuple[sp.Symbol, sp.Symbol]:
     """Return the two plane variables of *f*: given ones, else its symbols sorted by name.
 
     A missing variable is made up as a real ``x`` or ``y`` that is not already used.
@@ -666,7 +668,9 @@ def _margin_window(x0: float, x1: float, y0: float, y1: float, margin: float) ->
 
 def _check_margin(margin: float) -> float:
     if not isinstance(margin, int | float) or not math.isfinite(margin) or margin < 0:
-        raise ValueError(f"margin must be a finite number >= 0 (a fraction of the curve's size), got {margin!r}")
+        raise ValueError(
+            f"margin must be a finite number >= 0 (a fraction of the curve's size), got {margin!r}"
+        )
     return float(margin)
 
 
@@ -794,12 +798,21 @@ def _crossing_cells(Z: np.ndarray) -> np.ndarray:
     return (lo <= 0) & (hi >= 0) & np.isfinite(lo) & np.isfinite(hi)
 
 
-def _cells_box(xs: np.ndarray, ys: np.ndarray, cells: np.ndarray) -> tuple[float, float, float, float]:
+def _cells_box(
+    xs: np.ndarray, ys: np.ndarray, cells: np.ndarray
+) -> tuple[float, float, float, float]:
     iy, ix = np.nonzero(cells)  # rows are y, columns are x
-    return float(xs[ix.min()]), float(xs[ix.max() + 1]), float(ys[iy.min()]), float(ys[iy.max() + 1])
+    return (
+        float(xs[ix.min()]),
+        float(xs[ix.max() + 1]),
+        float(ys[iy.min()]),
+        float(ys[iy.max() + 1]),
+    )
 
 
-def _search_box(func: Callable[..., np.ndarray], n: int = 257) -> tuple[float, float, float, float] | None:
+def _search_box(
+    func: Callable[..., np.ndarray], n: int = 257
+) -> tuple[float, float, float, float] | None:
     """The numeric search of :func:`implicit_window`: box of a bounded zero set, or None."""
     for k in range(11):
         R = 2.0**k
@@ -957,7 +970,9 @@ def implicit_curve(
     import contourpy
 
     if not isinstance(resolution, int | np.integer) or resolution < 9:
-        raise ValueError(f"resolution must be an integer >= 9 (grid points per side), got {resolution!r}")
+        raise ValueError(
+            f"resolution must be an integer >= 9 (grid points per side), got {resolution!r}"
+        )
     f, _ = _split_relation(_as_expr(expr))
     x, y = _xy_symbols(f, x, y)
     xlim, ylim = _window_or_default(f, x, y, xlim, ylim)
@@ -1038,7 +1053,9 @@ def implicit_cells(
     from sympy.plotting.backends.base_backend import Plot
 
     if not isinstance(depth, int) or not 0 <= depth <= 4:
-        raise ValueError(f"depth must be an integer from 0 to 4 (sympy.plot_implicit's range), got {depth!r}")
+        raise ValueError(
+            f"depth must be an integer from 0 to 4 (sympy.plot_implicit's range), got {depth!r}"
+        )
     obj = _as_expr(expr)
     f, op = _split_relation(obj)
     x, y = _xy_symbols(f, x, y)

@@ -22,7 +22,9 @@ def sse_by_hand(X: np.ndarray, centroids: np.ndarray) -> float:
     """SSE of the nearest-centroid partition, the definition written out (an oracle)."""
     d2 = ((X[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
     labels = d2.argmin(axis=1)
-    return float(sum(((X[labels == j] - X[labels == j].mean(axis=0)) ** 2).sum() for j in np.unique(labels)))
+    return float(
+        sum(((X[labels == j] - X[labels == j].mean(axis=0)) ** 2).sum() for j in np.unique(labels))
+    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -42,7 +44,7 @@ def test_sse_is_the_within_cluster_sum_of_squares():
     X = blobs(0)
     result = elbow(X, k=range(1, 7))
     assert result.sse[0] == pytest.approx(((X - X.mean(axis=0)) ** 2).sum())
-    for s, cents in zip(result.sse, result.centroids):
+    for s, cents in zip(result.sse, result.centroids, strict=True):
         assert s == pytest.approx(sse_by_hand(X, cents), rel=1e-12)
 
 
@@ -59,7 +61,7 @@ def test_sse_agrees_with_scikit_learn_inertia():
     KMeans = sklearn_cluster.KMeans
     X = blobs(1)
     result = elbow(X, k=range(1, 11))
-    for k, s, cents in zip(result.k, result.sse, result.centroids):
+    for k, s, cents in zip(result.k, result.sse, result.centroids, strict=True):
         # (1) the same clustering: scikit-learn started from our centroids stays there,
         # so our runs are converged and our SSE is its inertia_
         same_start = KMeans(n_clusters=int(k), init=cents, n_init=1).fit(X).inertia_
@@ -81,10 +83,18 @@ def test_knee_by_hand():
 def test_knee_of_the_four_curve_shapes():
     xs = np.linspace(0, 1, 101)
     # the knee of 1 - exp(-a x) style curves is where the slope is about 1 in normalised units
-    assert knee(xs, np.exp(-8 * xs), "convex", "decreasing") == pytest.approx(np.log(8 / (1 - np.exp(-8))) / 8, abs=0.01)
-    assert knee(xs, 1 - np.exp(-8 * xs), "concave", "increasing") == pytest.approx(np.log(8 / (1 - np.exp(-8))) / 8, abs=0.01)
-    assert knee(xs, np.exp(8 * xs), "convex", "increasing") == pytest.approx(1 - np.log(8 / (1 - np.exp(-8))) / 8, abs=0.01)
-    assert knee(xs, 1 - np.exp(8 * xs), "concave", "decreasing") == pytest.approx(1 - np.log(8 / (1 - np.exp(-8))) / 8, abs=0.01)
+    assert knee(xs, np.exp(-8 * xs), "convex", "decreasing") == pytest.approx(
+        np.log(8 / (1 - np.exp(-8))) / 8, abs=0.01
+    )
+    assert knee(xs, 1 - np.exp(-8 * xs), "concave", "increasing") == pytest.approx(
+        np.log(8 / (1 - np.exp(-8))) / 8, abs=0.01
+    )
+    assert knee(xs, np.exp(8 * xs), "convex", "increasing") == pytest.approx(
+        1 - np.log(8 / (1 - np.exp(-8))) / 8, abs=0.01
+    )
+    assert knee(xs, 1 - np.exp(8 * xs), "concave", "decreasing") == pytest.approx(
+        1 - np.log(8 / (1 - np.exp(-8))) / 8, abs=0.01
+    )
 
 
 def test_no_knee():
@@ -148,9 +158,19 @@ def test_knee_errors():
         (np.array([[1.0, np.nan], [2.0, 3.0], [4.0, 5.0]]), {"k": 2}, ValueError, "NaN.*rows 0"),
         (np.ones((5, 2)), {"k": [1, 2]}, ValueError, "distinct"),
         (np.random.default_rng(0).normal(size=(5, 2)), {"k": range(1, 11)}, ValueError, "k = 10"),
-        (np.random.default_rng(0).normal(size=(20, 2)), {"k": [0, 1]}, ValueError, "positive integers"),
+        (
+            np.random.default_rng(0).normal(size=(20, 2)),
+            {"k": [0, 1]},
+            ValueError,
+            "positive integers",
+        ),
         (np.random.default_rng(0).normal(size=(20, 2)), {"k": []}, ValueError, "empty"),
-        (np.random.default_rng(0).normal(size=(20, 2)), {"k": 3, "n_init": 0}, ValueError, "n_init"),
+        (
+            np.random.default_rng(0).normal(size=(20, 2)),
+            {"k": 3, "n_init": 0},
+            ValueError,
+            "n_init",
+        ),
         (np.random.default_rng(0).normal(size=(20, 2)), {"k": 3, "seed": "x"}, TypeError, "seed"),
     ],
 )
@@ -194,5 +214,5 @@ def test_plot_elbow_without_knee_and_bad_input():
     ax = plot_elbow(Elbow(k=np.array([1, 2, 3]), sse=np.array([3.0, 2.0, 1.0]), knee=None))
     assert [line.get_gid() for line in ax.get_lines()] == ["sse"]
     plt.close(ax.figure)
-    with pytest.raises(TypeError, match="symnn.elbow"):
+    with pytest.raises(TypeError, match=r"symnn\.elbow"):
         plot_elbow([1, 2, 3])

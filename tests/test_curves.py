@@ -27,7 +27,7 @@ r2, r3, r5, r6, r10 = (sp.sqrt(n) for n in (2, 3, 5, 6, 10))
 def same(a, b) -> bool:
     """Exact equality of SymPy numbers, points or tuples of them."""
     if isinstance(a, tuple) or isinstance(b, tuple):
-        return len(a) == len(b) and all(same(p, q) for p, q in zip(a, b))
+        return len(a) == len(b) and all(same(p, q) for p, q in zip(a, b, strict=True))
     if a is None or b is None:
         return a is b
     return sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0
@@ -177,7 +177,12 @@ def test_equation_forms_agree():
     ref = classify_conic(f)
     for form in (sp.Eq(x**2 + y**2 + x * y, 1), -f, 3 * f, sp.Eq(1, x**2 + y**2 + x * y)):
         c = classify_conic(form)
-        assert (c.kind, c.center, c.semi_axes, c.angle) == (ref.kind, ref.center, ref.semi_axes, ref.angle)
+        assert (c.kind, c.center, c.semi_axes, c.angle) == (
+            ref.kind,
+            ref.center,
+            ref.semi_axes,
+            ref.angle,
+        )
 
 
 def test_plain_symbols_and_other_names():
@@ -333,7 +338,10 @@ def test_window_of_a_rotated_translated_ellipse_holds_it_tightly():
 
 
 def test_window_of_hyperbola_and_parabola_show_foci_and_vertices():
-    for expr in (3 * x**2 - 10 * x * y + 3 * y**2 + 16 * x - 16 * y + 8, (y - 1) ** 2 + 8 * (x - 2)):
+    for expr in (
+        3 * x**2 - 10 * x * y + 3 * y**2 + 16 * x - 16 * y + 8,
+        (y - 1) ** 2 + 8 * (x - 2),
+    ):
         c = classify_conic(expr)
         (x0, x1), (y0, y1) = implicit_window(expr)
         pts = list(c.foci) + ([c.vertex] if c.vertex else []) + ([c.center] if c.center else [])
@@ -433,7 +441,7 @@ def test_explicit_curve_makes_undefined_values_nan():
 
 
 def test_explicit_ylim_ignores_poles():
-    xs, ys = explicit_curve(sp.tan(x), (-10, 10))
+    _, ys = explicit_curve(sp.tan(x), (-10, 10))
     lo, hi = explicit_ylim(ys)
     assert -100 < lo < -3 and 3 < hi < 100
     assert explicit_ylim(np.array([0.0, 2.0]), margin=0) == (0.0, 2.0)

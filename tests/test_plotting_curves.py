@@ -37,7 +37,9 @@ def curve_lines(ax):
 
 def curve_cells(ax) -> np.ndarray:
     """The sympy method's cells as rows (x0, x1, y0, y1), read back from the PolyCollection."""
-    (coll,) = [c for c in ax.collections if isinstance(c, PolyCollection) and c.get_gid() == "curve"]
+    (coll,) = [
+        c for c in ax.collections if isinstance(c, PolyCollection) and c.get_gid() == "curve"
+    ]
     boxes = [(p.vertices[:, 0].min(), p.vertices[:, 0].max(), p.vertices[:, 1].min(), p.vertices[:, 1].max())
              for p in coll.get_paths()]  # fmt: skip
     return np.array(boxes)
@@ -57,7 +59,7 @@ def ellipse_points(n=720):
 
 
 def test_contour_method_draws_the_ellipse_inside_the_automatic_window():
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     assert plot_implicit(ELLIPSE, method="contour", ax=ax) is ax
     (line,) = curve_lines(ax)
     px, py = line.get_xdata(), line.get_ydata()
@@ -70,12 +72,14 @@ def test_contour_method_draws_the_ellipse_inside_the_automatic_window():
     assert (x0, x1, y0, y1) == pytest.approx((wx0, wx1, wy0, wy1))
     ex, ey = ellipse_points()
     pad = 0.05 * (x1 - x0)
-    assert x0 + pad < ex.min() and ex.max() < x1 - pad and y0 + pad < ey.min() and ey.max() < y1 - pad
+    assert (
+        x0 + pad < ex.min() and ex.max() < x1 - pad and y0 + pad < ey.min() and ey.max() < y1 - pad
+    )
     check_frame(ax)
 
 
 def test_sympy_method_cells_hold_the_ellipse_and_cover_it():
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     before = plt.get_fignums()
     assert plot_implicit(ELLIPSE, method="sympy", ax=ax) is ax
     assert plt.get_fignums() == before  # sympy made no figure of its own; it drew into ours
@@ -100,7 +104,12 @@ def test_sympy_method_cells_hold_the_ellipse_and_cover_it():
     assert crossed.mean() > 0.5
     # and every point of the ellipse lies in a painted cell
     ex, ey = ellipse_points(200)
-    inside = (x0[:, None] <= ex + 1e-9) & (ex - 1e-9 <= x1[:, None]) & (y0[:, None] <= ey + 1e-9) & (ey - 1e-9 <= y1[:, None])
+    inside = (
+        (x0[:, None] <= ex + 1e-9)
+        & (ex - 1e-9 <= x1[:, None])
+        & (y0[:, None] <= ey + 1e-9)
+        & (ey - 1e-9 <= y1[:, None])
+    )
     assert inside.any(axis=0).all()
     (wx0, wx1), (wy0, wy1) = ax.get_xlim(), ax.get_ylim()
     assert wx0 < ex.min() and ex.max() < wx1 and wy0 < ey.min() and ey.max() < wy1
@@ -148,9 +157,21 @@ def test_classify_annotates_the_conic():
     legend = ax.get_legend()
     assert legend.get_title().get_text() == "ellipse"
     texts = " ".join(t.get_text() for t in legend.get_texts())
-    for word in ("centre", "foci", "semi-axes", "angle", "eccentricity", r"\sqrt{2}", r"\frac{\pi}{4}"):
+    for word in (
+        "centre",
+        "foci",
+        "semi-axes",
+        "angle",
+        "eccentricity",
+        r"\sqrt{2}",
+        r"\frac{\pi}{4}",
+    ):
         assert word in texts
-    notes = {line.get_label().split()[0]: line for line in ax.get_lines() if line.get_gid() == "annotation"}
+    notes = {
+        line.get_label().split()[0]: line
+        for line in ax.get_lines()
+        if line.get_gid() == "annotation"
+    }
     foci = np.column_stack([notes["foci"].get_xdata(), notes["foci"].get_ydata()])
     s = math.sqrt(6) / 3
     assert foci == pytest.approx(np.array([[-s, s], [s, -s]]))
@@ -218,13 +239,17 @@ def test_plot_has_no_vertical_line_across_the_poles_of_tan_and_one_over_x():
     assert -100 < lo < -2 and 2 < hi < 100
     assert ax.get_xlim() == (-10, 10)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == [r"$\tan{\left(x \right)}$", r"$\frac{1}{x}$", r"$\frac{\sin{\left(x \right)}}{x}$"]
+    assert labels == [
+        r"$\tan{\left(x \right)}$",
+        r"$\frac{1}{x}$",
+        r"$\frac{\sin{\left(x \right)}}{x}$",
+    ]
     assert ax.get_xlabel() == "$x$" and ax.get_ylabel() == "$y$"
     ax.figure.canvas.draw()
 
 
 def test_plot_smooth_curves_use_their_full_range_and_respect_ax():
-    fig, ax = plt.subplots()
+    _fig, ax = plt.subplots()
     assert plot(x**2, xlim=(-2, 2), ax=ax, n=101) is ax
     (line,) = curve_lines(ax)
     assert len(line.get_xdata()) == 101 and np.allclose(line.get_ydata(), line.get_xdata() ** 2)

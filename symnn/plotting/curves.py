@@ -144,9 +144,13 @@ def plot_implicit(
             xs, ys, Z = curve.grid
             zm = np.ma.masked_invalid(Z)
             if op in ("<", "<=") and zm.min() < 0:
-                ax.contourf(xs, ys, zm, levels=[float(zm.min()) - 1.0, 0.0], colors=[color], alpha=0.35)
+                ax.contourf(
+                    xs, ys, zm, levels=[float(zm.min()) - 1.0, 0.0], colors=[color], alpha=0.35
+                )
             if op in (">", ">=") and zm.max() > 0:
-                ax.contourf(xs, ys, zm, levels=[0.0, float(zm.max()) + 1.0], colors=[color], alpha=0.35)
+                ax.contourf(
+                    xs, ys, zm, levels=[0.0, float(zm.max()) + 1.0], colors=[color], alpha=0.35
+                )
         style = "--" if op in ("<", ">") else "-"
         for pts in curve.lines:
             ax.plot(pts[:, 0], pts[:, 1], style, color=color, lw=1.8, gid="curve")
@@ -190,7 +194,9 @@ def _annotate_conic(ax: Any, c: Conic) -> None:
     kw = {"gid": "annotation"}
     handles = []
     if c.center is not None:
-        handles += ax.plot(*map(fl, c.center), "+", color="k", ms=10, mew=1.5, label=label("centre"), **kw)
+        handles += ax.plot(
+            *map(fl, c.center), "+", color="k", ms=10, mew=1.5, label=label("centre"), **kw
+        )
     if c.vertex is not None:
         handles += ax.plot(*map(fl, c.vertex), "s", color="k", ms=4, label=label("vertex"), **kw)
         (vx, vy), (ux, uy) = tuple(map(fl, c.vertex)), tuple(map(fl, c.axis))
@@ -199,7 +205,12 @@ def _annotate_conic(ax: Any, c: Conic) -> None:
         fx, fy = [fl(p[0]) for p in c.foci], [fl(p[1]) for p in c.foci]
         key = "foci" if len(fx) > 1 else "focus"
         handles += ax.plot(fx, fy, "o", color="C3", ms=5, ls="none", label=label(key), **kw)
-    if c.axis is not None and c.semi_axes is not None and c.center is not None and c.kind != "circle":
+    if (
+        c.axis is not None
+        and c.semi_axes is not None
+        and c.center is not None
+        and c.kind != "circle"
+    ):
         (cx, cy), (ux, uy) = tuple(map(fl, c.center)), tuple(map(fl, c.axis))
         a, b = map(fl, c.semi_axes)
         seg = [(a, ux, uy)] + ([(b, -uy, ux)] if c.kind == "ellipse" else [])
