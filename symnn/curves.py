@@ -175,9 +175,13 @@ def _simp(e: sp.Expr) -> sp.Expr:
     e = sp.sympify(e)
     if e.is_Rational or e.is_Atom:
         return e
-    e = sp.simplify(e)
-    e = sp.sqrtdenest(e)
-    return sp.radsimp(e) if e.is_number else e
+    if e.is_number:  # cheap first; the full simplify only when that leaves a big expression
+        cheap = sp.radsimp(sp.sqrtdenest(e))
+        if sp.count_ops(cheap) <= 6:
+            return cheap
+        full = sp.radsimp(sp.sqrtdenest(sp.simplify(e)))
+        return min(cheap, full, key=lambda c: (sp.count_ops(c), len(str(c))))
+    return sp.sqrtdenest(sp.simplify(e))
 
 
 def _sqrt(e: sp.Expr) -> sp.Expr:
@@ -190,6 +194,10 @@ def _sign(v: sp.Expr, what: str) -> int:
     v = sp.sympify(v)
     if v.is_Rational:
         return int(sp.sign(v))
+    if v.is_number and not v.has(sp.Float):  # a clearly non-zero value: numerically, fast
+        approx = sp.N(v, 30)
+        if approx.is_real and abs(approx) > 1e-20:
+            return 1 if approx > 0 else -1
     v = sp.simplify(v)
     if v.is_zero:
         return 0
