@@ -21,16 +21,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import sympy as sp  # noqa: E402
+import matplotlib.pyplot as plt
+import sympy as sp
 
 try:
     import symnn  # noqa: F401
 except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from symnn.curves import implicit_window  # noqa: E402
-from symnn.plotting.curves import plot_implicit  # noqa: E402
+from symnn.curves import implicit_window
+from symnn.plotting.curves import plot_implicit
 
 x, y = sp.symbols("x y", real=True)
 ELLIPSE = x**2 + y**2 + x * y - 1
