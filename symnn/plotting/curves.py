@@ -190,7 +190,12 @@ def _annotate_conic(ax: Any, c: Conic) -> None:
 
     fl = lambda v: float(sp.N(v))  # noqa: E731
     facts = dict(c.summary())
-    label = lambda key: f"{key} {_math(facts.pop(key), '')}".strip()  # noqa: E731
+    used: set[str] = set()
+
+    def label(key: str) -> str:
+        used.add(key)
+        return f"{key} {_math(facts[key], facts[key])}"
+
     kw = {"gid": "annotation"}
     handles = []
     if c.center is not None:
@@ -226,7 +231,7 @@ def _annotate_conic(ax: Any, c: Conic) -> None:
             if i == 0:
                 art.set_label(label("asymptotes"))
                 handles.append(art)
-    for key in list(facts):
+    for key in [k for k in facts if k not in used]:
         handles.append(Line2D([], [], ls="none", label=label(key)))
     ax.legend(handles=handles, title=c.kind, loc="best", fontsize=8, title_fontsize=9,
               framealpha=0.85, handlelength=1.5)  # fmt: skip
