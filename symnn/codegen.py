@@ -19,9 +19,9 @@ ordinary printed expression assigned with ``buf[...] = ...``.
 >>> em = InplaceEmitter({a: "A2", y: "Y"}, scratch=lambda i: f"T{i}")
 >>> print("\\n".join(em.emit(2 * (a - y) * a * (1 - a), "D2")))
 np.subtract(1, A2, out=D2)
-np.multiply(D2, A2, out=D2)
 np.subtract(A2, Y, out=T0)
 np.multiply(D2, T0, out=D2)
+np.multiply(D2, A2, out=D2)
 np.multiply(D2, 2, out=D2)
 """
 
@@ -34,10 +34,11 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from symnn.compile import (
     _Clip,
+    _Erfc,
     _fold_constants,
-    _Kernel,
     _Mask,
     _Printer,
+    _Sech2,
     branch_free,
     stabilize,
 )
@@ -62,12 +63,14 @@ _UFUNCS: dict[type, str] = {
     log1p: "np.log1p",
     expm1: "np.expm1",
     sigmoid: "special.expit",
+    _Erfc: "special.erfc",
 }
 
 
 def prepare(expr: sp.Basic, variables) -> sp.Basic:
     """Stability rewrites, branch-free piecewise and folded constants (as compile does)."""
-    return _fold_constants(branch_free(stabilize(sp.sympify(expr)), variables))
+    expr = branch_free(stabilize(sp.sympify(expr)), variables)
+    return _fold_constants(sp.factor_terms(expr))
 
 
 class InplaceEmitter:
@@ -130,7 +133,21 @@ class InplaceEmitter:
         if not prepared:
             expr = prepare(expr, self.arrays)
         lines: list[str] = []
-        self._into(expr, out, lines)
+        replacements, (reduced,) = sp.cse([expr], symbols=sp.numbered_symbols("_c"), order="none")
+        pinned = []
+        for sym, sub in replacements:
+            if not self._is_array(sub):
+                self.names[sym] = self._scalar(sub)
+                self._rename[sym] = sp.Symbol(self.names[sym])
+                continue
+            buf = self._take()
+            pinned.append(buf)
+            self._into(sub, buf, lines)
+            self.names[sym], self._rename[sym] = buf, sp.Symbol(buf)
+            self.arrays.add(sym)
+        self._into(reduced, out, lines)
+        for buf in pinned:
+            self._give(buf)
         return lines
 
     def _into(self, e: sp.Basic, out: str, lines: list[str]) -> None:
@@ -153,10 +170,15 @@ class InplaceEmitter:
             self._clip(e, out, lines)
         elif isinstance(e, _Mask):
             self._mask(e, out, lines)
-        else:  # kernels and anything else: printed, then copied in
+        elif isinstance(e, _Sech2):  # (1/cosh(clip(u)))**2, as kernels.sech2 computes it
+            src = self._operand(e.args[0], out, lines)
+            lines.append(f"np.clip({src}, -710.0, 710.0, out={out})")
+            lines.append(f"np.cosh({out}, out={out})")
+            lines.append(f"np.reciprocal({out}, out={out})")
+            lines.append(f"np.square({out}, out={out})")
+        else:  # other kernels and anything else: printed, then copied in
             code = self._printer.doprint(e.xreplace(self._rename))
-            if isinstance(e, _Kernel) or True:
-                lines.append(f"{out}[...] = {code}")
+            lines.append(f"{out}[...] = {code}")
 
     def _operand(self, e: sp.Basic, out: str, lines: list[str]) -> str:
         """Evaluate *e* into *out* unless it is a leaf; return the code to read it from."""
@@ -172,34 +194,33 @@ class InplaceEmitter:
 
     def _add(self, e: sp.Add, out: str, lines: list[str]) -> None:
         arrays = [t for t in e.args if self._is_array(t)]
-        consts = [t for t in e.args if not self._is_array(t)]
-        # a term c - A becomes np.subtract(c, A): start from the first positive array term
-        arrays.sort(key=lambda t: (t.could_extract_minus_sign(), not isinstance(t, sp.Symbol)))
+        const = sp.Add(*[t for t in e.args if not self._is_array(t)])
+        # start from a positive term that needs computing (it can go straight into out)
+        arrays.sort(key=lambda t: (t.could_extract_minus_sign(), isinstance(t, sp.Symbol)))
         first, *rest = arrays
-        const = sp.Add(*consts)
-        if first.could_extract_minus_sign() and const != 0:
+        if first.could_extract_minus_sign():  # every term negative: c - A - B ...
             src = self._operand(-first, out, lines)
             lines.append(f"np.subtract({self._scalar(const)}, {src}, out={out})")
+            src, const = out, sp.S.Zero
         else:
             src = self._operand(first, out, lines)
-            if const != 0:
-                lines.append(f"np.add({src}, {self._scalar(const)}, out={out})")
-            elif src != out:
-                lines.append(f"np.copyto({out}, {src})")
         for term in rest:
             negative = term.could_extract_minus_sign()
             body = -term if negative else term
-            leaf = self._leaf(body)
+            leaf, tmp = self._leaf(body), None
             if leaf is None:
                 tmp = self._take()
                 self._into(body, tmp, lines)
                 leaf = tmp
-            else:
-                tmp = None
             op = "np.subtract" if negative else "np.add"
-            lines.append(f"{op}({out}, {leaf}, out={out})")
+            lines.append(f"{op}({src}, {leaf}, out={out})")
+            src = out
             if tmp:
                 self._give(tmp)
+        if const != 0:
+            lines.append(f"np.add({src}, {self._scalar(const)}, out={out})")
+        elif src != out:
+            lines.append(f"np.copyto({out}, {src})")
 
     def _mul(self, e: sp.Mul, out: str, lines: list[str]) -> None:
         coeff, factors = e.as_coeff_mul()
@@ -221,7 +242,9 @@ class InplaceEmitter:
             src, started = out, True
             if tmp:
                 self._give(tmp)
-        if scalars != 1:
+        if scalars.is_number and scalars == -1:
+            lines.append(f"np.negative({src}, out={out})")
+        elif not (scalars.is_number and scalars == 1):
             lines.append(f"np.multiply({src}, {self._scalar(scalars)}, out={out})")
         elif not started:
             lines.append(f"np.copyto({out}, {src})")
