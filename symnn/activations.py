@@ -172,6 +172,8 @@ class Activation:
             rf"\operatorname{{{self.name}}}" if len(self.name) > 1 else self.name
         )
         self.doc: str = doc or ""
+        #: ``(catalogue name, fixed parameters)`` for catalogue entries, else None.
+        self.origin: tuple[str, dict[str, float]] | None = None
         self._derivatives: dict[int, sp.Expr] = {0: expr}
         self._compiled: dict[int, CompiledFunction] = {}
 
@@ -285,6 +287,10 @@ class Activation:
         new.params = {p: v for p, v in self.params.items() if p not in subs}
         new.kwnames = {p: self.kwnames[p] for p in new.params}
         new.name, new.tex, new.doc = self.name, self.tex, self.doc
+        new.origin = None
+        if self.origin is not None and all(v.is_number for v in subs.values()):
+            fixed = {self.kwnames[p]: float(v) for p, v in subs.items()}
+            new.origin = (self.origin[0], {**self.origin[1], **fixed})
         new._derivatives = {n: d.xreplace(subs) for n, d in self._derivatives.items()}
         new._derivatives[0] = new.expr
         new._compiled = {}
@@ -437,6 +443,7 @@ def _prototype(key: str) -> Activation:
         act.params = {symbols[kw]: float(d) for kw, (_, d, _) in entry.params.items()}
         act.kwnames = {symbols[kw]: kw for kw in entry.params}
         act.name, act.tex, act.doc = entry.name, entry.tex, entry.doc
+        act.origin = (key, {})
         act._derivatives = {0: expr}
         act._compiled = {}
         _PROTOTYPES[key] = act
@@ -625,7 +632,9 @@ def _softplus_options(base: Activation, params: dict[str, Any]) -> Activation:
     t = _as_number(threshold, "softplus parameter threshold")
     beta = next(iter(base.params))
     expr = sp.Piecewise((x, beta * x > t), (base.expr, True))
-    return Activation(expr, name="softplus", params=base.params, tex=base.tex, doc=base.doc)
+    act = Activation(expr, name="softplus", params=base.params, tex=base.tex, doc=base.doc)
+    act.origin = ("softplus", {"threshold": float(threshold)})
+    return act
 
 
 _define(
