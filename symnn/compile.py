@@ -21,6 +21,8 @@ pattern                            stable form
 :math:`1 \pm \operatorname{erf}u`  :math:`\operatorname{erfc}(\mp u)`
 :math:`1 \pm \tanh u`              :math:`2\sigma(\pm 2u)`
 :math:`1 - \tanh^2 u`              :math:`\operatorname{sech}^2 u` (overflow-free)
+:math:`\log\cosh u`                ``kernels.log_cosh`` (overflow-free, exact near 0)
+:math:`\sinh(u)/\cosh(u)`           :math:`\tanh u` (inf/inf-free)
 :math:`u - \tanh u`                a series near 0 (``kernels.x_minus_tanh``)
 :math:`\sin(u)/u`                  ``numpy.sinc`` (1 at 0)
 :math:`\cos(u)/u - \sin(u)/u^2`    ``kernels.dsinc`` (0 at 0)
@@ -128,6 +130,14 @@ class _Sech2(_Kernel):
 
     def _elementary(self):
         return sp.sech(self.args[0]) ** 2
+
+
+class _LogCosh(_Kernel):
+    nargs = 1
+    kernel = "log_cosh"
+
+    def _elementary(self):
+        return sp.log(sp.cosh(self.args[0]))
 
 
 # --------------------------------------------------------------------------
@@ -262,6 +272,14 @@ def _rewrite_mul(expr: sp.Mul) -> sp.Expr:
             if m.is_Integer and 1 <= m <= q:
                 rest = [h for n, h in enumerate(factors) if n not in (i, j)]
                 return sp.Mul(sigmoid(-s) ** m, sigmoid(s) ** (q - m), *rest)
+    # sinh(u) * cosh(u)**-1  ->  tanh(u)
+    for i, f in enumerate(factors):
+        if not isinstance(f, sp.sinh):
+            continue
+        for j, g in enumerate(factors):
+            if j != i and g == 1 / sp.cosh(f.args[0]):
+                rest = [h for n, h in enumerate(factors) if n not in (i, j)]
+                return sp.Mul(sp.tanh(f.args[0]), *rest)
     # (cos(u) - sinc(u)) * u**-1  ->  dsinc(u)
     for i, f in enumerate(factors):
         if not f.is_Add:
@@ -290,6 +308,8 @@ def _rewrite_log(expr: sp.log) -> sp.Expr:
     base, n = (arg.base, arg.exp) if arg.is_Pow else (arg, sp.S.One)
     if isinstance(base, sigmoid) and n.is_number:
         return -n * softplus(-base.args[0])
+    if isinstance(base, sp.cosh) and n.is_number:
+        return n * _LogCosh(base.args[0])
     found = _one_plus_exp(base)
     if found is not None and n.is_number:
         a, v = found

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["broadcast", "dsinc", "sech", "sech2", "sinc", "x_minus_tanh"]
+__all__ = ["broadcast", "dsinc", "log_cosh", "sech", "sech2", "sinc", "x_minus_tanh"]
 
 # Taylor coefficients of x - tanh(x) = sum_k c_k x^(2k+1), k >= 1 (Bernoulli numbers).
 _XMT = np.array(
@@ -123,6 +123,26 @@ def sech2(x):
     if isinstance(out, np.ndarray):
         return np.multiply(out, out, out=out)
     return out * out
+
+
+_LOG2 = float(np.log(2.0))
+
+
+def log_cosh(x):
+    r""":math:`\log\cosh x`, without overflow and without cancellation near 0.
+
+    For :math:`|x| < 1` it is :math:`\operatorname{log1p}(2\sinh^2(x/2))` (no cancellation
+    where :math:`\cosh x \approx 1`); above, :math:`|x| - \log 2 +
+    \operatorname{log1p}(e^{-2|x|})` (``cosh`` would overflow at |x| > 710).
+
+    >>> float(log_cosh(1000.0)), float(log_cosh(1e-8))
+    (999.3068528194401, 5e-17)
+    """
+    a = np.abs(np.asarray(x, dtype=np.float64))
+    s = np.sinh(np.minimum(a, 1.0) / 2)
+    near = np.log1p(2.0 * s * s)
+    far = a - _LOG2 + np.log1p(np.exp(-2.0 * np.maximum(a, 1.0)))
+    return np.where(a < 1.0, near, far)
 
 
 def broadcast(value, *arrays):
