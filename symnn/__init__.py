@@ -3,22 +3,100 @@
 Every formula is one SymPy expression; derivatives come from symbolic
 differentiation, numbers from stable compiled NumPy code, and every formula
 prints as LaTeX and plots.
+
+>>> import symnn as sn
+>>> sn.activation("gelu").derivative
+(sqrt(2)*x*exp(-x**2/2)/sqrt(pi) + erf(sqrt(2)*x/2) + 1)/2
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from symnn import data
 from symnn.activations import Activation, activation, activations
+from symnn.cluster import Elbow, elbow, knee
 from symnn.compile import compile
+from symnn.curves import Conic, classify_conic, implicit_window
+from symnn.data import dataset, datasets, load_csv, one_hot
+from symnn.diagnostics import gradcheck, gradient_norms
 from symnn.functions import sigmoid, softplus
+from symnn.initializers import Initializer, initializer, initializers
+from symnn.losses import Loss, loss, losses
+from symnn.network import Network
+from symnn.persistence import load
+from symnn.regularizers import Objective, Regularizer, regularizer, regularizers
+from symnn.scaling import MinMax, Standardize
+from symnn.training import DivergenceError, History
+
+# Plotting imports matplotlib, so it is loaded on first use.
+_PLOTTING = {
+    "plot",
+    "plot_activation",
+    "plot_activations",
+    "plot_decision_boundary",
+    "plot_elbow",
+    "plot_gradient_flow",
+    "plot_history",
+    "plot_implicit",
+}
+
+
+def __getattr__(name: str):
+    if name in _PLOTTING:
+        from symnn import plotting
+
+        return getattr(plotting, name)
+    if name in ("parse", "ParseError"):
+        from symnn import parse as _parse_module
+
+        return getattr(_parse_module, name)
+    if name == "activation_table":
+        from symnn.properties import activation_table
+
+        return activation_table
+    raise AttributeError(f"module 'symnn' has no attribute {name!r}")
+
 
 __all__ = [
     "Activation",
+    "Conic",
+    "DivergenceError",
+    "Elbow",
+    "History",
+    "Initializer",
+    "Loss",
+    "MinMax",
+    "Network",
+    "Objective",
+    "Regularizer",
+    "Standardize",
     "__version__",
     "activation",
     "activations",
+    "classify_conic",
     "compile",
+    "data",
+    "dataset",
+    "datasets",
+    "elbow",
+    "gradcheck",
+    "gradient_norms",
+    "implicit_window",
+    "initializer",
+    "initializers",
+    "knee",
+    "load",
+    "load_csv",
+    "loss",
+    "losses",
+    "one_hot",
+    "regularizer",
+    "regularizers",
     "sigmoid",
     "softplus",
+    *sorted(_PLOTTING),
+    "parse",
+    "ParseError",
+    "activation_table",
 ]

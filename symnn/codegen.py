@@ -285,4 +285,6 @@ class InplaceEmitter:
             return
         src = self._operand(rel.lhs, out, lines)
         # the comparison's bool result is written straight into the float buffer
-        lines.append(f"{ops[rel.rel_op]}({src}, {self._scalar(rel.rhs)}, out={out}, casting='unsafe')")
+        lines.append(
+            f"{ops[rel.rel_op]}({src}, {self._scalar(rel.rhs)}, out={out}, casting='unsafe')"
+        )

@@ -60,7 +60,7 @@ def gradcheck(net, X, y, *, eps: float = 1e-6, tolerance: float = 1e-5) -> Gradc
             param[idx] = old
             numeric = (up - down) / (2 * eps)
             g = analytic[name][idx]
-            rel = abs(g - numeric) / max(abs(g) + abs(numeric), 1e-8)
+            rel = float(abs(g - numeric) / max(abs(g) + abs(numeric), 1e-8))
             if rel > err:
                 err = rel
             if rel > worst:

@@ -27,8 +27,8 @@ Shapes follow symnn's convention ``Z = X @ W + b``: a weight matrix has shape
 
 Example
 -------
->>> import symnn.initializers as si
->>> init = si.initializer("kaiming_normal")
+>>> from symnn.initializers import initializer
+>>> init = initializer("kaiming_normal")
 >>> init
 Initializer('he_normal')
 >>> init.formula

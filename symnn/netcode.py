@@ -128,7 +128,14 @@ def generate(spec: NetSpec) -> str:
     for i in range(1, L + 1):
         layer = spec.layers[i - 1]
         width = sizes[i]
-        z = f"Z{i}"
+        # when the derivative needs only the output, A overwrites Z (if f reads z once)
+        in_place = (
+            not (i == L and spec.fused_softmax)
+            and not layer.identity
+            and layer.reuse_output
+            and prepare(layer.f, [_Z]).count(_Z) == 1
+        )
+        z = f"A{i}" if in_place else f"Z{i}"
         buffers.append(f"{z} = np.empty((n, {width}))")
         z_name[i] = z
         body(f"np.matmul({a_name[i - 1]}, W{i}, out={z})")
@@ -151,8 +158,6 @@ def generate(spec: NetSpec) -> str:
         if layer.identity:
             a_name[i] = z
             continue
-        # when the derivative needs only the output, A overwrites Z (if f reads z once)
-        in_place = layer.reuse_output and prepare(layer.f, [_Z]).count(_Z) == 1
         a = z if in_place else f"A{i}"
         if not in_place:
             buffers.append(f"{a} = np.empty((n, {width}))")
@@ -253,18 +258,18 @@ def _updates(w: _Writer, params: list[str], grads: list[str]) -> None:
     w.lines.append("")
     m = [f"m{p}" for p in params]
     v2 = [f"s{p}" for p in params]
-    w(f"def adam(step_size, b1, b2, eps, {args}, {', '.join(m)}, {', '.join(v2)}):")
+    w(f"def adam(step_size, beta1, beta2, eps, {args}, {', '.join(m)}, {', '.join(v2)}):")
     w.indent = 1
     w('"""Adam (Kingma & Ba 2015), in place; step_size and eps carry the bias corrections."""')
     for p, g, mm, vv in zip(params, grads, m, v2, strict=True):
         # m = b1*m + (1-b1)*g written as g + b1*(m - g): in place, no temporary
         w(
             f"np.subtract({mm}, {g}, out={mm})",
-            f"np.multiply({mm}, b1, out={mm})",
+            f"np.multiply({mm}, beta1, out={mm})",
             f"np.add({mm}, {g}, out={mm})",
             f"np.square({g}, out={g})",
             f"np.subtract({vv}, {g}, out={vv})",
-            f"np.multiply({vv}, b2, out={vv})",
+            f"np.multiply({vv}, beta2, out={vv})",
             f"np.add({vv}, {g}, out={vv})",
             f"np.sqrt({vv}, out={g})",
             f"np.add({g}, eps, out={g})",

@@ -37,11 +37,22 @@ MAX_EXPANDED_PARAMS = 120
 # -- printing elementwise products of matrices -------------------------------------------
 
 
+def _positive_first(printer, expr, order=None):
+    """Sum terms with the positive ones first: ``Ŷ - Y`` and ``1 - A``, not ``-Y + Ŷ``."""
+    terms = list(type(printer).__mro__[2]._as_ordered_terms(printer, expr, order))
+    return sorted(terms, key=lambda t: t.could_extract_minus_sign())
+
+
 class _HadamardLatex(LatexPrinter):
     r"""Products of matrix-valued factors print with :math:`\odot`, powers as :math:`A^{\circ 2}`."""
 
+    _as_ordered_terms = _positive_first
+
     def _print_Mul(self, expr):
-        coeff, factors = expr.as_coeff_mul()
+        if not expr.is_Mul:  # SymPy prints 1/n through _print_Mul
+            return LatexPrinter._print_Mul(self, expr)
+        coeff = sp.Mul(*[f for f in expr.args if f.is_number])
+        factors = [f for f in expr.args if not f.is_number]
         parts = []
         for f in factors:
             s = self._print(f)
@@ -52,8 +63,8 @@ class _HadamardLatex(LatexPrinter):
         if coeff == -1:
             return "-" + body
         if coeff != 1:
-            c = self._print(coeff)
-            return rf"{c} {body}" if coeff.is_Integer or coeff.is_Float else rf"{c} \, {body}"
+            c = LatexPrinter._print_Mul(self, coeff) if coeff.is_Mul else self._print(coeff)
+            return rf"{c} \, {body}"
         return body
 
     def _print_Pow(self, expr):
@@ -66,23 +77,59 @@ class _HadamardLatex(LatexPrinter):
 
 
 class _HadamardStr(StrPrinter):
+    _as_ordered_terms = _positive_first
+
+    def __init__(self, names=None):
+        super().__init__()
+        self._names = names or {}
+
+    def _print_Symbol(self, expr):
+        return self._names.get(expr, expr.name)
+
+    def _print_Piecewise(self, expr):
+        parts = []
+        for value, cond in expr.args:
+            if cond is sp.true:
+                parts.append(self._print(value))
+            else:
+                parts.append(f"{self._print(value)} if {self._print(cond)} else")
+        return "(" + " ".join(parts) + ")"
+
     def _print_Mul(self, expr):
-        coeff, factors = expr.as_coeff_mul()
+        if not expr.is_Mul:
+            return StrPrinter._print_Mul(self, expr)
+        coeff = sp.Mul(*[f for f in expr.args if f.is_number])
+        factors = [f for f in expr.args if not f.is_number]
         parts = [f"({self._print(f)})" if f.is_Add else self._print(f) for f in factors]
         body = " ⊙ ".join(parts)
         if coeff == -1:
             return "-" + body
         if coeff != 1:
-            return f"{self._print(coeff)}*{body}"
+            return f"{StrPrinter._print_Mul(self, coeff) if coeff.is_Mul else self._print(coeff)}·{body}"
         return body
+
+    def _print_Pow(self, expr):
+        if expr.exp.is_Integer and expr.exp > 1 and not expr.base.is_number:
+            base = self._print(expr.base)
+            return f"{base}^{expr.exp}" if expr.base.is_Symbol else f"({base})^{expr.exp}"
+        return super()._print_Pow(expr)
 
 
 def _tex(expr) -> str:
     return _HadamardLatex().doprint(expr)
 
 
+_TEXT_NAMES: dict[sp.Symbol, str] = {}
+
+
 def _text(expr) -> str:
-    return _HadamardStr().doprint(expr)
+    names = {s: _plain_name(s.name) for s in expr.free_symbols}
+    return _HadamardStr(names).doprint(expr)
+
+
+def _plain_name(tex: str) -> str:
+    """``\\hat{Y}`` -> ``Ŷ``, ``A_{1}`` -> ``A1``."""
+    return tex.replace(r"\hat{Y}", "Ŷ").replace("_{", "").replace("}", "")
 
 
 # -- equations -------------------------------------------------------------------------
@@ -257,29 +304,28 @@ def backprop(net) -> Backprop:
     y_sym = sp.Symbol("Y")
     for i in range(L, 0, -1):
         layer = spec.layers[i - 1]
-        a_sym, a_text = names(i)
+        a_sym, _a_text = names(i)
         z_sym = sp.Symbol(f"Z_{{{i}}}")
         subs = {_A: a_sym, _Z: z_sym, spec.y_symbol: y_sym}
         if i == L:
             if spec.fused_softmax:
-                rhs_expr = scale * (sp.Symbol(r"\operatorname{softmax}(Z_{" + str(i) + "})") - y_sym)
-                rhs_tex = (
-                    (r"\frac{1}{n}" if scale != 1 else "")
-                    + rf"\left(\operatorname{{softmax}}\left(Z_{{{i}}}\right) - Y\right)"
+                rhs_expr = scale * (
+                    sp.Symbol(r"\operatorname{softmax}(Z_{" + str(i) + "})") - y_sym
                 )
+                rhs_tex = (
+                    r"\frac{1}{n}" if scale != 1 else ""
+                ) + rf"\left(\operatorname{{softmax}}\left(Z_{{{i}}}\right) - Y\right)"
                 text = f"δ{i} = {scale_text + ' ' if scale_text else ''}(softmax(Z{i}) - Y)"
                 eqs.append(Equation(f"delta{i}", rf"\delta_{{{i}}}", rhs_tex, text, rhs_expr))
             else:
                 rhs_expr = sp.factor_terms(spec.delta_expr.xreplace(subs))
-                prefix_tex = _tex(scale) + r" \, " if scale != 1 else ""
-                prefix_text = f"{scale_text} " if scale_text else ""
+                rhs_tex, rhs_text = _tex(rhs_expr), _text(rhs_expr)
+                if scale != 1:
+                    rhs_tex = _tex(scale) + r" \, " + _paren(rhs_tex, rhs_expr)
+                    rhs_text = f"{scale_text} " + _paren(rhs_text, rhs_expr, text=True)
                 eqs.append(
                     Equation(
-                        f"delta{i}",
-                        rf"\delta_{{{i}}}",
-                        prefix_tex + _tex(rhs_expr),
-                        f"δ{i} = {prefix_text}{_text(rhs_expr)}",
-                        rhs_expr,
+                        f"delta{i}", rf"\delta_{{{i}}}", rhs_tex, f"δ{i} = {rhs_text}", rhs_expr
                     )
                 )
         else:
@@ -386,7 +432,9 @@ class Expanded:
         """The loss and the first *limit* derivatives as an aligned block."""
         eqs = [rf"L = {sp.latex(self.loss)}"]
         for s in list(self.gradients)[:limit]:
-            eqs.append(rf"\frac{{\partial L}}{{\partial {sp.latex(s)}}} = {sp.latex(self.gradients[s])}")
+            eqs.append(
+                rf"\frac{{\partial L}}{{\partial {sp.latex(s)}}} = {sp.latex(self.gradients[s])}"
+            )
         return aligned(eqs)
 
     def _repr_latex_(self) -> str:
@@ -414,14 +462,16 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
         )
         weights[f"W{i}"] = W
         if net.bias:
-            b = sp.Matrix(1, n_out, lambda r, c, i=i: sp.Symbol(f"b^{{({i})}}_{{{c + 1}}}", real=True))
+            b = sp.Matrix(
+                1, n_out, lambda r, c, i=i: sp.Symbol(f"b^{{({i})}}_{{{c + 1}}}", real=True)
+            )
             weights[f"b{i}"] = b
-        zs = [sum(a[r] * W[r, c] for r in range(n_in)) + (b[0, c] if net.bias else 0) for c in range(n_out)]
+        zs = [
+            sum(a[r] * W[r, c] for r in range(n_in)) + (b[0, c] if net.bias else 0)
+            for c in range(n_out)
+        ]
         layer = spec.layers[i - 1]
-        if i == net.depth and spec.fused_softmax:
-            a = zs
-        else:
-            a = [layer.f.xreplace({_Z: z}) for z in zs]
+        a = zs if i == net.depth and spec.fused_softmax else [layer.f.xreplace({_Z: z}) for z in zs]
     lo = net.loss
     if spec.fused_softmax:
         lse = sp.log(sum(sp.exp(z) for z in zs))

@@ -32,8 +32,9 @@ import sympy as sp
 
 from symnn.activations import Activation, activation
 from symnn.initializers import Initializer, initializer
-from symnn.losses import Loss, loss as get_loss
-from symnn.netcode import _A, _G, _Z, LayerMath, NetSpec, build
+from symnn.losses import Loss
+from symnn.losses import loss as get_loss
+from symnn.netcode import _A, _Z, LayerMath, NetSpec, build
 
 __all__ = ["Network", "Params"]
 
@@ -233,9 +234,7 @@ class Network:
         lo = self.loss
         y = lo.y
         if lo.fused_softmax:
-            return NetSpec(
-                tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y
-            )
+            return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y)
         loss_expr = lo.numeric_expr.xreplace({lo.yhat: _A})
         grad_sym = lo.gradient.xreplace({lo.yhat: _A})
         grad_num = lo.numeric_gradient.xreplace({lo.yhat: _A})
@@ -339,7 +338,7 @@ class Network:
                     f"y has shape {np.shape(y)} but the network needs ({X.shape[0]}, {k}) "
                     f"for {X.shape[0]} samples and {k} output(s)"
                 )
-        self.loss.check_targets(Y)
+        self.loss._check_domain(Y, self.loss.domain, "targets", "y")
         return X, Y
 
 
@@ -439,6 +438,3 @@ def _targets_for_softmax(y, n: int, k: int) -> np.ndarray:
         f"y has shape {arr.shape}; a softmax network with {k} classes needs class indices of "
         f"shape ({n},) or one-hot rows of shape ({n}, {k})"
     )
-
-
-__all__ += ["_G"]

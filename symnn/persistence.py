@@ -63,8 +63,10 @@ def _activation_record(act) -> dict:
 
 
 def _loss_params(loss) -> dict:
-    return {loss.kwnames[p] if hasattr(loss, "kwnames") else p.name: float(v)
-            for p, v in getattr(loss, "params", {}).items()}
+    return {
+        loss.kwnames[p] if hasattr(loss, "kwnames") else p.name: float(v)
+        for p, v in getattr(loss, "params", {}).items()
+    }
 
 
 def _digest(arrays: dict[str, np.ndarray]) -> str:
@@ -143,7 +145,9 @@ def load(path):
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise _fail(path, "the architecture entry is not a symnn network")
     if meta.get("version") != VERSION:
-        raise _fail(path, f"unsupported version {meta.get('version')!r} (this symnn reads {VERSION})")
+        raise _fail(
+            path, f"unsupported version {meta.get('version')!r} (this symnn reads {VERSION})"
+        )
     for a in arrays.values():
         if a.dtype.kind != "f":
             raise _fail(path, "a weight array is not floating point")
@@ -173,7 +177,9 @@ def load(path):
         raise _fail(path, f"it holds weights {sorted(arrays)}, expected {list(net.params)}")
     for k in net.params:
         if arrays[k].shape != net.params[k].shape:
-            raise _fail(path, f"weight {k} has shape {arrays[k].shape}, expected {net.params[k].shape}")
+            raise _fail(
+                path, f"weight {k} has shape {arrays[k].shape}, expected {net.params[k].shape}"
+            )
         net.params[k] = arrays[k]
     return net
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from symnn._validation import check_choice
 
-__all__ = ["DivergenceError", "History", "OPTIMIZERS", "fit"]
+__all__ = ["OPTIMIZERS", "DivergenceError", "History", "fit"]
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
@@ -193,8 +193,10 @@ def fit(
                 if full_batch:
                     Xb, Yb = X, Y
                 else:
-                    idx = order[start : start + batch_size] if order is not None else slice(
-                        start, start + batch_size
+                    idx = (
+                        order[start : start + batch_size]
+                        if order is not None
+                        else slice(start, start + batch_size)
                     )
                     Xb, Yb = X[idx], Y[idx]
                 gradient, grads = net._workspace(Xb.shape[0])
