@@ -18,6 +18,7 @@ The two agree numerically; that is a test.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -204,6 +205,7 @@ def _matrix_symbol(tex: str, text: str) -> sp.Symbol:
     return sp.Symbol(tex, commutative=False), text
 
 
+@functools.lru_cache(maxsize=None)
 def _apply(act_tex: str, act_text: str):
     """An undefined function that prints as the activation's name."""
 
@@ -478,7 +480,11 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
         loss = sum(yk * (lse - zk) for yk, zk in zip(ys, zs, strict=True))
         outputs = [sp.exp(z) / sum(sp.exp(t) for t in zs) for z in zs]
     else:
-        loss = sum(lo.expr.xreplace({lo.yhat: ak, lo.y: yk}) for ak, yk in zip(a, ys, strict=True))
+        fixed = {p: sp.Rational(repr(float(v))) for p, v in lo.params.items()}
+        loss = sum(
+            lo.expr.xreplace(fixed).xreplace({lo.yhat: ak, lo.y: yk})
+            for ak, yk in zip(a, ys, strict=True)
+        )
         outputs = a
     symbols = [s for m in weights.values() for s in m]
     gradients = {s: sp.diff(loss, s) for s in symbols}

@@ -235,9 +235,10 @@ class Network:
         y = lo.y
         if lo.fused_softmax:
             return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y)
-        loss_expr = lo.numeric_expr.xreplace({lo.yhat: _A})
-        grad_sym = lo.gradient.xreplace({lo.yhat: _A})
-        grad_num = lo.numeric_gradient.xreplace({lo.yhat: _A})
+        subs = {lo.yhat: _A, **{p: _exact(v) for p, v in lo.params.items()}}
+        loss_expr = lo.numeric_expr.xreplace(subs)
+        grad_sym = lo.gradient.xreplace(subs)
+        grad_num = lo.numeric_gradient.xreplace(subs)
         if out.identity:
             delta = grad_num
         elif out.reuse_output:

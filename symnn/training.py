@@ -185,6 +185,9 @@ def fit(
     full_batch = batch_size == n
     t_start = time.perf_counter()
     t = 0
+    # a diverging run overflows on its way to inf/NaN; the loss check below reports it
+    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    errstate.__enter__()
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(n) if (shuffle and not full_batch) else None
@@ -237,6 +240,7 @@ def fit(
                 if epoch % max(1, epochs // 100) == 0:
                     bar.set_postfix(loss=f"{total:.4g}")
     finally:
+        errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
         history.seconds = time.perf_counter() - t_start
