@@ -205,7 +205,7 @@ def _matrix_symbol(tex: str, text: str) -> sp.Symbol:
     return sp.Symbol(tex, commutative=False), text
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _apply(act_tex: str, act_text: str):
     """An undefined function that prints as the activation's name."""
 

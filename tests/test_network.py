@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import zipfile
 
@@ -230,7 +231,7 @@ def test_seed_tutorial_reproduced_weight_for_weight():
         net.fit(X, y, epochs=1, lr=1.0)
         np.testing.assert_allclose(net.params["W1"], w1, rtol=0, atol=1e-12)
         np.testing.assert_allclose(net.params["W2"], w2, rtol=0, atol=1e-12)
-    assert all(b < a for a, b in zip(losses, losses[1:], strict=False))
+    assert all(b < a for a, b in itertools.pairwise(losses))
     assert losses[-1] < 0.01
     np.testing.assert_allclose(net.predict(X), y, atol=0.1)
 
