@@ -76,11 +76,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             print()
             print(_plain(act.doc))
     if args.plot:
-        from symnn.plotting import plot_activation, save_figure
+        from symnn.plotting import plot_activation
 
-        fig = plot_activation(act).figure
-        path = save_figure(fig, args.plot)
-        print(f"wrote {path}")
+        _save(plot_activation(act).figure, args.plot, "activation.png", args.show)
     return 0
 
 
@@ -91,6 +89,208 @@ def _plain(doc: str) -> str:
 
     text = re.sub(r":math:`([^`]*)`", r"\1", doc)
     return textwrap.dedent(text).strip()
+
+
+def _pair(text: str, what: str) -> tuple[float, float]:
+    """``"a,b"`` -> ``(a, b)`` with a < b."""
+    parts = text.split(",")
+    try:
+        a, b = (float(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"{what} takes two numbers a,b (e.g. -10,10); got {text!r}") from None
+    if not a < b:
+        raise ValueError(f"{what}: the first number must be smaller than the second; got {text!r}")
+    return a, b
+
+
+def _save(fig, path: str | None, default: str, show: bool) -> None:
+    from symnn.plotting import save_figure
+
+    written = save_figure(fig, path or default)
+    print(f"wrote {written}")
+    if show:
+        _show()
+
+
+def _show() -> None:
+    import os
+
+    import matplotlib
+
+    if not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ) and sys.platform.startswith("linux"):
+        print("symnn: --show: no display here; the figure was saved instead", file=sys.stderr)
+        return
+    if matplotlib.get_backend().lower() == "agg":
+        return
+    import matplotlib.pyplot as plt
+
+    plt.show()
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    import sympy as sp
+
+    from symnn.parse import parse
+    from symnn.symbolic import tidy
+
+    expr = parse(args.expr)
+    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.logic.boolalg.Boolean):
+        raise ValueError(f"diff needs an expression, not an equation or inequality: {args.expr!r}")
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    if args.wrt:
+        wrt = next((s for s in symbols if s.name == args.wrt), sp.Symbol(args.wrt, real=True))
+    elif len(symbols) == 1:
+        wrt = symbols[0]
+    elif not symbols:
+        wrt = sp.Symbol("x", real=True)
+    elif any(s.name == "x" for s in symbols):
+        wrt = next(s for s in symbols if s.name == "x")
+    else:
+        names = ", ".join(s.name for s in symbols)
+        raise ValueError(f"the expression has several variables ({names}); choose one with --wrt")
+    if args.order < 0:
+        raise ValueError(f"--order must be 0 or more; got {args.order}")
+    result = expr
+    for _ in range(args.order):
+        result = tidy(sp.diff(result, wrt))
+    if args.latex:
+        print(sp.latex(result))
+    else:
+        print(result)
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from symnn.plotting import plot
+
+    xlim = _pair(args.xlim, "--xlim")
+    ax = plot(*args.expr, xlim=xlim)
+    _save(ax.figure, args.output, "plot.png", args.show)
+    return 0
+
+
+def cmd_implicit(args: argparse.Namespace) -> int:
+    from symnn.plotting import plot_implicit
+
+    if args.classify:
+        from symnn.curves import classify_conic
+
+        print(classify_conic(args.expr))
+    ax = plot_implicit(args.expr, method=args.method, classify=args.classify)
+    _save(ax.figure, args.output, "implicit.png", args.show)
+    return 0
+
+
+def _layers(text: str) -> list[int]:
+    try:
+        sizes = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--layers takes widths like 3,4,1; got {text!r}") from None
+    return sizes
+
+
+def _activation_arg(text: str):
+    names = [t.strip() for t in text.split(",")]
+    return names[0] if len(names) == 1 else names
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    import symnn as sn
+
+    X, y = (
+        sn.dataset(args.data) if not args.data.lower().endswith(".csv") else sn.load_csv(args.data)
+    )
+    if y is None:
+        raise ValueError(f"{args.data}: the CSV has no target column")
+    layers = _layers(args.layers) if args.layers else [X.shape[1], 8, y.shape[1]]
+    if layers[0] != X.shape[1]:
+        raise ValueError(
+            f"--layers starts with {layers[0]} inputs but the data has {X.shape[1]} columns; "
+            f"use --layers {X.shape[1]},{','.join(map(str, layers[1:]))}"
+        )
+    net = sn.Network(
+        layers,
+        activation=_activation_arg(args.activation),
+        output_activation=args.output_activation,
+        loss=args.loss,
+        bias=not args.no_bias,
+        seed=args.seed,
+    )
+    print(net)
+    history = net.fit(
+        X,
+        y,
+        epochs=args.epochs,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        progress=None if not args.quiet else False,
+    )
+    print(
+        f"loss: {history.loss[0]:.6g} (epoch 1) -> {history.final_loss:.6g} (epoch {history.epochs})"
+    )
+    pred = net.predict(X)
+    rows = min(len(X), 10)
+    print(f"predictions (first {rows} of {len(X)}):")
+    with np.printoptions(precision=4, suppress=True):
+        for target, out in zip(y[:rows], pred[:rows], strict=True):
+            print(f"  target {target}  predicted {out}")
+    if args.save:
+        print(f"saved {net.save(args.save)}")
+    if args.plot:
+        from symnn.plotting import plot_history
+
+        ax = plot_history(history)
+        _save(ax.figure, args.plot, "history.png", args.show)
+    return 0
+
+
+def cmd_formula(args: argparse.Namespace) -> int:
+    import symnn as sn
+
+    net = sn.Network(
+        _layers(args.layers),
+        activation=_activation_arg(args.activation),
+        output_activation=args.output_activation,
+        loss=args.loss,
+        bias=not args.no_bias,
+    )
+    if args.latex:
+        print(net.formula().latex())
+        print()
+        print(net.backprop().latex())
+    else:
+        print("forward pass:")
+        print("  " + str(net.formula()).replace("\n", "\n  "))
+        print("backpropagation:")
+        print("  " + str(net.backprop()).replace("\n", "\n  "))
+    return 0
+
+
+def cmd_elbow(args: argparse.Namespace) -> int:
+    import symnn as sn
+
+    X, _ = sn.load_csv(args.path, target=None)
+    if args.kmax < 1:
+        raise ValueError(f"--kmax must be at least 1; got {args.kmax}")
+    result = sn.elbow(X, k=range(1, args.kmax + 1), seed=args.seed)
+    for k, sse in zip(result.k, result.sse, strict=True):
+        mark = "  <- knee" if k == result.knee else ""
+        print(f"k={k:<3} SSE={sse:.6g}{mark}")
+    _save(result.plot().figure, args.output, "elbow.png", args.show)
+    return 0
+
+
+def cmd_tour(args: argparse.Namespace) -> int:
+    from symnn.tour import run_tour
+
+    run_tour(args.out, echo=print)
+    return 0
 
 
 # -- the parser -----------------------------------------------------------------------
@@ -120,6 +320,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
     p.add_argument("--latex", action="store_true", help="print only the LaTeX equations")
     p.add_argument("--plot", metavar="FILE", help="also draw the function and its derivative")
+    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
+
+    p = _add(sub, "diff", cmd_diff, "the simplified derivative of any expression")
+    p.add_argument("expr", help='a formula, e.g. "x*tanh(log(1+exp(x)))" (^ or ** for powers)')
+    p.add_argument("--wrt", help="the variable (default: the only one, or x)")
+    p.add_argument("--order", type=int, default=1, help="derivative order (default 1)")
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+
+    p = _add(sub, "plot", cmd_plot, "plot explicit curves y = f(x)")
+    p.add_argument("expr", nargs="+", help='one or more formulas, e.g. "sin(x)/x" "x^2"')
+    p.add_argument("-o", "--output", metavar="FILE", help="output file (.png, .svg, .pdf)")
+    p.add_argument("--xlim", default="-10,10", metavar="A,B", help="x range (default -10,10)")
+    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
+
+    p = _add(sub, "implicit", cmd_implicit, "plot an implicit curve such as x^2+y^2+xy=1")
+    p.add_argument("expr", help='an equation, e.g. "x^2+y^2+xy=1", or an inequality')
+    p.add_argument("-o", "--output", metavar="FILE", help="output file (.png, .svg, .pdf)")
+    p.add_argument("--method", choices=["sympy", "contour"], default=None)
+    p.add_argument("--classify", action="store_true", help="analyse the conic and annotate it")
+    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
+
+    p = _add(sub, "train", cmd_train, "train a network and print its loss and predictions")
+    p.add_argument("--data", default="seed", help="seed, xor, moons, circles, blobs or PATH.csv")
+    p.add_argument("--layers", help="widths, inputs first, e.g. 3,4,1")
+    p.add_argument("--activation", default="sigmoid", help="hidden activation(s), e.g. relu")
+    p.add_argument("--output-activation", default=None, help="output activation (e.g. softmax)")
+    p.add_argument("--loss", default="sse")
+    p.add_argument("--epochs", type=int, default=1500)
+    p.add_argument("--lr", type=float, default=1.0)
+    p.add_argument("--optimizer", default="sgd", help="sgd, momentum or adam")
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--no-bias", action="store_true", help="layers without biases (as the seed)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--save", metavar="MODEL", help="save the trained network (.npz)")
+    p.add_argument("--plot", metavar="FILE", help="draw the loss curve")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
+
+    p = _add(sub, "formula", cmd_formula, "the forward formula and the backpropagation equations")
+    p.add_argument("--layers", default="3,4,1", help="widths, inputs first (default 3,4,1)")
+    p.add_argument("--activation", default="sigmoid")
+    p.add_argument("--output-activation", default=None)
+    p.add_argument("--loss", default="sse")
+    p.add_argument("--no-bias", action="store_true")
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+
+    p = _add(sub, "elbow", cmd_elbow, "k-means SSE against k, with the knee")
+    p.add_argument("path", help="a numeric CSV file (rows are points)")
+    p.add_argument("--kmax", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", metavar="FILE", help="output file (.png, .svg, .pdf)")
+    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
+
+    p = _add(sub, "tour", cmd_tour, "reproduce every topic of the seed documents (the main job)")
+    p.add_argument("--out", default="symnn-tour", help="output folder (default ./symnn-tour)")
     return parser
 
 
