@@ -1,8 +1,8 @@
 """High-precision oracles for losses: mpmath evaluation of a loss's own SymPy expressions.
 
 Inputs are float64 numbers, converted exactly; the expressions are evaluated with
-1000 significant digits, enough that no cancellation inside them reaches a float64
-result for inputs up to 1000 in magnitude (1 - sigmoid(1000) needs about 435 digits).
+600 significant digits, enough that no cancellation inside them reaches a float64
+result for inputs up to 1000 in magnitude (1 - sigmoid(1000) needs about 450 digits).
 
 Accuracy requirement: ``|got - true| <= REL * scale`` with ``scale = |true|`` -- relative
 1e-12 -- except for the documented *inherent* cancellations in ``INHERENT`` below, where
@@ -21,7 +21,7 @@ import sympy as sp
 from symnn.functions import to_elementary
 from symnn.losses import y, yhat
 
-DPS = 1000
+DPS = 600
 REL, TINY = 1e-12, 1e-300
 
 
