@@ -109,10 +109,8 @@ REDUCTIONS = ("sum", "mean", "batchmean")
 #: PyTorch's clamp of the logarithm in the probability cross-entropies: log(p) >= -100.
 LOG_CLAMP = -100
 
-_ROW_SUM_TOL = 1e-6
-_n = sp.Symbol(
-    "n", positive=True
-)  # how far a probability-target row of softmax cross-entropy may sum from 1
+_ROW_SUM_TOL = 1e-6  # how far a probability-target row of softmax cross-entropy may sum from 1
+_n = sp.Symbol("n", positive=True)  # the reduction's divisor, in LaTeX
 
 
 # ------------------------------------------------------------------------------
@@ -679,7 +677,11 @@ class Loss:
             raise ValueError(
                 f"{self.name}: yhat is empty (shape {a.shape}); pass at least one prediction"
             )
-        indices = self.rowwise and a.ndim >= 1 and raw_t.shape == a.shape[:-1]
+        if self.rowwise and a.ndim == 0:
+            raise ValueError(
+                f"{self.name}: yhat must have a class axis (shape (K,) or (n, K)), got a scalar"
+            )
+        indices = self.rowwise and raw_t.shape == a.shape[:-1]
         if not indices and raw_t.shape != a.shape:
             raise ValueError(self._shape_message(a.shape, raw_t.shape))
         t = raw_t.astype(np.float64, copy=False)

@@ -544,6 +544,7 @@ def test_pytorch_cross_entropy_with_class_indices_and_soft_targets():
         ),
         ("cce", [[0.5, 1.5]], [0], r"for logits use loss\('softmax_cross_entropy'\)"),
         ("mse", ["a"], [1.0], "must be numbers"),
+        ("cross_entropy", 1.0, 0, "must have a class axis"),
         ("poisson_nll", [1.0], [-1.0], r"targets y must be in \[0, inf\)"),
     ],
 )
