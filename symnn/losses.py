@@ -109,10 +109,8 @@ REDUCTIONS = ("sum", "mean", "batchmean")
 #: PyTorch's clamp of the logarithm in the probability cross-entropies: log(p) >= -100.
 LOG_CLAMP = -100
 
-_ROW_SUM_TOL = 1e-6
-_n = sp.Symbol(
-    "n", positive=True
-)  # how far a probability-target row of softmax cross-entropy may sum from 1
+_ROW_SUM_TOL = 1e-6  # how far a probability-target row of softmax cross-entropy may sum from 1
+_n = sp.Symbol("n", positive=True)  # the reduction's divisor, in LaTeX
 
 
 # ------------------------------------------------------------------------------
@@ -430,7 +428,8 @@ class Loss:
     def _setup(
         self, *, expr, name, reduction, specs, domain, input_domain, rowwise, numeric, doc, options
     ):
-        self.expr: sp.Expr = expr
+        self._expr: sp.Expr = expr  # parameters as symbols
+        self._set: dict[str, sp.Expr] = {}  # parameters set with with_params (exact numbers)
         self.name: str = name
         self.reduction: str = reduction
         self._specs: dict[str, _ParamSpec] = specs
@@ -455,12 +454,21 @@ class Loss:
         return y
 
     @property
+    def expr(self) -> sp.Expr:
+        """The loss of one element; parameters set with :meth:`with_params` appear as numbers."""
+        return self._expr.xreplace({self._specs[kw].symbol: v for kw, v in self._set.items()})
+
+    @property
     def params(self) -> dict[sp.Symbol, float]:
-        """Parameter symbols still free in ``expr`` and their default values."""
-        return {s.symbol: s.default for s in self._specs.values()}
+        """Every parameter symbol and the value the numbers use (default or set)."""
+        return {
+            s.symbol: float(self._set[kw]) if kw in self._set else s.default
+            for kw, s in self._specs.items()
+        }
 
     @property
     def kwnames(self) -> dict[sp.Symbol, str]:
+        """Parameter symbols and their keyword names (``delta``, ``tau``, ...)."""
         return {s.symbol: kw for kw, s in self._specs.items()}
 
     def _copy(self, **changes) -> Loss:
@@ -471,7 +479,10 @@ class Loss:
         return new
 
     def with_params(self, **values: Any) -> Loss:
-        """A copy with parameters replaced by numbers everywhere (symbolic and numeric).
+        """A copy with parameters set to numbers: in ``expr``, ``gradient``, LaTeX and the numbers.
+
+        (The compiled code keeps the parameter as a named constant, so that SymPy cannot
+        distribute it: :math:`\\tau(y - \\hat{y})` stays one subtraction and one product.)
 
         >>> loss("huber").with_params(delta=2).expr
         Piecewise(((-y + yhat)**2/2, Abs(y - yhat) < 2), (2*Abs(y - yhat) - 2, True))
@@ -486,13 +497,11 @@ class Loss:
                     f"{self.name} has no parameter {kw!r}{hint} (its parameters: {listing})"
                 )
             number = _as_number(value, f"{self.name} parameter {kw}")
-            if number.is_number:
-                self._specs[kw].check(float(number), self.name, kw)
-            subs[self._specs[kw].symbol] = number
-        return self._copy(
-            expr=self.expr.xreplace(subs),
-            _specs={k: s for k, s in self._specs.items() if k not in values},
-        )
+            if not number.is_number:
+                raise TypeError(f"{self.name} parameter {kw} must be a number, got {value!r}")
+            self._specs[kw].check(float(number), self.name, kw)
+            subs[kw] = number
+        return self._copy(_set={**self._set, **subs})
 
     def with_reduction(self, reduction: str) -> Loss:
         """A copy with another reduction.
@@ -516,11 +525,14 @@ class Loss:
     @cached_property
     def numeric_expr(self) -> sp.Expr:
         """The expression the compiled value evaluates (``expr`` with clamps made explicit)."""
-        return self._numeric(self.expr) if self._numeric else self.expr
+        return self._numeric(self._expr) if self._numeric else self._expr
 
     @cached_property
     def numeric_gradient(self) -> sp.Expr:
-        """The derivative of ``numeric_expr`` as the compiled gradient evaluates it."""
+        """The derivative of ``numeric_expr`` as the compiled gradient evaluates it.
+
+        Both keep every parameter as its symbol (values in :attr:`params`).
+        """
         return _derivative(self.numeric_expr, self.yhat)
 
     def divisor(self, shape: tuple[int, ...]) -> int:
@@ -603,7 +615,7 @@ class Loss:
         )
 
     def _param_text(self) -> str:
-        params = "".join(f", {kw}={s.default!r}" for kw, s in self._specs.items())
+        params = "".join(f", {self.kwnames[p]}={v!r}" for p, v in self.params.items())
         options = "".join(f", {k}={v!r}" for k, v in self.options.items())
         return f"{params}{options}, reduction={self.reduction!r}"
 
@@ -665,7 +677,11 @@ class Loss:
             raise ValueError(
                 f"{self.name}: yhat is empty (shape {a.shape}); pass at least one prediction"
             )
-        indices = self.rowwise and a.ndim >= 1 and raw_t.shape == a.shape[:-1]
+        if self.rowwise and a.ndim == 0:
+            raise ValueError(
+                f"{self.name}: yhat must have a class axis (shape (K,) or (n, K)), got a scalar"
+            )
+        indices = self.rowwise and raw_t.shape == a.shape[:-1]
         if not indices and raw_t.shape != a.shape:
             raise ValueError(self._shape_message(a.shape, raw_t.shape))
         t = raw_t.astype(np.float64, copy=False)
@@ -1028,7 +1044,7 @@ def loss(name: str | Loss, reduction: str | None = None, **params: Any) -> Loss:
     """Look up a loss by name; keyword arguments set its parameters and options.
 
     >>> loss("huber", delta=0.5)
-    Loss('huber', reduction='mean'): l(yhat, y) = Piecewise(((-y + yhat)**2/2, Abs(y - yhat) < 1/2), (Abs(y - yhat)/2 - 1/8, True))
+    Loss('huber', delta=0.5, reduction='mean'): l(yhat, y) = Piecewise(((-y + yhat)**2/2, Abs(y - yhat) < 1/2), (Abs(y - yhat)/2 - 1/8, True))
     >>> loss("hubr")
     Traceback (most recent call last):
     ...
