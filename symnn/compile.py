@@ -451,6 +451,28 @@ def _intervals(pw: sp.Piecewise, variables):
     return x, values, bounds
 
 
+def _exact_in_float(c: sp.Expr) -> bool:
+    """True for a bound that float64 holds exactly (or that depends on a parameter)."""
+    if c.free_symbols:
+        return True
+    try:
+        return sp.Rational(float(c)) == c
+    except (TypeError, ValueError):
+        return False
+
+
+def _modest(v: sp.Expr) -> bool:
+    """A boundary value the branch-free sums can add and subtract without losing the result."""
+    if v.has(sp.zoo, sp.oo, sp.S.NegativeInfinity, sp.nan):
+        return False
+    if v.free_symbols:
+        return True
+    try:
+        return abs(float(v)) <= 1e6
+    except (TypeError, ValueError):
+        return False
+
+
 def _branch_free(pw: sp.Piecewise, variables) -> sp.Expr | None:
     r"""Rewrite a univariate Piecewise without branches, or None when it does not apply.
 
@@ -471,6 +493,8 @@ def _branch_free(pw: sp.Piecewise, variables) -> sp.Expr | None:
     if found is None:
         return None
     x, values, bounds = found
+    if not all(_exact_in_float(c) for c, _ in bounds):
+        return None  # a boundary such as 1 - exp(-100) would move when rounded
     cuts = [sp.S.NegativeInfinity] + [c for c, _ in bounds] + [sp.oo]
     total = sp.S.Zero
     for i, value in enumerate(values):
@@ -478,8 +502,8 @@ def _branch_free(pw: sp.Piecewise, variables) -> sp.Expr | None:
         total += value.xreplace({x: clip}) if clip is not x else value
     for i, (c, owner) in enumerate(bounds):
         left, right = values[i].xreplace({x: c}), values[i + 1].xreplace({x: c})
-        if any(v.has(sp.zoo, sp.oo, sp.S.NegativeInfinity, sp.nan) for v in (left, right)):
-            return None
+        if not all(_modest(v) for v in (left, right)):
+            return None  # huge boundary values would swamp the result in the sums below
         jump = sp.simplify(right - left)
         total -= right
         if jump != 0:

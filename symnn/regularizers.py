@@ -311,7 +311,7 @@ def regularizer(name: str | Regularizer, **params: Any) -> Regularizer:
     >>> regularizer("ridg")
     Traceback (most recent call last):
     ...
-    ValueError: unknown regularizer 'ridg'; did you mean 'l2'? (symnn.regularizers() lists them all)
+    ValueError: unknown regularizer 'ridg'; did you mean 'ridge'? (symnn.regularizers() lists them all)
     """
     if isinstance(name, Regularizer):
         return name.with_params(**params) if params else name

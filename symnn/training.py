@@ -8,9 +8,10 @@ The update rules run as generated, in-place NumPy code (see :mod:`symnn.netcode`
   W \leftarrow W - \eta \frac{\hat m}{\sqrt{\hat s} + \epsilon}` (Kingma & Ba, 2015; :math:`\beta_1 = 0.9`,
   :math:`\beta_2 = 0.999`, :math:`\epsilon = 10^{-8}`).
 
-Regularisation adds :math:`\lambda_1 \sum |w|` and :math:`\lambda_2 \sum w^2` over the weights
-(not the biases) to the loss, and :math:`\lambda_1 \operatorname{sign}(w) + 2\lambda_2 w` to
-their gradients.
+Regularisation (``l1=``, ``l2=``) adds the penalties of :func:`symnn.regularizer` over the
+weights (not the biases) to the loss: :math:`\lambda_1 \sum |w|` and
+:math:`\frac{\lambda_2}{2} \sum w^2`, whose gradients :math:`\lambda_1 \operatorname{sign}(w)`
+and :math:`\lambda_2 w` (PyTorch's ``weight_decay``) join the weight gradients.
 """
 
 from __future__ import annotations
@@ -159,6 +160,9 @@ def fit(
     for m in metric_names:
         check_choice("metric", m, ["accuracy"])
     rng = make_rng(seed)
+    from symnn.regularizers import regularizer
+
+    penalties = [regularizer(name, lam=lam) for name, lam in (("l1", l1), ("l2", l2)) if lam]
 
     ns = net._code[1]
     params = list(net.params.values())
@@ -204,8 +208,8 @@ def fit(
                     Xb, Yb = X[idx], Y[idx]
                 gradient, grads = net._workspace(Xb.shape[0])
                 loss = gradient(Xb, Yb, *params)
-                if l1 or l2:
-                    loss += _regularize(params, grads, weights, l1, l2)
+                if penalties:
+                    loss += _regularize(params, grads, weights, penalties)
                 if not math.isfinite(loss):
                     for p, b in zip(params, backup, strict=True):
                         p[...] = b
@@ -248,18 +252,14 @@ def fit(
     return history
 
 
-def _regularize(params, grads, weights, l1: float, l2: float) -> float:
-    """Add the L1/L2 penalty's gradient to the weight gradients; return the penalty."""
-    penalty = 0.0
-    for i in weights:
-        w, g = params[i], grads[i]
-        if l1:
-            penalty += l1 * float(np.abs(w).sum())
-            g += l1 * np.sign(w)
-        if l2:
-            penalty += l2 * float(np.vdot(w, w))
-            g += (2 * l2) * w
-    return penalty
+def _regularize(params, grads, weights, penalties) -> float:
+    """Add the penalties' gradients to the weight gradients; return the total penalty."""
+    total = 0.0
+    for reg in penalties:
+        for i in weights:
+            total += reg.penalty(params[i])
+            np.add(grads[i], reg.grad(params[i]), out=grads[i])
+    return total
 
 
 def _accuracy(net, X, Y) -> float:
