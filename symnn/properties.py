@@ -186,19 +186,15 @@ def _numeric(value: mpmath.mpf) -> sp.Expr:
 
 
 def _present(v: sp.Expr | None) -> sp.Expr | None:
-    """Exact values stay exact, except rationals that only spell out a float parameter."""
-    if v is None:
-        return None
-    if isinstance(v, sp.Rational) and v.q > 10**6:
-        return sp.Float(v, _SHOWN_DIGITS)
-    if v.is_number and v.has(sp.Float) and not isinstance(v, sp.Float) and v.is_finite:
+    """Exact values stay exact, except those that only spell out a float parameter.
+
+    A value with a Float in it, or a rational with a denominator above 10^6
+    (SELU's ``-lambda*alpha`` from its float defaults), becomes a 15-digit Float.
+    """
+    if v is None or not v.is_number or v.is_infinite:
+        return v
+    if v.has(sp.Float) or any(r.q > 10**6 for r in v.atoms(sp.Rational)):
         return sp.Float(v.evalf(_SHOWN_DIGITS + 5), _SHOWN_DIGITS)
-    if isinstance(v, sp.Float):
-        return sp.Float(v, _SHOWN_DIGITS)
-    if v.is_number and v.is_finite and sp.count_ops(v) > 0:
-        rational = v.atoms(sp.Rational)
-        if any(r.q > 10**6 for r in rational):
-            return sp.Float(v.evalf(_SHOWN_DIGITS + 5), _SHOWN_DIGITS)
     return v
 
 
@@ -370,7 +366,9 @@ def _limit(
     else:
         lim = _attempt(lambda: sp.limit(form, x, point, dir=side), _LIMIT_BUDGET)
     if lim is not None and _is_value(lim):
-        return sp.Float(lim, _SHOWN_DIGITS) if g.has(sp.Float) and lim.is_finite else lim
+        if g.has(sp.Float) and lim.is_finite and not lim.is_Integer:
+            return sp.Float(lim, _SHOWN_DIGITS)  # exact only for the rationalised constants
+        return lim
     if isinstance(lim, sp.AccumBounds):
         return None
     estimate = _numeric_limit(g, x, point, side)
@@ -533,9 +531,18 @@ def _exact_guess(dg: sp.Expr, x: sp.Symbol, root: mpmath.mpf) -> sp.Expr | None:
     for q in (1, 2, 3, 4, 6, 8, 12):
         guess = sp.Rational(int(mpmath.nint(root * q)), q)
         if abs(root - _mpf(guess)) <= mpmath.mpf(10) ** -40 * max(1, abs(root)):
-            value = _attempt(lambda g=guess: dg.subs(x, g), _SOLVE_BUDGET)
+            value = _exact_value(dg, x, guess)
             return guess if value is not None and value.is_zero else None
     return None
+
+
+def _exact_value(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr | None:
+    """*expr* at *point*, or its two-sided limit there (a removable singularity); None if neither."""
+    value = _attempt(lambda: expr.subs(x, point), _SOLVE_BUDGET)
+    if value is not None and _is_value(value):
+        return value
+    value = _attempt(lambda: sp.limit(_for_limits(expr), x, point, dir="+-"), _LIMIT_BUDGET)
+    return value if value is not None and _is_value(value) else None
 
 
 def _sign_changes(dfn, scan: _Scan) -> bool:
@@ -573,6 +580,9 @@ def _numeric_extreme(gfn, dfn, scan: _Scan, lowest: bool) -> tuple[mpmath.mpf, m
             if root is None:
                 continue
             value = gfn(root)
+            if mpmath.isnan(value):  # a removable singularity (sin(x)/x at 0)
+                nudge = mpmath.mpf(10) ** (-_DPS // 2) * max(1, abs(root))
+                value = (gfn(root - nudge) + gfn(root + nudge)) / 2
             if best is None or (value < best[1] if lowest else value > best[1]):
                 best = (root, value)
         return best
@@ -640,7 +650,8 @@ def _piece_shape(
             if best is not None:
                 found.append((lowest, best))
                 exact_at = _exact_guess(dg, x, best[0])
-                inner.append(_numeric(best[1]) if exact_at is None else g.subs(x, exact_at))
+                exact_value = None if exact_at is None else _exact_value(g, x, exact_at)
+                inner.append(_numeric(best[1]) if exact_value is None else exact_value)
         if found:
             kind = "no"
             for (lowest, (at, _)), value in zip(found, inner, strict=True):
@@ -753,8 +764,46 @@ class _Shape:
     numeric: bool
 
 
+def _check_domain(piece: _Piece, x: sp.Symbol, notes: list[str]) -> None:
+    """Refuse a formula that is undefined or singular inside its piece; accept removable points.
+
+    ``1/x``, ``log(x)`` or ``tan(x)`` are not activations on the real line;
+    ``sin(x)/x`` is (its value at 0 is the limit, 1).
+    """
+    from sympy.calculus.util import continuous_domain
+
+    interval = sp.Interval.open(piece.lo, piece.hi)
+    domain = _attempt(
+        lambda: continuous_domain(to_elementary(piece.expr), x, interval), _SOLVE_BUDGET
+    )
+    if domain is None:
+        return  # SymPy cannot tell (erf, sinc): the functions symnn knows are continuous
+    missing = sp.Complement(interval, domain)
+    if missing is sp.S.EmptySet:
+        return
+    if isinstance(missing, sp.FiniteSet):
+        for point in missing:
+            what = f"the formula {piece.expr} at {x} = {point}"
+            left = _limit(piece.expr, x, point, "-", notes, what)
+            right = _limit(piece.expr, x, point, "+", notes, what)
+            if left is None or right is None or not (left.is_finite and _same(left, right)):
+                raise ValueError(
+                    f"{piece.expr} has a singularity at {x} = {point} (limits {left} and {right}); "
+                    "symnn analyses activations that are finite on the whole real line"
+                )
+            notes.append(f"{what} is undefined; it is taken as its limit {left} (removable)")
+        return
+    raise ValueError(
+        f"{piece.expr} is not defined or not continuous everywhere on {interval} (SymPy finds it "
+        f"continuous on {domain}); symnn analyses activations defined on the whole real line"
+    )
+
+
 def _shape(expr: sp.Expr, x: sp.Symbol, notes: list[str], what: str, need_image: bool) -> _Shape:
     points, pieces = _split(expr, x)
+    if need_image:
+        for piece in pieces:
+            _check_domain(piece, x, notes)
     shapes = [_piece_shape(p, x, notes, what, need_image) for p in pieces]
     values = [_value_at(expr, x, b, notes, what) for b in points]
     monotonicity = _monotonicity(shapes, values)
