@@ -28,7 +28,15 @@ transcendental equation :math:`f'(x) = 0` such as SiLU's
 :math:`f'` on a dense grid, each refined by ``mpmath.findroot`` (bisection
 if needed) at 50 digits and verified by the sign of :math:`f'` on both
 sides; the value there becomes a 15-digit ``Float``. ``Properties.notes``
-says which answers are numeric.
+says which answers are numeric. The search grid is dense (step 1/128) on
+[-64, 64] and geometric out to :math:`\pm 10^6`: an extremum beyond, or two
+sign changes of :math:`f'` closer than a grid step, would go unseen.
+
+Two definitions the published tables leave implicit: *zero-centred* means
+:math:`\inf f < 0 < \sup f` (the outputs take both signs, so they can
+average to zero); *approximates the identity near the origin* means
+:math:`f(0) = 0` and :math:`f'(0) = 1`, with the catalogue's derivative at 0
+(so leaky ReLU, whose :math:`f'(0) = \alpha`, does not).
 
 Examples
 --------
@@ -76,10 +84,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "MAX_CONTINUITY_ORDER",
+    "MONOTONICITIES",
     "ActivationTable",
     "Properties",
     "activation_table",
     "analyze",
+    "format_continuity",
     "format_number",
     "format_set",
 ]
@@ -96,6 +106,7 @@ _PERIOD_BUDGET = 0.5  # seconds for one periodicity call
 _WINDOW = 64.0  # the dense part of the numeric grid is [-_WINDOW, _WINDOW]
 _FAR = 1e6  # the grid continues geometrically out to +-_FAR
 
+#: The values of ``Properties.monotonicity`` (strict, non-strict, constant, not monotonic).
 MONOTONICITIES = ("increasing", "decreasing", "non-decreasing", "non-increasing", "constant", "no")
 
 
@@ -630,11 +641,11 @@ def _piece_shape(
             signs = [_interval_sign(dfn, a, b) for a, b in itertools.pairwise(cuts)]
         direction = set(signs) - {0}
         kind = "no" if len(direction) > 1 else _KIND[direction.pop() if direction else 0]
-        inner = [
-            g.subs(x, r)
-            for r, s0, s1 in zip(roots, signs, signs[1:], strict=False)
-            if s0 * s1 == -1
-        ]
+        if need_image:
+            extrema = [
+                r for r, s0, s1 in zip(roots, signs, signs[1:], strict=False) if s0 * s1 == -1
+            ]
+            inner = [v for v in (_exact_value(g, x, r) for r in extrema) if v is not None]
         numeric = False
     else:
         numeric = True
@@ -643,32 +654,8 @@ def _piece_shape(
             changes = _sign_changes(dfn, scan)
             kind = "no" if changes else _KIND[scan.sign or _interval_sign(dfn, _mpf(lo), _mpf(hi))]
             return _PieceShape(kind, left, right, numeric=True)
-        gfn = _mp_callable(g, x)
-        found = []
-        for lowest in (True, False):
-            best = _numeric_extreme(gfn, dfn, scan, lowest)
-            if best is not None:
-                found.append((lowest, best))
-                exact_at = _exact_guess(dg, x, best[0])
-                exact_value = None if exact_at is None else _exact_value(g, x, exact_at)
-                inner.append(_numeric(best[1]) if exact_value is None else exact_value)
-        if found:
-            kind = "no"
-            for (lowest, (at, _)), value in zip(found, inner, strict=True):
-                extreme = "lowest local minimum" if lowest else "highest local maximum"
-                exact_at = _exact_guess(dg, x, at)
-                where = (
-                    f"{x} = {exact_at} (exact)"
-                    if exact_at is not None
-                    else (f"{x} = {mpmath.nstr(at, 15)}")
-                )
-                notes.append(
-                    f"{what}: the {extreme} {value} at {where} was found numerically (a sign "
-                    f"change of the derivative, verified at {_DPS} digits; searched on "
-                    f"[-{_FAR:g}, {_FAR:g}])"
-                )
-        else:
-            kind = _KIND[scan.sign or _interval_sign(dfn, _mpf(lo), _mpf(hi))]
+        inner = _numeric_extrema(g, dg, dfn, x, scan, notes, what)
+        kind = "no" if inner else _KIND[scan.sign or _interval_sign(dfn, _mpf(lo), _mpf(hi))]
     if not need_image:
         return _PieceShape(kind, left, right, numeric=numeric)
     image = _image(left, right, inner, lo, hi, notes, what)
@@ -676,6 +663,35 @@ def _piece_shape(
 
 
 _KIND = {1: "increasing", -1: "decreasing", 0: "constant"}
+
+
+def _numeric_extrema(
+    g: sp.Expr, dg: sp.Expr, dfn, x: sp.Symbol, scan: _Scan, notes: list[str], what: str
+) -> list[sp.Expr]:
+    """The lowest local minimum and the highest local maximum of g, located numerically.
+
+    A location that is a simple rational where g' vanishes exactly (sinc's
+    maximum at 0) gives an exact value; otherwise the value is a 15-digit Float.
+    """
+    gfn = _mp_callable(g, x)
+    values = []
+    for lowest in (True, False):
+        best = _numeric_extreme(gfn, dfn, scan, lowest)
+        if best is None:
+            continue
+        at, value_mp = best
+        exact_at = _exact_guess(dg, x, at)
+        exact_value = None if exact_at is None else _exact_value(g, x, exact_at)
+        value = _numeric(value_mp) if exact_value is None else exact_value
+        values.append(value)
+        where = f"{exact_at} (exact)" if exact_value is not None else mpmath.nstr(at, 15)
+        extreme = "lowest local minimum" if lowest else "highest local maximum"
+        notes.append(
+            f"{what}: the {extreme} {value} at {x} = {where} was found numerically (a sign "
+            f"change of the derivative, verified at {_DPS} digits; searched on "
+            f"[-{_FAR:g}, {_FAR:g}])"
+        )
+    return values
 
 
 def _interval_sign(fn, a: mpmath.mpf, b: mpmath.mpf) -> int:
@@ -1053,9 +1069,8 @@ def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple) -> Properties:
     continuity = min(finite) if finite else sp.oo
     kinks = tuple(p for p, o in orders if o == continuity) if finite else ()
 
-    periodic = shape.shapes[0].left is None and len(shape.pieces) == 1
-    limit_neg = None if periodic else _present(_simplest(shape.shapes[0].left))
-    limit_pos = None if periodic else _present(_simplest(shape.shapes[-1].right))
+    limit_neg = _present(_simplest(shape.shapes[0].left))  # None: no limit (periodic)
+    limit_pos = _present(_simplest(shape.shapes[-1].right))
     left_finite = limit_neg is not None and limit_neg.is_finite
     right_finite = limit_pos is not None and limit_pos.is_finite
     saturates = {(True, True): "both", (True, False): "left", (False, True): "right"}.get(
@@ -1224,12 +1239,12 @@ class ActivationTable:
         return iter(self.rows)
 
     def __getitem__(self, name: str) -> dict[str, Any]:
-        for row in self.rows:
-            if row["name"] == name:
+        """The row of an activation, by its name (``table["relu"]``) or its displayed name."""
+        for act, row in zip(self.activations, self.rows, strict=True):
+            if name in (act.name, row["name"]):
                 return row
-        raise KeyError(
-            f"no activation {name!r} in this table (it has {[r['name'] for r in self.rows]})"
-        )
+        names = [a.name for a in self.activations]
+        raise KeyError(f"no activation {name!r} in this table; it has {names}")
 
     def _cells(self, style: str, formulas: bool) -> tuple[list[str], list[list[str]]]:
         keys = [k for k in _COLUMNS if formulas or k not in _FORMULAS]
@@ -1260,7 +1275,7 @@ class ActivationTable:
     def to_latex(self, formulas: bool = True) -> str:
         r"""A LaTeX ``tabular`` (wrap it in ``\resizebox`` or ``landscape`` for a page)."""
         header, body = self._cells("latex", formulas)
-        head = " & ".join(_latex_text(h) for h in header)
+        head = " & ".join(header)
         lines = [r"\begin{tabular}{" + "l" * len(header) + "}", r"\hline", head + r" \\", r"\hline"]
         lines += [" & ".join(r) + r" \\" for r in body]
         lines += [r"\hline", r"\end{tabular}"]
@@ -1282,10 +1297,6 @@ class ActivationTable:
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
-
-def _latex_text(h: str) -> str:
-    return h if h.startswith("$") else h.replace("'", "'")
 
 
 def _display_name(act: Activation, props: Properties) -> str:
@@ -1317,7 +1328,9 @@ def _cell(row: dict[str, Any], key: str, style: str) -> str:
     math_style = "text" if style == "text" else "latex"
     wrap = (lambda s: s) if style == "text" else (lambda s: f"${s}$")
     if key == "name":
-        return value if style != "latex" else r"\texttt{" + value.replace("_", r"\_") + "}"
+        if style == "latex":
+            return r"\texttt{" + value.replace("_", r"\_") + "}"
+        return value if style == "text" else f"`{value}`"
     if key in _FORMULAS:
         return value if style == "text" else wrap(value)
     if key == "range":
@@ -1346,7 +1359,7 @@ def activation_table(names: Iterable[str | Activation] | None = None) -> Activat
     >>> [r["name"] for r in t.rows], t["relu"]["continuity"]
     (['sigmoid', 'relu'], 0)
     >>> print(t.to_markdown(formulas=False).splitlines()[2])
-    | sigmoid | $\\left(0, 1\\right)$ | $C^{\\infty}$ | increasing | no | no | $\\frac{1}{2}$ | $\\frac{1}{4}$ | $0$ | $1$ | no |
+    | `sigmoid` | $\\left(0, 1\\right)$ | $C^{\\infty}$ | increasing | no | no | $\\frac{1}{2}$ | $\\frac{1}{4}$ | $0$ | $1$ | no |
     """
     from symnn.activations import activation, activations
 

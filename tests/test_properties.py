@@ -529,6 +529,9 @@ def test_table_has_one_row_per_activation():
     assert row["equation"].startswith(r"\operatorname{ReLU}(x) =")
     assert row["derivative"].startswith(r"\operatorname{ReLU}'(x) =")
     assert row["monotonic"] == "non-decreasing" and row["approximates_identity"] is False
+    assert table["leaky_relu"] is table["leaky_relu(alpha=0.01)"]
+    with pytest.raises(KeyError, match="rleu"):
+        table["rleu"]
 
 
 def test_table_formats():
@@ -541,7 +544,9 @@ def test_table_formats():
     assert len({len(line) for line in text[:2]}) == 1  # header and rule line up
     md = table.to_markdown().splitlines()
     assert len(md) == 2 + 5 and md[1].startswith("|---")
-    assert r"$\left[-1, 1\right]$" in md[4] and "$C^{1}$" in md[4]
+    assert (
+        md[4].startswith("| `sqnl` |") and r"$\left[-1, 1\right]$" in md[4] and "$C^{1}$" in md[4]
+    )
     tex = table.to_latex()
     assert tex.startswith(r"\begin{tabular}") and tex.endswith(r"\end{tabular}")
     assert tex.count("\n") == 5 + 5 and r"\texttt{hard\_tanh}" in tex
