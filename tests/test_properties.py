@@ -567,3 +567,17 @@ def test_properties_print_readably():
     assert text.splitlines()[0] == "leaky_relu(alpha=0.01)"
     assert "range                   ℝ" in text
     assert "C⁰ (kinks at 0)" in text
+
+
+def test_latex_cells_render_with_mathtext():
+    from matplotlib.mathtext import MathTextParser
+
+    from symnn.properties import _cell
+
+    parser = MathTextParser("path")
+    keys = ("range", "continuity", "value_at_zero", "derivative_at_zero")
+    for row in activation_table().rows:
+        for key in (*keys, "limit_neg_inf", "limit_pos_inf"):
+            cell = _cell(row, key, "latex")
+            assert cell.startswith("$") and cell.endswith("$")
+            parser.parse(cell)  # raises ValueError on LaTeX that mathtext cannot typeset
