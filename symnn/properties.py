@@ -65,9 +65,11 @@ import contextlib
 import html
 import itertools
 import math
+import re
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -174,6 +176,11 @@ def _is_value(v: Any) -> bool:
     )
 
 
+def _definite(v: sp.Expr | None) -> sp.Expr | None:
+    """A limit that exists (a number or +-oo), else None (oscillation, unknown)."""
+    return v if v is not None and _is_value(v) else None
+
+
 def _mpf(v: sp.Expr) -> mpmath.mpf:
     """An extended-real SymPy number as an mpmath number at the working precision."""
     if v is sp.oo:
@@ -240,7 +247,7 @@ def _mp_callable(expr: sp.Expr, x: sp.Symbol) -> Callable[[mpmath.mpf], mpmath.m
     def call(t: mpmath.mpf) -> mpmath.mpf:
         try:
             out = fn(t)
-        except (ZeroDivisionError, ValueError, OverflowError):
+        except Exception:  # a pole, or a function mpmath lacks: no value there
             return mpmath.nan
         if isinstance(out, mpmath.mpc):
             out = out.real if abs(out.imag) <= mpmath.mpf(10) ** (-_DPS) * abs(out) else mpmath.nan
@@ -259,8 +266,12 @@ def _np_callable(expr: sp.Expr, x: sp.Symbol) -> Callable[[np.ndarray], np.ndarr
         fn = sp.lambdify(x, to_elementary(expr), modules=["numpy", "scipy"])
 
         def call(t: np.ndarray) -> np.ndarray:
-            with np.errstate(all="ignore"):
-                return np.broadcast_to(np.asarray(fn(t), dtype=float), np.shape(t))
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = np.asarray(fn(t))
+                if np.iscomplexobj(out):  # not real there: no sign to read
+                    out = np.where(np.abs(out.imag) > 0, np.nan, out.real)
+                return np.broadcast_to(out.astype(float), np.shape(t))
 
         return call
 
@@ -366,7 +377,9 @@ def _limit(
     for x -> +-oo whenever SymPy's extended arithmetic gives a definite
     value), then ``sympy.limit`` under a time budget (at -oo as the limit of
     ``g(-x)`` at +oo, which SymPy finds faster), then a numeric estimate
-    (with a note). None if the limit does not exist (the function oscillates).
+    (with a note). When the function oscillates, SymPy's ``AccumBounds``
+    (the interval its values keep returning to) comes back; None when nothing
+    is known.
     """
     direct = _attempt(lambda: g.subs(x, point), _LIMIT_BUDGET)
     if direct is not None and _is_value(direct):
@@ -381,7 +394,7 @@ def _limit(
             return sp.Float(lim, _SHOWN_DIGITS)  # exact only for the rationalised constants
         return lim
     if isinstance(lim, sp.AccumBounds):
-        return None
+        return lim
     estimate = _numeric_limit(g, x, point, side)
     where = f"{x} -> {point}" + (side if point.is_finite else "")
     if estimate is None:
@@ -419,14 +432,15 @@ def _value_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, notes: list[str], wha
         return value
     rewritten = _kinks_as_piecewise(expr)
     eps = sp.Rational(1, 10**9)
-    left = _limit(_branch_at(rewritten, x, point - eps), x, point, "-", notes, what)
-    right = _limit(_branch_at(rewritten, x, point + eps), x, point, "+", notes, what)
+    left = _definite(_limit(_branch_at(rewritten, x, point - eps), x, point, "-", notes, what))
+    right = _definite(_limit(_branch_at(rewritten, x, point + eps), x, point, "+", notes, what))
     if left is not None and right is not None and _same(left, right):
         notes.append(f"{what}: {expr} is undefined at {x} = {point}; its limit {left} is used")
         return left
     raise ValueError(
-        f"{what}: {expr} has no value at {x} = {point} ({value}); symnn analyses activations "
-        "defined on the whole real line"
+        f"{what}: {expr} has no finite value at {x} = {point} ({value}); symnn analyses "
+        "activations that are finite and differentiable on the real line except at the "
+        "breakpoints of a piecewise definition"
     )
 
 
@@ -654,7 +668,8 @@ def _piece_shape(
             changes = _sign_changes(dfn, scan)
             kind = "no" if changes else _KIND[scan.sign or _interval_sign(dfn, _mpf(lo), _mpf(hi))]
             return _PieceShape(kind, left, right, numeric=True)
-        inner = _numeric_extrema(g, dg, dfn, x, scan, notes, what)
+        oscillating = _definite(left) is None or _definite(right) is None
+        inner = _numeric_extrema(g, dg, dfn, x, scan, notes, what, oscillating)
         kind = "no" if inner else _KIND[scan.sign or _interval_sign(dfn, _mpf(lo), _mpf(hi))]
     if not need_image:
         return _PieceShape(kind, left, right, numeric=numeric)
@@ -666,12 +681,22 @@ _KIND = {1: "increasing", -1: "decreasing", 0: "constant"}
 
 
 def _numeric_extrema(
-    g: sp.Expr, dg: sp.Expr, dfn, x: sp.Symbol, scan: _Scan, notes: list[str], what: str
+    g: sp.Expr,
+    dg: sp.Expr,
+    dfn,
+    x: sp.Symbol,
+    scan: _Scan,
+    notes: list[str],
+    what: str,
+    oscillating: bool = False,
 ) -> list[sp.Expr]:
     """The lowest local minimum and the highest local maximum of g, located numerically.
 
     A location that is a simple rational where g' vanishes exactly (sinc's
     maximum at 0) gives an exact value; otherwise the value is a 15-digit Float.
+    When g has no limit at an infinite end (*oscillating*) and its most extreme
+    value lies beyond the dense window, the extremes grow with |x| (``x sin x``):
+    that side is reported unbounded.
     """
     gfn = _mp_callable(g, x)
     values = []
@@ -680,6 +705,14 @@ def _numeric_extrema(
         if best is None:
             continue
         at, value_mp = best
+        if oscillating and abs(at) > _WINDOW:
+            values.append(sp.S.NegativeInfinity if lowest else sp.oo)
+            notes.append(
+                f"{what}: no limit at infinity, and the {'minima' if lowest else 'maxima'} keep "
+                f"growing in size (the most extreme found at {x} = {mpmath.nstr(at, 8)}); "
+                "taken as unbounded"
+            )
+            continue
         exact_at = _exact_guess(dg, x, at)
         exact_value = None if exact_at is None else _exact_value(g, x, exact_at)
         value = _numeric(value_mp) if exact_value is None else exact_value
@@ -723,10 +756,11 @@ def _image(
     what: str,
 ) -> sp.Set:
     """The image of a continuous piece on (lo, hi) from its end limits and interior extrema."""
-    ends = [v for v in (left, right) if v is not None]
+    ends = [v for v in (_definite(left), _definite(right)) if v is not None]
     if len(ends) < 2:
         notes.append(
-            f"{what}: a limit at an end of ({lo}, {hi}) is unknown; range from the extrema"
+            f"{what}: a limit at an end of ({lo}, {hi}) does not exist or is unknown "
+            "(oscillation); the range there comes from the extrema found"
         )
     candidates = ends + inner
     if not candidates:
@@ -800,8 +834,8 @@ def _check_domain(piece: _Piece, x: sp.Symbol, notes: list[str]) -> None:
     if isinstance(missing, sp.FiniteSet):
         for point in missing:
             what = f"the formula {piece.expr} at {x} = {point}"
-            left = _limit(piece.expr, x, point, "-", notes, what)
-            right = _limit(piece.expr, x, point, "+", notes, what)
+            left = _definite(_limit(piece.expr, x, point, "-", notes, what))
+            right = _definite(_limit(piece.expr, x, point, "+", notes, what))
             if left is None or right is None or not (left.is_finite and _same(left, right)):
                 raise ValueError(
                     f"{piece.expr} has a singularity at {x} = {point} (limits {left} and {right}); "
@@ -839,7 +873,7 @@ def _monotonicity(shapes: list[_PieceShape], values: list[sp.Expr]) -> str:
     ups = downs = True
     flat = True
     for before, value, after in zip(shapes, values, shapes[1:], strict=False):
-        left, right = before.right, after.left
+        left, right = _definite(before.right), _definite(after.left)
         if left is None or right is None:
             return "no"
         chain = [left, value, right]
@@ -869,8 +903,8 @@ def _order_at(
 ) -> int | sp.Expr:
     """The order k of C^k at a breakpoint between the formulas *left* and *right*."""
     what = f"continuity at {x} = {point}"
-    lv = _limit(left, x, point, "-", notes, what)
-    rv = _limit(right, x, point, "+", notes, what)
+    lv = _definite(_limit(left, x, point, "-", notes, what))
+    rv = _definite(_limit(right, x, point, "+", notes, what))
     if lv is None or rv is None or not (_same(lv, value) and _same(rv, value)):
         return -1
     if sp.expand(left - right) == 0:
@@ -878,8 +912,8 @@ def _order_at(
     dl, dr = left, right
     for k in range(1, MAX_CONTINUITY_ORDER + 1):
         dl, dr = sp.diff(dl, x), sp.diff(dr, x)
-        lk = _limit(dl, x, point, "-", notes, what)
-        rk = _limit(dr, x, point, "+", notes, what)
+        lk = _definite(_limit(dl, x, point, "-", notes, what))
+        rk = _definite(_limit(dr, x, point, "+", notes, what))
         if lk is None or rk is None or not _same(lk, rk):
             return k - 1
     if _attempt(lambda: sp.simplify(to_elementary(left - right)), _SOLVE_BUDGET) == 0:
@@ -1048,7 +1082,14 @@ def analyze(act: Activation) -> Properties:
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _analyze(act.name, f, x, params)
+        try:
+            _CACHE[key] = _analyze(act.name, f, x, params)
+        except (ValueError, TypeError):
+            raise
+        except Exception as err:  # a SymPy/NumPy failure on an unusual user expression
+            raise ValueError(
+                f"analyze could not analyse {act.name}({x}) = {f}: {type(err).__name__}: {err}"
+            ) from err
     return _CACHE[key]
 
 
@@ -1069,8 +1110,8 @@ def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple) -> Properties:
     continuity = min(finite) if finite else sp.oo
     kinks = tuple(p for p, o in orders if o == continuity) if finite else ()
 
-    limit_neg = _present(_simplest(shape.shapes[0].left))  # None: no limit (periodic)
-    limit_pos = _present(_simplest(shape.shapes[-1].right))
+    limit_neg = _present(_simplest(_definite(shape.shapes[0].left)))  # None: no limit
+    limit_pos = _present(_simplest(_definite(shape.shapes[-1].right)))
     left_finite = limit_neg is not None and limit_neg.is_finite
     right_finite = limit_pos is not None and limit_pos.is_finite
     saturates = {(True, True): "both", (True, False): "left", (False, True): "right"}.get(
@@ -1143,12 +1184,11 @@ def format_number(value: sp.Expr | None, style: str = "text") -> str:
         ("pi", "π"),
         ("oo", "∞"),
         ("sqrt", "√"),
-        ("E", "e"),
         ("log", "ln"),
         ("*", "·"),
     ):
         text = text.replace(old, new)
-    return text
+    return re.sub(r"\bE\b", "e", text)
 
 
 def format_set(s: sp.Set, style: str = "text") -> str:

@@ -454,6 +454,10 @@ def test_user_defined_mish_matches_the_catalogue():
         (sp.tanh(x) ** 2, sp.Interval.Ropen(0, 1), "no", "no", oo, ()),
         (1 / (1 + x**2), sp.Interval.Lopen(0, 1), "no", "no", oo, ()),
         (sp.cos(x), sp.Interval(-1, 1), "no", "no", oo, ()),
+        (sp.exp(sp.sin(x)), sp.Interval(sp.exp(-1), sp.E), "no", "no", oo, ()),
+        (x * sp.sin(x), R, "no", "no", oo, ()),  # no limits; the extremes grow
+        (sp.sign(x), sp.FiniteSet(-1, 0, 1), "non-decreasing", "constant", -1, (0,)),
+        (x**2 * sp.exp(-(x**2)), sp.Interval(0, sp.exp(-1)), "no", "no", oo, ()),
         (
             sp.Piecewise((sp.exp(x), x < 0), (1 + x + x**2 / 2 + x**3 / 6, True)),
             sp.Interval.open(0, oo), "increasing", "increasing", 3, (0,),
@@ -488,6 +492,8 @@ def test_removable_singularity_is_its_limit():
         (1 / x, "singularity at x = 0"),
         (1 / (x - 1), "singularity at x = 1"),
         (sp.log(x), "not defined"),
+        (sp.cbrt(x), "no finite value at x = 0"),
+        (sp.floor(x), "could not analyse"),
     ],
 )
 def test_functions_not_defined_on_the_real_line_are_refused(expr, match):
