@@ -218,8 +218,10 @@ def _present(v: sp.Expr | None) -> sp.Expr | None:
 
 def _simplest(v: sp.Expr | None) -> sp.Expr | None:
     """A short exact form of a value (``tanh(log(2))`` -> ``3/5``), within a time budget."""
-    if v is None or not v.is_number or not v.atoms(sp.Function):
+    if v is None or not v.is_number:
         return v
+    if all(isinstance(fn, (sp.log, sp.exp)) for fn in v.atoms(sp.Function)):
+        return v  # log(2), exp(-1), ... are as simple as they get
     candidate = _attempt(lambda: sp.nsimplify(sp.simplify(v.rewrite(sp.exp))), _SOLVE_BUDGET)
     if candidate is None or not _is_value(candidate) or not _same(candidate, v):
         return v
