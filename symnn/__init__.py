@@ -25,6 +25,7 @@ from symnn.initializers import Initializer, initializer, initializers
 from symnn.losses import Loss, loss, losses
 from symnn.network import Network
 from symnn.persistence import load
+from symnn.properties import ActivationTable, Properties, activation_table, analyze
 from symnn.regularizers import Objective, Regularizer, regularizer, regularizers
 from symnn.scaling import MinMax, Standardize
 from symnn.training import DivergenceError, History
@@ -51,10 +52,6 @@ def __getattr__(name: str):
         from symnn import parse as _parse_module
 
         return getattr(_parse_module, name)
-    if name == "activation_table":
-        from symnn.properties import activation_table
-
-        return activation_table
     raise AttributeError(f"module 'symnn' has no attribute {name!r}")
 
 
@@ -98,5 +95,8 @@ __all__ = [
     *sorted(_PLOTTING),
     "parse",
     "ParseError",
+    "ActivationTable",
+    "Properties",
     "activation_table",
+    "analyze",
 ]
