@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from matplotlib import mathtext
 
-L = importlib.import_module("symnn.losses")  # symnn.losses is also the function losses()
 from symnn.losses import K, loss, losses, y, yhat
 from tests.loss_oracle import DPS, REL, compare, magnitude_function, mp_function
+
+L = importlib.import_module("symnn.losses")  # symnn.losses is also the function losses()
 
 NAMES = losses()
 ELEMENTWISE = [n for n in NAMES if not loss(n).fused_softmax]
