@@ -33,7 +33,9 @@ def lines(ax, gid):
 
 def points(ax, gid):
     """The (x, y) points of the marker lines with this gid, sorted."""
-    pts = [(float(a), float(b)) for ln in lines(ax, gid) for a, b in zip(*ln.get_data(), strict=True)]
+    pts = [
+        (float(a), float(b)) for ln in lines(ax, gid) for a, b in zip(*ln.get_data(), strict=True)
+    ]
     return sorted(pts)
 
 
@@ -186,7 +188,13 @@ def test_gallery_of_a_chosen_list():
     names = ["relu", "sigmoid", "tanh", "hard_tanh", "elu"]
     fig = plot_activations(names, ncols=2)
     assert isinstance(fig, matplotlib.figure.Figure)
-    assert [ax.get_title() for ax in fig.axes] == ["relu", "sigmoid", "tanh", "hard_tanh", "elu (alpha=1)"]
+    assert [ax.get_title() for ax in fig.axes] == [
+        "relu",
+        "sigmoid",
+        "tanh",
+        "hard_tanh",
+        "elu (alpha=1)",
+    ]
     for ax, name in zip(fig.axes, names, strict=True):
         check_curves(ax, sn.activation(name), (-5, 5), 401)
         assert ax.get_legend() is None  # one legend for the whole figure
