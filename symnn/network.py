@@ -272,6 +272,29 @@ class Network:
         X = self._check_X(X)
         return self._code[1]["forward"](X, *self._params.values())
 
+    def hidden_activations(self, X) -> list[np.ndarray]:
+        r"""The hidden layers' outputs :math:`A_1, \dots, A_{L-1}` for the samples in the rows of X.
+
+        :math:`A_l = f_l(A_{l-1} W_l + b_l)` with :math:`A_0 = X`, each
+        :math:`f_l` the layer's compiled activation (``net.activations[l - 1]``);
+        the output layer is not included (``predict`` gives it). Shapes:
+        ``A_l`` is (n, layers[l]).
+
+        >>> import numpy as np, symnn as sn
+        >>> net = sn.Network([2, 3, 3, 1], activation="relu", seed=0)
+        >>> [A.shape for A in net.hidden_activations(np.ones((5, 2)))]
+        [(5, 3), (5, 3)]
+        """
+        A = self._check_X(X)
+        out = []
+        for i, act in enumerate(self.activations[:-1], start=1):
+            Z = A @ self._params[f"W{i}"]
+            if self.bias:
+                Z = Z + self._params[f"b{i}"]
+            A = np.asarray(act(Z), dtype=np.float64)
+            out.append(A)
+        return out
+
     def loss_value(self, X, y) -> float:
         """The loss of the network's predictions on (X, y), reduced as the loss says."""
         X, Y = self._check_data(X, y)
