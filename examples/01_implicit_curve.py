@@ -7,7 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import symnn as sn  # noqa: E402
+import symnn as sn
 
 equation = "x^2 + y^2 + xy = 1"  # typed as on paper: ^ for powers, = for the equation
 conic = sn.classify_conic(equation)

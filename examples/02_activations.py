@@ -7,7 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import symnn as sn  # noqa: E402
+import symnn as sn
 
 relu = sn.activation("relu")
 print(relu.latex(0))

@@ -7,7 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import symnn as sn  # noqa: E402
+import symnn as sn
 
 X, y = sn.data.seed_data()  # [[0,0,1],[0,1,1],[1,0,1],[1,1,1]] -> [0,1,1,0]
 net = sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=False, init="uniform", seed=0)

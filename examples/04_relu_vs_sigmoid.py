@@ -7,10 +7,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import symnn as sn  # noqa: E402
-from symnn.diagnostics import gradient_flow, sparsity  # noqa: E402
+import symnn as sn
+from symnn.diagnostics import gradient_flow, sparsity
 
 flows = gradient_flow(activations=("sigmoid", "tanh", "relu"), depth=10, seed=0)
 for name, norms in flows.items():
@@ -22,5 +22,7 @@ ax.figure.savefig("gradient_flow.png", dpi=120, bbox_inches="tight")
 X = np.random.default_rng(0).normal(size=(256, 16))
 for name in ("relu", "sigmoid"):
     net = sn.Network([16, 32, 32, 1], activation=name, loss="mse", seed=0)
-    print(f"{name:8s} share of exact zeros per hidden layer:", [round(s, 2) for s in sparsity(net, X)])
+    print(
+        f"{name:8s} share of exact zeros per hidden layer:", [round(s, 2) for s in sparsity(net, X)]
+    )
 print("wrote gradient_flow.png")

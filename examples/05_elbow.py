@@ -7,7 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import symnn as sn  # noqa: E402
+import symnn as sn
 
 X, _ = sn.data.blobs(n_samples=400, centers=4, seed=0)
 result = sn.elbow(X, k=range(1, 11), seed=0)

@@ -19,7 +19,7 @@ from symnn.cluster import Elbow, elbow, knee
 from symnn.compile import compile
 from symnn.curves import Conic, classify_conic, implicit_window
 from symnn.data import dataset, datasets, load_csv, one_hot
-from symnn.diagnostics import gradcheck, gradient_norms
+from symnn.diagnostics import decision_threshold, gradcheck, gradient_flow, gradient_norms, sparsity
 from symnn.functions import sigmoid, softplus
 from symnn.initializers import Initializer, initializer, initializers
 from symnn.losses import Loss, loss, losses
@@ -40,6 +40,7 @@ _PLOTTING = {
     "plot_gradient_flow",
     "plot_history",
     "plot_implicit",
+    "save_figure",
 }
 
 
@@ -77,8 +78,11 @@ __all__ = [
     "dataset",
     "datasets",
     "elbow",
+    "decision_threshold",
     "gradcheck",
+    "gradient_flow",
     "gradient_norms",
+    "sparsity",
     "implicit_window",
     "initializer",
     "initializers",

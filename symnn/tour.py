@@ -122,7 +122,9 @@ def _step_network(out: Path, files: list[Path]) -> _Section:
 
     s = _Section("3. The seed's 2-layer network, trained for 1500 iterations")
     X, y = sn.data.seed_data()
-    net = sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=False, init="uniform", seed=SEED)
+    net = sn.Network(
+        [3, 4, 1], activation="sigmoid", loss="sse", bias=False, init="uniform", seed=SEED
+    )
     s.text(
         "3 inputs, 4 sigmoid hidden units, 1 sigmoid output, no biases, the sum of squared "
         "errors, weights drawn like `np.random.rand`, learning rate 1, full batch. "
@@ -197,7 +199,9 @@ def _step_elbow(out: Path, files: list[Path]) -> _Section:
     )
     ax = result.plot()
     s.image(_save(ax.figure, out, "elbow.png", files), "SSE against k with the knee")
-    rows = [["k", "SSE"]] + [[str(k), f"{v:.1f}"] for k, v in zip(result.k, result.sse, strict=True)]
+    rows = [["k", "SSE"]] + [
+        [str(k), f"{v:.1f}"] for k, v in zip(result.k, result.sse, strict=True)
+    ]
     s.table(_markdown_table(rows))
     return s
 
@@ -248,7 +252,7 @@ def _md_table_to_html(md: str) -> str:
     head, body = cells[0], [r for r in cells[2:]]
     out = ["<table>", "<tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr>"]
     out += ["<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in r) + "</tr>" for r in body]
-    return "\n".join(out + ["</table>"])
+    return "\n".join([*out, "</table>"])
 
 
 def _inline(text: str) -> str:
@@ -289,7 +293,9 @@ def _to_html(sections: list[_Section]) -> str:
     return "\n".join(parts)
 
 
-def run_tour(out: str | Path = "symnn-tour", echo: Callable[[str], None] | None = print) -> TourResult:
+def run_tour(
+    out: str | Path = "symnn-tour", echo: Callable[[str], None] | None = print
+) -> TourResult:
     """Run every step, write ``index.md``/``index.html`` and the pictures into *out*."""
     import matplotlib
 
