@@ -12,14 +12,23 @@ directly.  Symbols it creates always have plain identifier names.  Inputs are bo
 
 * at most ``max_length`` characters (default 10 000);
 * nesting (brackets, bars, function calls, roots, exponent towers) at most
-  :data:`MAX_DEPTH` = 100 levels deep;
+  :data:`MAX_DEPTH` = 64 levels deep;
 * exact numbers at most :data:`MAX_DIGITS` = 1000 digits, and numeric constants
   within :math:`10^{\pm 1000}`: ``9^9^9^9``, ``99999999!`` or ``exp(10^999)`` are
-  refused from an estimate made *before* anything is evaluated;
+  refused from an estimate made *before* anything is evaluated (constants are sized
+  with 53-bit mpmath arithmetic, whose exponent range is unbounded);
 * roots of numbers with more than :data:`MAX_ROOT_DIGITS` = 100 digits are refused
   (SymPy factors them, which is slow);
-* ``min``/``max`` with more than two arguments are built unevaluated (SymPy's
-  simplification of long ``Max`` calls is quadratic and slow).
+* symbol-free expressions may nest functions at most :data:`MAX_CONSTANT_DEPTH` = 6
+  deep (``exp(-exp(-exp(-1)))`` is 3): SymPy checks constants numerically at a
+  cost that doubles with every level;
+* SymPy's simplification is skipped where its cost explodes, and the expression is
+  built as typed instead: ``min``/``max`` with more than two symbolic arguments,
+  and kink functions (``abs``, ``sign``, ``floor``, ``ceiling``, ``Heaviside``,
+  ``min``, ``max``) nested inside two others;
+* as a last safety net, a formula whose construction takes more than
+  :data:`MAX_SECONDS` = 5 s is refused (checked between steps; ordinary inputs of
+  10 000 characters take well under a second).
 
 Everything else raises :class:`ParseError` (a ``ValueError``) with the position of
 the offending character and a caret under it.
@@ -36,13 +45,23 @@ Syntax                  Meaning
 ``2x``, ``3(x+1)``      implicit multiplication, with the precedence of ``*``:
 ``(x+1)(x-1)``, ``x y`` ``1/2x`` = x/2, ``2x^2`` = 2(x^2), ``e^2x`` = e^2·x
 ``n!``                  factorial (postfix, binds tighter than ``^``: ``2^3!`` = 2^6)
-``|x|``                 absolute value
+``|x|``                 absolute value; inside bars, a ``|`` after an operand closes
+                        them (``|x|y`` = \|x\|·y, ``||x|-1|`` nests)
 ``√x``, ``∛x``, ``∜x``  roots of the next number, name, call or bracket:
                         ``√2x`` = √2·x; ``√x^2`` is refused as ambiguous
 ``=``, ``==``           an equation, returned as ``Eq(lhs, rhs)`` (never evaluated)
 ``< <= > >= ≤ ≥``       an inequality (unevaluated ``Relational``); one per input
-``sin(x)``, ``sin²(x)`` a function call; ``sin^2(x)`` = sin(x)^2
+``sin(x)``, ``sin²(x)`` a function call; ``sin^2(x)`` = sin(x)^2; ``sin^-1(x)`` is
+                        refused as ambiguous (asin or 1/sin?)
 ======================  =========================================================
+
+Functions (:func:`known_functions` lists them): sin cos tan cot sec csc, their
+inverses (asin or arcsin, ..., atan2), the hyperbolic ones and their inverses, exp,
+log (natural; ``log(x, b)`` in base b), ln, log10, log2, sqrt, cbrt (the *real*
+cube root: cbrt(-8) = -2), abs/Abs, sign/sgn, floor, ceiling/ceil, min/max (any
+number of arguments), erf, erfc, gamma, factorial, Heaviside (H(0) = 1/2, or
+``Heaviside(x, h0)``) and sigmoid = 1/(1+exp(-x)), which the activation catalogue
+replaces with its own when it registers its functions.
 
 Numbers.  Integers stay ``Integer``.  **Every decimal literal becomes the exact
 rational of its decimal text** -- what a person means by "0.1" is 1/10, not the
@@ -66,13 +85,16 @@ In order, a name is
 Greek letters, typed as unicode or spelled out, are symbols named by the **word**:
 ``α`` and ``alpha`` are both ``Symbol('alpha')`` (SymPy prints it as α);
 ``λ``/``lambda``/``lamda`` is ``Symbol('lamda')``, SymPy's own spelling, because
-``lambda`` is a Python keyword.  Uppercase ``Γ Δ Θ Λ Ξ Σ Υ Φ Ψ Ω`` likewise
-(``Gamma``, ...).  Created symbols are ``Symbol(name, real=True)``.
+``lambda`` is a Python keyword.  Uppercase ``Γ Δ Θ Λ Ξ Σ Φ Ψ Ω`` likewise
+(``Gamma``, ...; capitals that look like Latin letters are refused).  Created
+symbols are ``Symbol(name, real=True)``.  Python keywords and a few words that
+would otherwise split silently (``and``, ``or``, ``not``, ``if``, ``in``, ``nan``)
+are refused with an explanation.
 
 Variables when ``symbols=None`` ("open mode"):
 
 * every single letter, Latin or Greek, is a variable (``e`` and ``E`` are Euler's
-  number unless declared);
+  number unless declared); so is a single letter before ``(``: ``f(x)`` is f·x;
 * a letter (or Greek name) followed by digits, ``x1``, ``w12``, is a subscripted
   symbol -- unless the same letter is also used on its own in the input, as in the
   web-mangled ``x2 y2 xy=1`` (from x²+y²+xy=1), which is refused with a hint to write
@@ -84,7 +106,8 @@ Variables when ``symbols=None`` ("open mode"):
   known function, not e·l·u·x), does not start with a function name (``sinx`` is
   refused: did you mean ``sin(x)``?) and splits in only one way.  Longer unknown
   words (``sigmod``, ``relu`` when no catalogue registered it) are refused with a
-  did-you-mean.
+  did-you-mean.  The pieces then act as if typed with spaces: ``ab^2`` = a·b²,
+  ``πr²`` = π·r², ``x^ab`` = x^a·b.
 
 With ``symbols=[...]`` ("declared mode") the variables in play are exactly the
 declared ones: any other name is refused, and an unknown word is split into
@@ -634,6 +657,7 @@ def _builtin_table() -> dict[str, _Function]:
             "max": (_function(sympy.Max), None),
             "Max": (_function(sympy.Max), None),
             "gamma": (_gamma, one),
+            "Gamma": (_gamma, one),
             "factorial": (_factorial, one),
             "Heaviside": (_function(sympy.Heaviside), (1, 2)),
             "heaviside": (_function(sympy.Heaviside), (1, 2)),
@@ -1274,6 +1298,8 @@ class _Parser:
         if not (tok.kind == "op" and tok.text in _RELATIONS):
             return lhs
         self.lex.next()
+        if tok.text in ("=", "==") and self.ctx.declared is None:
+            self.refuse_definition(tok)
         rhs = self.parse_sum(tok)
         nxt = self.lex.peek()
         if nxt.kind == "op" and nxt.text in _RELATIONS:
@@ -1284,6 +1310,19 @@ class _Parser:
             )
         relation = _RELATIONS[tok.text]
         return self.build(tok, "the comparison", lambda: relation(lhs, rhs, evaluate=False))
+
+    def refuse_definition(self, equals: _Tok) -> None:
+        """``f(x) = x^2`` is a definition, not the equation f·x = x²: say so."""
+        m = re.fullmatch(
+            r"\s*([A-Za-z])\(([^()]*)\)\s*", self.lex.src[: equals.pos - self.lex.offset]
+        )
+        if m and m.group(1) not in self.ctx.functions and m.group(1) not in "eE":
+            raise self.err(
+                f"{m.group(0).strip()!r} looks like a function definition; symnn parses "
+                "formulas, so pass only the right-hand side (for the product, write "
+                f"{m.group(1)}*({m.group(2)}))",
+                equals.pos,
+            )
 
     def parse_sum(self, after: _Tok | None) -> sympy.Expr:
         terms = [self.parse_term(after)]
@@ -1912,11 +1951,12 @@ def parse(
         _MEMO.reset(token)
     for name, base, pos in ctx.digit_names:
         if base in ctx.plain_letters:
+            digits = name[len(base) :]
             raise ParseError(
-                f"{name!r} is ambiguous here because {base!r} is also used on its own: if "
-                f"it was {base}² (a superscript lost when copying), write {base}^"
-                f"{name[len(base) :]}; if it is a separate variable, write "
-                f"{base}_{name[len(base) :]} (or pass symbols=[...])",
+                f"{name!r} is ambiguous here because {base!r} is also used on its own: if it "
+                f"is {base} to the power {digits} (a superscript lost in copying, as x² -> x2), "
+                f"write {base}^{digits}; if it is a separate variable, write {base}_{digits} "
+                "(or pass symbols=[...])",
                 text,
                 pos,
             )

@@ -308,6 +308,7 @@ VALID = [
     ("erf(x) + erfc(x)", erf(x) + erfc(x)),
     ("gamma(x)", gamma(x)),
     ("gamma(5)", Integer(24)),
+    ("Gamma(x)", gamma(x)),
     ("factorial(4)", Integer(24)),
     ("Heaviside(x)", Heaviside(x)),
     ("heaviside(x, 1)", Heaviside(x, 1)),
@@ -624,6 +625,8 @@ def test_error_display_has_message_input_and_caret():
         ("x\x00", 1, "U+0000 NUL"),
         ("Eq(x, 1)", 0, "lhs = rhs"),
         ("x and y", 2, "logical operators"),
+        ("f(x) = x^2", 5, "looks like a function definition"),
+        ("x1 + x", 0, "write x^1; if it is a separate variable, write x_1"),
     ],
 )
 def test_error_messages_point_at_the_problem(text, position, words):
