@@ -24,6 +24,7 @@ from symnn.functions import sigmoid, softplus
 from symnn.initializers import Initializer, initializer, initializers
 from symnn.losses import Loss, loss, losses
 from symnn.network import Network
+from symnn.parse import ParseError, parse
 from symnn.persistence import load
 from symnn.properties import ActivationTable, Properties, activation_table, analyze
 from symnn.regularizers import Objective, Regularizer, regularizer, regularizers
@@ -49,10 +50,6 @@ def __getattr__(name: str):
         from symnn import plotting
 
         return getattr(plotting, name)
-    if name in ("parse", "ParseError"):
-        from symnn import parse as _parse_module
-
-        return getattr(_parse_module, name)
     raise AttributeError(f"module 'symnn' has no attribute {name!r}")
 
 

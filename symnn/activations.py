@@ -747,3 +747,38 @@ _define(
 
     Reference: Wuraola & Patel, *SQNL: a new computationally efficient activation function*, IJCNN 2018.""",
 )
+
+
+def _register_with_parser() -> None:
+    """Hand the catalogue's names to the parser: ``relu(x) + sigmoid(2x)`` parses.
+
+    ``name(u)`` is the activation at ``u`` with its parameters at their defaults;
+    ``name(u, a, ...)`` sets the parameters in order (``leaky_relu(x, 0.2)``).
+    Names the parser already knows as elementary functions (``tanh``, ``sin``,
+    ``atan``) keep their meaning, which is the same; ``sigmoid`` becomes symnn's.
+    """
+    from symnn.parse import known_functions, register_function
+
+    known = set(known_functions())
+
+    def builder(key: str):
+        def build(u, *values):
+            act = activation(key)
+            kws = list(act.kwnames.values())
+            given = dict(zip(kws, values, strict=False))
+            fixed = {k: v for k, v in ((p, act.params[s]) for s, p in act.kwnames.items())}
+            act = act.with_params(**{**fixed, **given})
+            return act.expr.xreplace({x: u})
+
+        return build
+
+    for key, entry in _REGISTRY.items():
+        counts = tuple(range(1, 2 + len(entry.params)))
+        for name in (key, *entry.aliases):
+            if name == "sigmoid":
+                register_function(name, builder(key), nargs=counts, replace=True)
+            elif name not in known:
+                register_function(name, builder(key), nargs=counts)
+
+
+_register_with_parser()
