@@ -594,6 +594,8 @@ def _evaluate(cls: type, args: tuple[sympy.Expr, ...]) -> bool:
 
 def _function(cls: type) -> Callable[..., sympy.Expr]:
     def build(*args: sympy.Expr) -> sympy.Expr:
+        if cls in (sympy.Max, sympy.Min) and args and all(a.is_Rational for a in args):
+            return (max if cls is sympy.Max else min)(args)  # linear, unlike SymPy's
         return cls(*args, evaluate=_evaluate(cls, args))
 
     build.__name__ = cls.__name__
