@@ -28,6 +28,7 @@ import numpy as np
 __all__ = ["TourResult", "run_tour"]
 
 SEED = 0
+_DPI = [110]  # the resolution of the pictures (docs/make_gallery.py asks for smaller ones)
 
 
 @dataclass
@@ -65,7 +66,7 @@ def _save(fig, out: Path, name: str, files: list[Path]) -> str:
 
     from symnn.plotting import save_figure
 
-    path = Path(save_figure(fig, out / name, dpi=110))
+    path = Path(save_figure(fig, out / name, dpi=_DPI[0]))
     plt.close(fig)
     files.append(path)
     return path.name
@@ -110,7 +111,7 @@ def _step_activations(out: Path, files: list[Path]) -> _Section:
     s.math(relu.latex(0))
     s.math(relu.latex(1))
     ax = plot_activation(relu, xlim=(-10, 10))
-    s.image(_save(ax.figure, out, "relu.png", files), "ReLU and its derivative on [-10, 10]")
+    s.image(_save(ax.figure, out, "relu.png", files), "ReLU and its derivative from -10 to 10")
     s.text("Properties, computed symbolically (numerically verified where SymPy cannot finish):")
     s.table(sn.activation_table().to_markdown())
     return s
@@ -294,9 +295,10 @@ def _to_html(sections: list[_Section]) -> str:
 
 
 def run_tour(
-    out: str | Path = "symnn-tour", echo: Callable[[str], None] | None = print
+    out: str | Path = "symnn-tour", echo: Callable[[str], None] | None = print, dpi: int = 110
 ) -> TourResult:
-    """Run every step, write ``index.md``/``index.html`` and the pictures into *out*."""
+    """Run every step, write ``index.md``/``index.html`` and the pictures (at *dpi*) into *out*."""
+    _DPI[0] = dpi
     import matplotlib
 
     matplotlib.use("Agg", force=False) if matplotlib.get_backend() == "" else None
