@@ -12,9 +12,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import shutil  # noqa: E402
+import shutil
 
-from symnn.tour import run_tour  # noqa: E402
+from symnn.tour import run_tour
 
 HERE = Path(__file__).resolve().parent
 PICTURES = [

@@ -15,7 +15,7 @@ def test_ruff_clean():
     if not Path(ruff).exists():
         pytest.skip("ruff is not installed (pip install '.[test]')")
     result = subprocess.run(
-        [ruff, "check", "symnn", "tests", "benchmarks", "examples"],
+        [ruff, "check", "symnn", "tests", "benchmarks", "examples", "docs"],
         cwd=ROOT,
         capture_output=True,
         text=True,
