@@ -166,6 +166,7 @@ class Network:
         if self.loss.fused_softmax:
             self.softmax_output = True
             self.activations[-1] = activation_identity()
+        self._check_output_range()
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be True or False, not {bias!r}")
         self.bias = bias
@@ -183,6 +184,23 @@ class Network:
             if bias:
                 arrays[f"b{i}"] = np.zeros(self.layers[i])
         self._params = Params(arrays)
+
+    def _check_output_range(self) -> None:
+        """The output activation must produce what the loss takes (BCE: probabilities)."""
+        lo, out = self.loss, self.activations[-1]
+        if lo.fused_softmax or lo.input_domain.is_real_line:
+            return
+        with np.errstate(all="ignore"):
+            values = out(np.linspace(-50.0, 50.0, 2001))
+        if not np.all(lo.input_domain.contains(values)):
+            hint = {
+                "[0, 1]": "output_activation='sigmoid' (or a linear output with "
+                "loss='binary_cross_entropy_with_logits', which is more stable)",
+            }.get(lo.input_domain.text[:6], "an output activation whose range fits")
+            raise ValueError(
+                f"the loss {lo.name} takes predictions in {lo.input_domain.text}, but the output "
+                f"activation {out.name} produces values outside it; use {hint}"
+            )
 
     # -- parameters -------------------------------------------------------------------
     @property

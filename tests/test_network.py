@@ -358,6 +358,10 @@ def test_targets_outside_the_loss_domain_are_refused():
         (dict(layers=[3, 4, 1], activation=["relu"] * 5), "give one per hidden layer"),
         (dict(layers=[3, 4, 2], output_activation="softmax", loss="mse"), "cross-entropy"),
         (dict(layers=[3, 4, 1], loss="sse2"), "unknown loss"),
+        (
+            dict(layers=[3, 4, 1], output_activation="identity", loss="bce"),
+            "output_activation='sigmoid'",
+        ),
     ],
 )
 def test_bad_architectures_are_refused(kwargs, message):
