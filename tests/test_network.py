@@ -569,5 +569,8 @@ def test_gradients_match_pytorch_autograd(act_name):
     out = fn(Xt @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
     F.mse_loss(out, Yt).backward()
     ours = net.gradients(X, Y)
+    # PyTorch's CPU hardsigmoid kernel multiplies by the float32 constant 1/6 (relative
+    # error 3e-8) even for float64 tensors; symnn uses the exact 1/6.
+    rtol = 1e-7 if act_name == "hard_sigmoid" else 1e-10
     for k in ours:
-        np.testing.assert_allclose(ours[k], t[k].grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours[k], t[k].grad.numpy(), rtol=rtol, atol=1e-12)
