@@ -605,7 +605,7 @@ _define(
 )
 _define(
     "hard_swish",
-    lambda: _pw((0, x <= -3), (x * (x + 3) / 6, x < 3), (x, True)),
+    lambda: x * _pw((0, x <= -3), (x + 3, x < 3), (6, True)) / 6,
     tex=r"\operatorname{hardswish}",
     aliases=("hardswish",),
     doc=r"""Hard swish :math:`x\,\operatorname{ReLU6}(x + 3)/6`.

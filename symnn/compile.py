@@ -23,6 +23,7 @@ pattern                            stable form
 :math:`1 - \tanh^2 u`              :math:`\operatorname{sech}^2 u` (overflow-free)
 :math:`\log\cosh u`                ``kernels.log_cosh`` (overflow-free, exact near 0)
 :math:`\sinh(u)/\cosh(u)`           :math:`\tanh u` (inf/inf-free)
+:math:`\sigma(u)\sigma(-u)`         one exponential (``kernels.sigmoid_prime``)
 :math:`u - \tanh u`                a series near 0 (``kernels.x_minus_tanh``)
 :math:`\sin(u)/u`                  ``numpy.sinc`` (1 at 0)
 :math:`\cos(u)/u - \sin(u)/u^2`    ``kernels.dsinc`` (0 at 0)
@@ -47,12 +48,13 @@ Examples
 >>> print(f.source)
 def f(x):
     x = np.asarray(x, dtype=np.float64)
-    return special.expit(-x)*special.expit(x)
+    return kernels.sigmoid_prime(x)
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,6 +109,17 @@ class _DSinc(_Kernel):
     def _elementary(self):
         u = self.args[0]
         return sp.cos(u) / u - sp.sin(u) / u**2
+
+
+class _SigmoidPrime(_Kernel):
+    """sigmoid(u)*sigmoid(-u), from one exponential (kernels.sigmoid_prime)."""
+
+    nargs = 1
+    kernel = "sigmoid_prime"
+
+    def _elementary(self):
+        u = self.args[0]
+        return sigmoid(u) * sigmoid(-u)
 
 
 class _Erfc(_Kernel):
@@ -191,11 +204,11 @@ def _is_tanh_squared(e):
     return e.is_Pow and e.exp == 2 and isinstance(e.base, sp.tanh)
 
 
-def _rewrite_add(expr: sp.Add) -> sp.Expr:
+def _rewrite_add(expr: sp.Add, complement: bool = True) -> sp.Expr:
     # 1 - sigmoid(u) -> sigmoid(-u): written k*(sigmoid + s) with s = -1 ... the sum is
     # k*sigmoid(u) + (-k)  ->  -k*(1 - sigmoid(u)) = -k*sigmoid(-u)
     rules = [
-        (_is(sigmoid), lambda f, s: -sigmoid(-f.args[0]) if s == -1 else None),
+        (_is(sigmoid), lambda f, s: -sigmoid(-f.args[0]) if s == -1 and complement else None),
         (_is(sp.erf), lambda f, s: _Erfc(-f.args[0]) if s == 1 else -_Erfc(f.args[0])),
         (
             _is(sp.tanh),
@@ -291,6 +304,14 @@ def _rewrite_mul(expr: sp.Mul) -> sp.Expr:
             if sp.expand(f - (sp.cos(u) - sp.sinc(u))) == 0:
                 rest = [h for n, h in enumerate(factors) if n not in (i, j)]
                 return sp.Mul(_DSinc(u), *rest)
+    # sigmoid(u) * sigmoid(-u)  ->  sigmoid'(u), one exponential instead of two
+    for i, f in enumerate(factors):
+        if not isinstance(f, sigmoid):
+            continue
+        for j, g in enumerate(factors):
+            if j != i and isinstance(g, sigmoid) and g.args[0] == -f.args[0]:
+                rest = [h for n, h in enumerate(factors) if n not in (i, j)]
+                return sp.Mul(_SigmoidPrime(f.args[0]), *rest)
     # sin(u) * u**-1  ->  sinc(u)
     for i, f in enumerate(factors):
         if not isinstance(f, sp.sin):
@@ -321,9 +342,9 @@ def _rewrite_log(expr: sp.log) -> sp.Expr:
     return expr
 
 
-def _rewrite_node(expr: sp.Basic) -> sp.Basic:
+def _rewrite_node(expr: sp.Basic, complement: bool = True) -> sp.Basic:
     if isinstance(expr, sp.Add):
-        return _rewrite_add(expr)
+        return _rewrite_add(expr, complement)
     if isinstance(expr, sp.Pow):
         return _rewrite_pow(expr)
     if isinstance(expr, sp.Mul):
@@ -344,12 +365,14 @@ def _bottom_up(expr: sp.Basic, fn) -> sp.Basic:
     return fn(new)
 
 
-def stabilize(expr: sp.Basic, max_passes: int = 6) -> sp.Basic:
+def stabilize(expr: sp.Basic, max_passes: int = 6, *, complement: bool = True) -> sp.Basic:
     r"""Rewrite *expr* into a numerically stable form (see the module's table).
 
     The result is mathematically equal to *expr*; it may contain symnn's
     :class:`~symnn.functions.sigmoid` and :class:`~symnn.functions.softplus`,
-    ``log1p``, ``expm1``, ``erfc`` and internal kernel markers.
+    ``log1p``, ``expm1``, ``erfc`` and internal kernel markers. ``complement=False``
+    leaves ``1 - sigmoid(u)`` as it is (cheaper, and accurate where it is added to
+    something larger; :func:`compile` verifies that before using it).
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x", real=True)
@@ -358,8 +381,9 @@ def stabilize(expr: sp.Basic, max_passes: int = 6) -> sp.Basic:
     >>> stabilize(x / 2 * (1 + sp.erf(x / sp.sqrt(2))))
     x*_Erfc(-sqrt(2)*x/2)/2
     """
+    rewrite = functools.partial(_rewrite_node, complement=complement)
     for _ in range(max_passes):
-        new = _bottom_up(expr, _rewrite_node)
+        new = _bottom_up(expr, rewrite)
         if new == expr:
             break
         expr = new
@@ -383,6 +407,16 @@ class _Clip(_Kernel):
         if self.args[2] is sp.oo:
             return f"np.maximum({u}, {lo})"
         return f"np.clip({u}, {lo}, {hi})"
+
+
+class _Select(_Kernel):
+    """``g`` where the condition holds, else 0.0 (``g * cond``, no branches)."""
+
+    nargs = 2
+
+    def _numpycode(self, printer):
+        g, cond = self.args
+        return f"{printer.parenthesize(g, PRECEDENCE['Mul'])}*{printer._print(cond)}"
 
 
 class _Mask(_Kernel):
@@ -473,6 +507,45 @@ def _modest(v: sp.Expr) -> bool:
         return False
 
 
+def _one_expression_or_zero(x, values, bounds, cuts) -> sp.Expr | None:
+    """``g(x) * [x in S]`` when every piece is either 0 or the same expression g.
+
+    Hardshrink is ``x * ((x < -lambda) | (x > lambda))``, its derivative the same
+    mask as floats: fewer passes over the data than the general sum with its jump
+    terms. g is evaluated everywhere and multiplied by 0 outside its intervals, so
+    it must be finite on all of R (only numbers and polynomials qualify). Used only
+    for functions that jump; continuous ones keep the clip form.
+    """
+    nonzero = {v for v in values if v != 0}
+    if len(nonzero) != 1 or len(values) < 2:
+        return None
+    (g,) = nonzero
+    if not (g.is_number or g.is_polynomial(x)):
+        return None  # g * 0 must not be inf * 0 outside its intervals
+    jumps = any(
+        (values[i] == 0) != (values[i + 1] == 0) and g.xreplace({x: c}) != 0
+        for i, (c, _) in enumerate(bounds)
+    )
+    if not jumps:
+        return None  # continuous (ReLU): np.maximum(x, 0) is better than x*(x > 0)
+    conds = []
+    for i, v in enumerate(values):
+        if v == 0:
+            continue
+        parts = []
+        if i > 0:
+            c, owner = bounds[i - 1]
+            parts.append(x > c if owner == "left" else x >= c)
+        if i < len(values) - 1:
+            c, owner = bounds[i]
+            parts.append(x <= c if owner == "left" else x < c)
+        conds.append(sp.And(*parts) if len(parts) > 1 else parts[0])
+    cond = sp.Or(*conds) if len(conds) > 1 else conds[0]
+    if g == 1:
+        return _Mask(cond)
+    return _Select(g, cond)
+
+
 def _branch_free(pw: sp.Piecewise, variables) -> sp.Expr | None:
     r"""Rewrite a univariate Piecewise without branches, or None when it does not apply.
 
@@ -496,6 +569,9 @@ def _branch_free(pw: sp.Piecewise, variables) -> sp.Expr | None:
     if not all(_exact_in_float(c) for c, _ in bounds):
         return None  # a boundary such as 1 - exp(-100) would move when rounded
     cuts = [sp.S.NegativeInfinity] + [c for c, _ in bounds] + [sp.oo]
+    masked = _one_expression_or_zero(x, values, bounds, cuts)
+    if masked is not None:
+        return masked
     total = sp.S.Zero
     for i, value in enumerate(values):
         clip = _Clip(x, cuts[i], cuts[i + 1]) if x in value.free_symbols else x
@@ -823,8 +899,30 @@ def compile(
         names_[s] = _safe_name(sp.Symbol(wanted[s]) if s in wanted else s, used, i)
         used.add(names_[s])
 
-    stable_expr = stabilize(expr) if stable else expr
-    stable_expr = branch_free(stable_expr, args)
+    stable_expr = branch_free(stabilize(expr) if stable else expr, args)
+    source, fn = _build(stable_expr, args, params, names_, name)
+    if stable and len(args) == 1 and stable_expr.has(sigmoid):
+        # 1 - sigmoid(u) -> sigmoid(-u) costs a second exponential; where the
+        # difference is added to something larger (SiLU's derivative) the cheap form
+        # is just as accurate. Use it only when it verifiably agrees everywhere.
+        cheap = branch_free(stabilize(expr, complement=False), args)
+        if _cost(cheap) < _cost(stable_expr):
+            cheap_source, cheap_fn = _build(cheap, args, params, names_, name)
+            if _agree(cheap_fn, fn, {names_[p]: v for p, v in params.items()}):
+                stable_expr, source, fn = cheap, cheap_source, cheap_fn
+    return CompiledFunction(
+        expr=expr,
+        stable_expr=stable_expr,
+        args=args,
+        params=params,
+        source=source,
+        name=name,
+        _fn=fn,
+    )
+
+
+def _build(stable_expr, args, params, names_, name) -> tuple[str, Callable]:
+    """Print *stable_expr* as a Python function and compile it; ``(source, function)``."""
     lines, (result,) = numpy_source([stable_expr], names_, stable=False, variables=args)
     arg_names = [names_[a] for a in args]
     signature = ", ".join(arg_names)
@@ -850,12 +948,49 @@ def compile(
     namespace = dict(_NAMESPACE)
     code = builtins.compile(source, f"<symnn.compile {name}>", "exec")
     exec(code, namespace)  # generated from a SymPy tree with vetted names, never user text
-    return CompiledFunction(
-        expr=expr,
-        stable_expr=stable_expr,
-        args=args,
-        params=params,
-        source=source,
-        name=name,
-        _fn=namespace[name],
-    )
+    return source, namespace[name]
+
+
+def _cost(expr: sp.Basic) -> int:
+    """A rough cost: the number of distinct transcendental calls (CSE computes each once)."""
+    calls = expr.atoms(sp.Function)
+    return len([f for f in calls if not isinstance(f, (_Clip, _Mask, _Select))])
+
+
+def _verification_grid() -> np.ndarray:
+    """[-1000, 1000], dense near 0 and log-spaced in magnitude down to 1e-300."""
+    mags = np.logspace(-300, 3, 1213)
+    lin = np.linspace(-50, 50, 4001)
+    return np.unique(np.concatenate([-mags, mags, lin, np.linspace(-1000, 1000, 2001), [0.0]]))
+
+
+def _agree(cheap: Callable, reference: Callable, params: Mapping | None = None) -> bool:
+    """True when *cheap* matches *reference* to 1e-13 (relative), or 2e-16 near zeros.
+
+    Checked on :func:`_verification_grid`, with the parameters at their defaults
+    and at half and twice them.
+    """
+    settings = [{}]
+    for scale in (0.5, 2.0):
+        settings.append({k: v * scale for k, v in (params or {}).items()})
+    return all(_agree_once(cheap, reference, kw) for kw in settings)
+
+
+def _agree_once(cheap: Callable, reference: Callable, kw: dict) -> bool:
+    grid = _verification_grid()
+    with np.errstate(all="ignore"):
+        a = np.asarray(cheap(grid, **kw), dtype=np.float64)
+        b = np.asarray(reference(grid, **kw), dtype=np.float64)
+    if a.shape != b.shape or not np.array_equal(np.isfinite(a), np.isfinite(b)):
+        return False
+    ok = np.isfinite(b)
+    err = np.abs(a[ok] - b[ok])
+    close = err <= 1e-13 * np.abs(b[ok])
+    # near a sign change of the function, absolute agreement is what is required
+    sign = np.sign(b)
+    change = np.flatnonzero(sign[:-1] * sign[1:] <= 0)
+    near = np.zeros(grid.shape, dtype=bool)
+    for i in change:
+        near |= np.abs(grid - grid[i]) <= 1e-3
+    close |= near[ok] & (err <= 2e-16)
+    return bool(np.all(close))
