@@ -11,8 +11,8 @@ of squares, scikit-learn's ``inertia_``),
 and :func:`knee` finds the k where adding clusters stops paying off (the
 Kneedle method of Satopää et al., 2011).
 
-Which k-means: SciPy's ``scipy.cluster.vq.kmeans2`` (k-means++ seeding,
-``minit='++'``, driven by a NumPy ``Generator``), not scikit-learn's
+Which k-means: SciPy's ``scipy.cluster.vq.kmeans2`` (Lloyd iterations from
+greedy k-means++ seeds drawn with a NumPy ``Generator``), not scikit-learn's
 ``KMeans``.  SciPy is already a runtime dependency and is well kept;
 scikit-learn would be a heavy new dependency for one function.  ``kmeans2``
 runs a fixed number of Lloyd iterations, so we call it in rounds of 10
@@ -25,7 +25,6 @@ On data with a clear structure the SSE agrees with scikit-learn's
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,15 +203,40 @@ def _sse(X: np.ndarray, labels: np.ndarray, k: int) -> tuple[float, np.ndarray]:
     return float(np.einsum("ij,ij->", resid, resid)), centroids
 
 
+def _greedy_kmeans_pp(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; 2 + ln k trials per centre).
+
+    Each new centre is the best (lowest potential) of a few candidates drawn
+    with probability proportional to the squared distance to the nearest
+    centre so far -- the seeding scikit-learn uses, which finds better local
+    optima than plain k-means++ when k exceeds the number of true clusters.
+    """
+    n = X.shape[0]
+    trials = 2 + int(np.log(k))
+    centres = np.empty((k, X.shape[1]))
+    centres[0] = X[rng.integers(n)]
+    d2 = np.einsum("ij,ij->i", X - centres[0], X - centres[0])
+    for c in range(1, k):
+        cumulative = np.cumsum(d2)
+        picks = np.searchsorted(cumulative, rng.random(trials) * cumulative[-1])
+        picks = np.minimum(picks, n - 1)
+        diff = X[None, :, :] - X[picks][:, None, :]
+        candidate_d2 = np.minimum(d2, np.einsum("tij,tij->ti", diff, diff))
+        best = int(np.argmin(candidate_d2.sum(axis=1)))
+        centres[c] = X[picks[best]]
+        d2 = candidate_d2[best]
+    return centres
+
+
 def _kmeans_once(
     X: np.ndarray, k: int, rng: np.random.Generator
 ) -> tuple[float, np.ndarray] | None:
     """One k-means run to convergence; None when a cluster went empty."""
     from scipy.cluster.vq import ClusterError, kmeans2
 
-    rng_kw = "rng" if "rng" in inspect.signature(kmeans2).parameters else "seed"
     try:
-        code, labels = kmeans2(X, k, iter=_ROUND, minit="++", missing="raise", **{rng_kw: rng})
+        seeds = _greedy_kmeans_pp(X, k, rng)
+        code, labels = kmeans2(X, seeds, iter=_ROUND, minit="matrix", missing="raise")
         for _ in range(_MAX_ITER // _ROUND - 1):
             code, new = kmeans2(X, code, iter=_ROUND, minit="matrix", missing="raise")
             if np.array_equal(new, labels):

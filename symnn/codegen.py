@@ -39,6 +39,7 @@ from symnn.compile import (
     _Mask,
     _Printer,
     _Sech2,
+    _Select,
     branch_free,
     stabilize,
 )
@@ -170,6 +171,8 @@ class InplaceEmitter:
             self._clip(e, out, lines)
         elif isinstance(e, _Mask):
             self._mask(e, out, lines)
+        elif isinstance(e, _Select):
+            self._select(e, out, lines)
         elif isinstance(e, _Sech2):  # (1/cosh(clip(u)))**2, as kernels.sech2 computes it
             src = self._operand(e.args[0], out, lines)
             lines.append(f"np.clip({src}, -710.0, 710.0, out={out})")
@@ -277,14 +280,39 @@ class InplaceEmitter:
             lines.append(f"np.clip({src}, {self._scalar(lo)}, {self._scalar(hi)}, out={out})")
 
     def _mask(self, e: _Mask, out: str, lines: list[str]) -> None:
-        rel = e.args[0]
+        self._condition(e.args[0], out, lines)
+
+    def _condition(self, cond, out: str, lines: list[str]) -> None:
+        """1.0/0.0 in *out* where *cond* holds: comparisons, And (product), Or (maximum)."""
         ops = {">": "np.greater", ">=": "np.greater_equal", "<": "np.less", "<=": "np.less_equal"}
-        if rel.rel_op not in ops or self._is_array(rel.rhs):
-            code = self._printer.doprint(e.xreplace(self._rename))
+        if isinstance(cond, (sp.And, sp.Or)):
+            first, *rest = cond.args
+            self._condition(first, out, lines)
+            combine = "np.multiply" if isinstance(cond, sp.And) else "np.maximum"
+            for c in rest:
+                tmp = self._take()
+                self._condition(c, tmp, lines)
+                lines.append(f"{combine}({out}, {tmp}, out={out})")
+                self._give(tmp)
+            return
+        if getattr(cond, "rel_op", None) not in ops or self._is_array(cond.rhs):
+            code = self._printer.doprint(_Mask(cond).xreplace(self._rename))
             lines.append(f"{out}[...] = {code}")
             return
-        src = self._operand(rel.lhs, out, lines)
+        src = self._operand(cond.lhs, out, lines)
         # the comparison's bool result is written straight into the float buffer
         lines.append(
-            f"{ops[rel.rel_op]}({src}, {self._scalar(rel.rhs)}, out={out}, casting='unsafe')"
+            f"{ops[cond.rel_op]}({src}, {self._scalar(cond.rhs)}, out={out}, casting='unsafe')"
         )
+
+    def _select(self, e: _Select, out: str, lines: list[str]) -> None:
+        g, cond = e.args
+        self._condition(cond, out, lines)
+        leaf, tmp = self._leaf(g), None
+        if leaf is None:
+            tmp = self._take()
+            self._into(g, tmp, lines)
+            leaf = tmp
+        lines.append(f"np.multiply({out}, {leaf}, out={out})")
+        if tmp:
+            self._give(tmp)
