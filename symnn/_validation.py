@@ -8,9 +8,13 @@ messages, so the wording stays consistent across the library and the CLI.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable
+from numbers import Integral, Real
 
-__all__ = ["check_choice", "did_you_mean", "normalize_name"]
+import sympy as sp
+
+__all__ = ["check_choice", "did_you_mean", "exact_number", "normalize_name"]
 
 
 def normalize_name(name: str) -> str:
@@ -89,3 +93,26 @@ def check_choice(
     if listing is None:
         listing = "choose one of " + ", ".join(repr(o) for o in options)
     raise ValueError(f"unknown {param} {value!r}{hint} ({listing})")
+
+
+def exact_number(value: object, what: str = "value") -> sp.Expr:
+    """A user's number as the exact SymPy number it states: 0.2 -> 1/5, 3 -> 3.
+
+    SymPy expressions pass through; booleans, strings, NaN and inf are refused.
+
+    >>> exact_number(0.2), exact_number(3), exact_number(1e-3)
+    (1/5, 3, 1/1000)
+    >>> exact_number("big", "alpha")
+    Traceback (most recent call last):
+    ...
+    TypeError: alpha must be a number, not str 'big'
+    """
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{what} must be a number, not {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    if isinstance(value, Integral):
+        return sp.Integer(int(value))
+    return sp.Rational(repr(float(value)))

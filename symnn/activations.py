@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn._validation import check_choice, did_you_mean
+from symnn._validation import check_choice, did_you_mean, exact_number
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
 from symnn.functions import sigmoid, softplus, to_elementary
@@ -54,19 +54,6 @@ _KEYWORD_NAMES = {"lambda": "lambd"}  # Python keywords cannot be keyword argume
 
 def _default_kwname(sym: sp.Symbol) -> str:
     return _KEYWORD_NAMES.get(sym.name, sym.name)
-
-
-def _as_number(value: Any, what: str) -> sp.Expr:
-    """A user's parameter value as an exact SymPy number (0.2 -> 1/5)."""
-    if isinstance(value, sp.Basic):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{what} must be a number, not {type(value).__name__} {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"{what} must be finite, got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        return sp.Integer(int(value))
-    return sp.Rational(repr(float(value)))
 
 
 class Activation:
@@ -154,7 +141,7 @@ class Activation:
             new = old if (old is not None and old.is_real) else sp.Symbol(pname, real=True)
             if old is not None and old != new:
                 mapping[old] = new
-            defaults[new] = float(_as_number(value, f"parameter {pname}"))
+            defaults[new] = float(exact_number(value, f"parameter {pname}"))
         expr = expr.xreplace(mapping)
         unknown = expr.free_symbols - {real_x} - set(defaults)
         if unknown:
@@ -280,7 +267,7 @@ class Activation:
         subs = {}
         for key, value in values.items():
             sym = self._param_symbol(key)
-            subs[sym] = _as_number(value, f"{self.name} parameter {key}")
+            subs[sym] = exact_number(value, f"{self.name} parameter {key}")
         new = Activation.__new__(Activation)
         new.expr = self.expr.xreplace(subs)
         new.symbol = self.symbol
@@ -312,7 +299,8 @@ class Activation:
 
     def _evaluate(self, order: int, values, params: dict[str, Any]):
         kw = {
-            self.kwnames[self._param_symbol(k)]: float(_as_number(v, k)) for k, v in params.items()
+            self.kwnames[self._param_symbol(k)]: float(exact_number(v, k))
+            for k, v in params.items()
         }
         arr = _as_float_array(values, self.name)
         return self.compiled(order)(arr, **kw)
@@ -629,7 +617,7 @@ def _softplus_options(base: Activation, params: dict[str, Any]) -> Activation:
     threshold = params.pop("threshold", None)
     if threshold is None:
         return base
-    t = _as_number(threshold, "softplus parameter threshold")
+    t = exact_number(threshold, "softplus parameter threshold")
     beta = next(iter(base.params))
     expr = sp.Piecewise((x, beta * x > t), (base.expr, True))
     act = Activation(expr, name="softplus", params=base.params, tex=base.tex, doc=base.doc)

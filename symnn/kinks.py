@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
+from symnn._validation import exact_number
 from symnn.activations import Activation
 from symnn.activations import activation as get_activation
 from symnn.symbolic import breakpoints
@@ -69,7 +70,7 @@ class Kink:
 
 def _exact_expr(act: Activation, order: int) -> sp.Expr:
     """The derivative of the given order with the parameters as exact numbers."""
-    subs = {p: sp.Rational(repr(float(v))) for p, v in act.params.items()}
+    subs = {p: exact_number(float(v)) for p, v in act.params.items()}
     return act.diff(order).xreplace(subs)
 
 

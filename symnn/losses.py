@@ -80,7 +80,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from symnn._validation import check_choice, did_you_mean
+from symnn._validation import check_choice, did_you_mean, exact_number
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
 from symnn.functions import sigmoid
@@ -280,19 +280,6 @@ def _zero_where_target_zero(expr: sp.Expr) -> sp.Expr:
 # ------------------------------------------------------------------------------
 
 
-def _as_number(value: Any, what: str) -> sp.Expr:
-    """A user's parameter value as an exact SymPy number (0.2 -> 1/5)."""
-    if isinstance(value, sp.Basic):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{what} must be a number, not {type(value).__name__} {value!r}")
-    if not np.isfinite(value):
-        raise ValueError(f"{what} must be finite, got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        return sp.Integer(int(value))
-    return sp.Rational(repr(float(value)))
-
-
 @dataclass(frozen=True)
 class _ParamSpec:
     symbol: sp.Symbol
@@ -394,7 +381,7 @@ class Loss:
             if pname in ("yhat", "y"):
                 raise ValueError(f"{pname!r} is an argument of the loss; it cannot be a parameter")
             sym = sp.Symbol(pname, real=True)
-            default = float(_as_number(value, f"{name} parameter {pname}"))
+            default = float(exact_number(value, f"{name} parameter {pname}"))
             specs[pname] = _ParamSpec(sym, default)
         for s in expr.free_symbols:
             if s.name == "yhat":
@@ -496,7 +483,7 @@ class Loss:
                 raise ValueError(
                     f"{self.name} has no parameter {kw!r}{hint} (its parameters: {listing})"
                 )
-            number = _as_number(value, f"{self.name} parameter {kw}")
+            number = exact_number(value, f"{self.name} parameter {kw}")
             if not number.is_number:
                 raise TypeError(f"{self.name} parameter {kw} must be a number, got {value!r}")
             self._specs[kw].check(float(number), self.name, kw)

@@ -26,6 +26,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from symnn._validation import exact_number
 from symnn.latex import aligned
 from symnn.netcode import _A, _Z
 
@@ -480,7 +481,7 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
         loss = sum(yk * (lse - zk) for yk, zk in zip(ys, zs, strict=True))
         outputs = [sp.exp(z) / sum(sp.exp(t) for t in zs) for z in zs]
     else:
-        fixed = {p: sp.Rational(repr(float(v))) for p, v in lo.params.items()}
+        fixed = {p: exact_number(float(v)) for p, v in lo.params.items()}
         loss = sum(
             lo.expr.xreplace(fixed).xreplace({lo.yhat: ak, lo.y: yk})
             for ak, yk in zip(a, ys, strict=True)

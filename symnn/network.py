@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symnn._validation import exact_number
 from symnn.activations import Activation, activation
 from symnn.initializers import Initializer, initializer
 from symnn.losses import Loss
@@ -43,7 +44,7 @@ _RELU_FAMILY = {"relu", "leaky_relu", "prelu", "relu6", "elu", "selu", "celu"}
 
 def _exact(value: float) -> sp.Expr:
     """A float parameter as the exact number its shortest repr states (0.01 -> 1/100)."""
-    return sp.Rational(repr(float(value)))
+    return exact_number(float(value))
 
 
 def _layer_math(act: Activation) -> LayerMath:

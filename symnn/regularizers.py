@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn._validation import check_choice, did_you_mean
+from symnn._validation import check_choice, did_you_mean, exact_number
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
-from symnn.losses import Loss, _as_number, _check_finite, _latex, _ParamSpec
+from symnn.losses import Loss, _check_finite, _latex, _ParamSpec
 from symnn.symbolic import tidy
 
 __all__ = ["Objective", "Regularizer", "regularizer", "regularizers", "w"]
@@ -114,7 +114,7 @@ class Regularizer:
                 raise ValueError(
                     f"{self.name} has no parameter {kw!r}{hint} (its parameters: {listing})"
                 )
-            number = _as_number(value, f"{self.name} parameter {kw}")
+            number = exact_number(value, f"{self.name} parameter {kw}")
             if number.is_number:
                 self._specs[kw].check(float(number), self.name, kw)
             subs[self._specs[kw].symbol] = number
