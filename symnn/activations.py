@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symnn._tex import display
 from symnn._validation import check_choice, did_you_mean, exact_number
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
@@ -224,13 +225,7 @@ class Activation:
         return f"{self._lhs(order)} = {sp.latex(rhs)}"
 
     def _repr_latex_(self) -> str:
-        return (
-            r"$\displaystyle \begin{aligned}"
-            + self.latex(0).replace(" = ", " &= ", 1)
-            + r" \\ "
-            + self.latex(1).replace(" = ", " &= ", 1)
-            + r"\end{aligned}$"
-        )
+        return display([self.latex(0), self.latex(1)])
 
     def __repr__(self) -> str:
         params = "".join(f", {self.kwnames[p]}={v!r}" for p, v in self.params.items())

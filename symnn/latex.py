@@ -11,9 +11,10 @@ labels go through :func:`to_mathtext`, which writes the cases on one line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
-__all__ = ["aligned", "to_mathtext"]
+from symnn._tex import aligned, display
+
+__all__ = ["aligned", "display", "to_mathtext"]
 
 _CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}", re.DOTALL)
 
@@ -40,16 +41,3 @@ def to_mathtext(tex: str) -> str:
         previous = tex
         tex = _CASES.sub(_one_line_cases, tex)
     return tex.strip()
-
-
-def aligned(equations: Iterable[str]) -> str:
-    r"""Join ``lhs = rhs`` equations into an ``aligned`` block (aligned at the first ``=``).
-
-    >>> print(aligned([r"a = b", r"c = d"]))
-    \begin{aligned}
-    a &= b \\
-    c &= d
-    \end{aligned}
-    """
-    lines = [eq.replace(" = ", " &= ", 1) for eq in equations]
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"

@@ -80,6 +80,7 @@ import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from symnn._tex import display
 from symnn._validation import check_choice, did_you_mean, exact_number
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
@@ -593,13 +594,7 @@ class Loss:
         return rf"\frac{{\partial L}}{{\partial {var}}} = {_latex(g)}"
 
     def _repr_latex_(self) -> str:
-        return (
-            r"$\displaystyle \begin{aligned}"
-            + self.latex("loss").replace(" = ", " &= ", 1)
-            + r" \\ "
-            + self.latex("gradient").replace(" = ", " &= ", 1)
-            + r"\end{aligned}$"
-        )
+        return display([self.latex("loss"), self.latex("gradient")])
 
     def _param_text(self) -> str:
         params = "".join(f", {self.kwnames[p]}={v!r}" for p, v in self.params.items())

@@ -26,8 +26,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from symnn._tex import aligned
 from symnn._validation import exact_number
-from symnn.latex import aligned
 from symnn.netcode import _A, _Z
 
 __all__ = ["Backprop", "Equation", "Expanded", "Formula", "backprop", "expanded", "formula"]

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symnn._tex import display
 from symnn._validation import check_choice, did_you_mean, exact_number
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
@@ -149,13 +150,7 @@ class Regularizer:
         return rf"\frac{{\partial R}}{{\partial w_{{j}}}} = {_latex(g)}"
 
     def _repr_latex_(self) -> str:
-        return (
-            r"$\displaystyle \begin{aligned}"
-            + self.latex("penalty").replace(" = ", " &= ", 1)
-            + r" \\ "
-            + self.latex("gradient").replace(" = ", " &= ", 1)
-            + r"\end{aligned}$"
-        )
+        return display([self.latex("penalty"), self.latex("gradient")])
 
     def __repr__(self) -> str:
         params = "".join(f", {kw}={s.default!r}" for kw, s in self._specs.items())
