@@ -260,7 +260,12 @@ def elbow(
     For every k the best of ``n_init`` k-means runs (k-means++ seeding, Lloyd
     iterations to convergence; SciPy's ``kmeans2``, see the module docstring) gives
     :math:`\mathrm{SSE}(k) = \sum_j \sum_{x_i \in C_j} \lVert x_i - \mu_j\rVert^2`;
-    :func:`knee` (Kneedle, convex and decreasing) picks the elbow.
+    :func:`knee` (Kneedle, convex and decreasing) picks the elbow on
+    :math:`\log \mathrm{SSE}(k)`. On the raw SSE the first drops, orders of magnitude
+    larger than the rest, flatten everything after them after normalisation, and
+    Kneedle stops too early (5 well-separated blobs give a knee at 4); on the log
+    scale each k is judged by the relative reduction it brings, which is what the
+    elbow means, and the knee lands on the number of blobs.
 
     Examples
     --------
@@ -321,6 +326,8 @@ def elbow(
         sse.append(best[0])
         cents.append(best[1])
     sse_arr = np.array(sse)
+    # Kneedle on log SSE: the elbow is where the *relative* gain stops (see the docstring)
+    log_sse = np.log(np.maximum(sse_arr, np.finfo(float).tiny))
     return Elbow(
-        k=ks, sse=sse_arr, knee=knee(ks, sse_arr, "convex", "decreasing"), centroids=tuple(cents)
+        k=ks, sse=sse_arr, knee=knee(ks, log_sse, "convex", "decreasing"), centroids=tuple(cents)
     )

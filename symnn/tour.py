@@ -195,7 +195,7 @@ def _step_elbow(out: Path, files: list[Path]) -> _Section:
     result = sn.elbow(X, k=range(1, 11), n_init=5, seed=SEED)
     s.text(
         "k-means (SciPy's) for k = 1..10 on 400 points from 4 blobs; SSE is the within-cluster "
-        "sum of squared distances. The knee (Kneedle method) marks where adding clusters stops "
+        "sum of squared distances. The knee (Kneedle method, on log SSE) marks where adding clusters stops "
         f"paying: k = {result.knee}."
     )
     ax = result.plot()

@@ -216,3 +216,18 @@ def test_plot_elbow_without_knee_and_bad_input():
     plt.close(ax.figure)
     with pytest.raises(TypeError, match=r"symnn\.elbow"):
         plot_elbow([1, 2, 3])
+
+
+@pytest.mark.parametrize("centers", [2, 3, 4, 5, 6])
+def test_knee_finds_the_number_of_well_separated_blobs(centers):
+    from symnn.data import blobs as make_blobs
+
+    X, _ = make_blobs(n_samples=400, centers=centers, seed=1)
+    assert elbow(X, k=range(1, 11)).knee == centers
+
+
+def test_knee_of_the_tour_data_is_four():
+    from symnn.data import blobs as make_blobs
+
+    X, _ = make_blobs(n_samples=400, centers=4, seed=0)
+    assert elbow(X, k=range(1, 11), n_init=5, seed=0).knee == 4
