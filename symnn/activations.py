@@ -37,7 +37,7 @@ import numpy as np
 import sympy as sp
 
 from symnn._tex import display
-from symnn._validation import check_choice, did_you_mean, exact_number
+from symnn._validation import check_choice, did_you_mean, exact_number, normalize_name
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
 from symnn.functions import sigmoid, softplus, to_elementary
@@ -395,6 +395,12 @@ def activation(name: str | Activation, **params: Any) -> Activation:
     """
     if isinstance(name, Activation):
         return name.with_params(**params) if params else name
+    looks_like_formula = isinstance(name, str) and any(c in name for c in "()*+-/^ ")
+    if looks_like_formula and normalize_name(name) not in {*_REGISTRY, *_ALIASES}:
+        raise ValueError(
+            f"unknown activation {name!r}: it looks like a formula; for your own activation "
+            f"write symnn.Activation({name!r}) (symnn.activations() lists the named ones)"
+        )
     key = check_choice(
         "activation",
         name,

@@ -154,6 +154,14 @@ def test_unknown_name_suggests_the_closest():
         sn.activation("zzzzzz")
 
 
+def test_a_formula_where_a_name_is_expected_gets_a_hint():
+    with pytest.raises(
+        ValueError, match=r"looks like a formula.*symnn\.Activation\('x\*tanh\(x\)'\)"
+    ):
+        sn.activation("x*tanh(x)")
+    assert sn.activation("Leaky-ReLU").name == "leaky_relu"  # a hyphen in a name is fine
+
+
 def test_unknown_parameter_names_the_valid_ones():
     with pytest.raises(ValueError, match=r"elu has no parameter 'alhpa'; did you mean 'alpha'"):
         sn.activation("elu", alhpa=2)
