@@ -56,7 +56,10 @@ def cmd_activations(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     import symnn as sn
 
-    act = sn.activation(args.name, **_params(args.param))
+    if any(c in args.name for c in "()*+/^ "):  # a formula: your own activation
+        act = sn.Activation(args.name, name="f", params=_params(args.param) or None)
+    else:
+        act = sn.activation(args.name, **_params(args.param))
     if args.latex:
         print(act.latex(0))
         print(act.latex(1))
@@ -316,7 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "markdown", "latex"], default="text")
 
     p = _add(sub, "show", cmd_show, "one activation: formula, derivative, properties, LaTeX")
-    p.add_argument("name", help="an activation name (symnn activations lists them)")
+    p.add_argument(
+        "name",
+        help='an activation name (symnn activations lists them) or a formula, e.g. "x*tanh(x)"',
+    )
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
     p.add_argument("--latex", action="store_true", help="print only the LaTeX equations")
     p.add_argument("--plot", metavar="FILE", help="also draw the function and its derivative")
@@ -386,6 +392,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
+    except BrokenPipeError:  # e.g. `symnn activations | head`: stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except _USAGE_ERRORS as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"symnn: error: {message}", file=sys.stderr)

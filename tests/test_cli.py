@@ -68,6 +68,11 @@ def test_show_with_param_latex_and_plot(tmp_path):
     assert (tmp_path / "gelu.svg").read_text().lstrip().startswith("<?xml")
 
 
+def test_show_takes_a_formula_too():
+    r = run("show", "x*tanh(log(1+exp(x)))")
+    assert r.returncode == 0 and "f'(x) =" in r.stdout and "range" in r.stdout
+
+
 def test_diff():
     r = run("diff", "x*tanh(log(1+exp(x)))")
     assert r.returncode == 0 and "tanh" in r.stdout
