@@ -14,7 +14,13 @@ from numbers import Integral, Real
 
 import sympy as sp
 
-__all__ = ["check_choice", "did_you_mean", "exact_number", "normalize_name"]
+__all__ = [
+    "check_choice",
+    "did_you_mean",
+    "exact_number",
+    "normalize_name",
+    "unknown_parameter",
+]
 
 
 def normalize_name(name: str) -> str:
@@ -116,3 +122,15 @@ def exact_number(value: object, what: str = "value") -> sp.Expr:
     if isinstance(value, Integral):
         return sp.Integer(int(value))
     return sp.Rational(repr(float(value)))
+
+
+def unknown_parameter(owner: str, key: str, options: Iterable[str]) -> ValueError:
+    """The error for a parameter *owner* does not have, naming the ones it has.
+
+    >>> print(unknown_parameter("elu", "alhpa", ["alpha"]))
+    elu has no parameter 'alhpa'; did you mean 'alpha'? (its parameters: 'alpha')
+    """
+    options = list(options)
+    hint = did_you_mean(key, options)
+    listing = ", ".join(repr(o) for o in options) if options else "none"
+    return ValueError(f"{owner} has no parameter {key!r}{hint} (its parameters: {listing})")

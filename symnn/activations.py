@@ -37,11 +37,16 @@ import numpy as np
 import sympy as sp
 
 from symnn._tex import display
-from symnn._validation import check_choice, did_you_mean, exact_number, normalize_name
+from symnn._validation import (
+    check_choice,
+    exact_number,
+    normalize_name,
+    unknown_parameter,
+)
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
 from symnn.functions import sigmoid, softplus, to_elementary
-from symnn.symbolic import breakpoints, in_terms_of_output, tidy
+from symnn.symbolic import as_expression, breakpoints, in_terms_of_output, tidy
 
 __all__ = ["Activation", "activation", "activations", "x"]
 
@@ -101,16 +106,7 @@ class Activation:
         tex: str | None = None,
         doc: str | None = None,
     ) -> None:
-        if isinstance(expr, str):
-            from symnn.parse import parse
-
-            expr = parse(expr)
-        expr = sp.sympify(expr)
-        if not isinstance(expr, sp.Expr) or isinstance(expr, sp.logic.boolalg.Boolean):
-            raise TypeError(
-                f"an activation is a SymPy expression in one variable, not {type(expr).__name__} "
-                f"{expr!r}"
-            )
+        expr = as_expression(expr, "an activation is a SymPy expression in one variable")
         free = {s.name: s for s in expr.free_symbols}
         given = {}
         for key, value in (params or {}).items():
@@ -248,10 +244,7 @@ class Activation:
         for p in self.params:
             if key in (p.name, self.kwnames[p]):
                 return p
-        options = [self.kwnames[p] for p in self.params]
-        hint = did_you_mean(key, options)
-        listing = ", ".join(repr(o) for o in options) if options else "none"
-        raise ValueError(f"{self.name} has no parameter {key!r}{hint} (its parameters: {listing})")
+        raise unknown_parameter(self.name, key, [self.kwnames[p] for p in self.params])
 
     def with_params(self, **values: Any) -> Activation:
         """A copy with parameters replaced by numbers (or SymPy expressions) everywhere.

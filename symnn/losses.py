@@ -81,11 +81,11 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from symnn._tex import display
-from symnn._validation import check_choice, did_you_mean, exact_number
+from symnn._validation import check_choice, exact_number, unknown_parameter
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
 from symnn.functions import sigmoid
-from symnn.symbolic import tidy
+from symnn.symbolic import as_expression, tidy
 
 __all__ = [
     "REDUCTIONS",
@@ -366,15 +366,7 @@ class Loss:
         numeric: Callable[[sp.Expr], sp.Expr] | None = None,
         doc: str = "",
     ) -> None:
-        if isinstance(expr, str):
-            from symnn.parse import parse
-
-            expr = parse(expr)
-        expr = sp.sympify(expr)
-        if not isinstance(expr, sp.Expr) or isinstance(expr, sp.logic.boolalg.Boolean):
-            raise TypeError(
-                f"a loss is a SymPy expression in yhat and y, not {type(expr).__name__} {expr!r}"
-            )
+        expr = as_expression(expr, "a loss is a SymPy expression in yhat and y")
         mapping: dict[sp.Symbol, sp.Symbol] = {}
         specs: dict[str, _ParamSpec] = {}
         for key, value in (params or {}).items():
@@ -478,12 +470,7 @@ class Loss:
         subs = {}
         for kw, value in values.items():
             if kw not in self._specs:
-                options = list(self._specs)
-                hint = did_you_mean(kw, options)
-                listing = ", ".join(repr(o) for o in options) if options else "none"
-                raise ValueError(
-                    f"{self.name} has no parameter {kw!r}{hint} (its parameters: {listing})"
-                )
+                raise unknown_parameter(self.name, kw, self._specs)
             number = exact_number(value, f"{self.name} parameter {kw}")
             if not number.is_number:
                 raise TypeError(f"{self.name} parameter {kw} must be a number, got {value!r}")

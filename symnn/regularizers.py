@@ -43,7 +43,7 @@ import numpy as np
 import sympy as sp
 
 from symnn._tex import display
-from symnn._validation import check_choice, did_you_mean, exact_number
+from symnn._validation import check_choice, exact_number, unknown_parameter
 from symnn.compile import CompiledFunction
 from symnn.compile import compile as compile_expr
 from symnn.losses import Loss, _check_finite, _latex, _ParamSpec
@@ -109,12 +109,7 @@ class Regularizer:
         subs = {}
         for kw, value in values.items():
             if kw not in self._specs:
-                options = list(self._specs)
-                hint = did_you_mean(kw, options)
-                listing = ", ".join(repr(o) for o in options) if options else "none"
-                raise ValueError(
-                    f"{self.name} has no parameter {kw!r}{hint} (its parameters: {listing})"
-                )
+                raise unknown_parameter(self.name, kw, self._specs)
             number = exact_number(value, f"{self.name} parameter {kw}")
             if number.is_number:
                 self._specs[kw].check(float(number), self.name, kw)

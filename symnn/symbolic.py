@@ -10,7 +10,7 @@ import contextlib
 
 import sympy as sp
 
-__all__ = ["breakpoints", "in_terms_of_output", "tidy"]
+__all__ = ["as_expression", "breakpoints", "in_terms_of_output", "tidy"]
 
 _SIMPLIFY_BUDGET = 60  # count_ops above which sympy.simplify is too slow to try
 
@@ -140,3 +140,24 @@ def in_terms_of_output(expr: sp.Expr, derivative: sp.Expr, x: sp.Symbol, a: sp.S
     if x in replaced.free_symbols:
         return None
     return replaced
+
+
+def as_expression(expr, what: str) -> sp.Expr:
+    """A SymPy expression from an expression or a formula string (through :func:`symnn.parse`).
+
+    Equations, inequalities and other non-expressions are refused with a
+    TypeError that says what was expected (*what*, e.g. "an activation is a
+    SymPy expression in one variable").
+
+    >>> as_expression("x^2 + 1", "a formula")
+    x**2 + 1
+    """
+    if isinstance(expr, str):
+        from symnn.parse import parse
+
+        expr = parse(expr)
+    if not isinstance(expr, sp.Basic):  # numbers; never strings (handled above)
+        expr = sp.sympify(expr, strict=True)
+    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.logic.boolalg.Boolean):
+        raise TypeError(f"{what}, not {type(expr).__name__} {expr!r}")
+    return expr
