@@ -21,3 +21,13 @@ def test_ruff_clean():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_lazy_plotting_names_match_the_plotting_package():
+    """symnn lists its plotting functions without importing matplotlib; the lists must agree."""
+    import symnn
+    from symnn import plotting
+
+    assert set(plotting.__all__) - {"FORMATS"} == symnn._PLOTTING
+    for name in symnn._PLOTTING:
+        assert getattr(symnn, name) is getattr(plotting, name)
