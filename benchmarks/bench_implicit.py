@@ -30,7 +30,7 @@ except ImportError:  # running from a checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from symnn.curves import implicit_window
-from symnn.plotting.curves import plot_implicit
+from symnn.views.plotting.curves import plot_implicit
 
 x, y = sp.symbols("x y", real=True)
 ELLIPSE = x**2 + y**2 + x * y - 1

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 
 import shutil
 
-from symnn.tour import run_tour
+from symnn.views.tour import run_tour
 
 HERE = Path(__file__).resolve().parent
 PICTURES = [

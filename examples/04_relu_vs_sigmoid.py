@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import numpy as np
 
 import symnn as sn
-from symnn.diagnostics import gradient_flow, sparsity
+from symnn.nn.diagnostics import gradient_flow, sparsity
 
 flows = gradient_flow(activations=("sigmoid", "tanh", "relu"), depth=10, seed=0)
 for name, norms in flows.items():

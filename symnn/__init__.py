@@ -13,23 +13,29 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from symnn import data
-from symnn.activations import Activation, activation, activations
+from symnn.analysis.properties import ActivationTable, Properties, activation_table, analyze
+from symnn.catalogue.activations import Activation, activation, activations
+from symnn.catalogue.initializers import Initializer, initializer, initializers
+from symnn.catalogue.losses import Loss, loss, losses
+from symnn.catalogue.regularizers import Objective, Regularizer, regularizer, regularizers
 from symnn.cluster import Elbow, elbow, knee
-from symnn.compile import compile
+from symnn.compiler.pipeline import compile
 from symnn.curves import Conic, classify_conic, implicit_window
-from symnn.data import dataset, datasets, load_csv, one_hot
-from symnn.diagnostics import decision_threshold, gradcheck, gradient_flow, gradient_norms, sparsity
-from symnn.functions import sigmoid, softplus
-from symnn.initializers import Initializer, initializer, initializers
-from symnn.losses import Loss, loss, losses
-from symnn.network import Network
-from symnn.parse import ParseError, parse
-from symnn.persistence import load
-from symnn.properties import ActivationTable, Properties, activation_table, analyze
-from symnn.regularizers import Objective, Regularizer, regularizer, regularizers
-from symnn.scaling import MinMax, Standardize
-from symnn.training import DivergenceError, History
+from symnn.expr.functions import sigmoid, softplus
+from symnn.expr.parse import ParseError, parse
+from symnn.nn import data
+from symnn.nn.data import dataset, datasets, load_csv, one_hot
+from symnn.nn.diagnostics import (
+    decision_threshold,
+    gradcheck,
+    gradient_flow,
+    gradient_norms,
+    sparsity,
+)
+from symnn.nn.network import Network
+from symnn.nn.persistence import load
+from symnn.nn.scaling import MinMax, Standardize
+from symnn.nn.training import DivergenceError, History
 
 # Plotting imports matplotlib, so it is loaded on first use.
 _PLOTTING = {
@@ -47,7 +53,7 @@ _PLOTTING = {
 
 def __getattr__(name: str):
     if name in _PLOTTING:
-        from symnn import plotting
+        from symnn.views import plotting
 
         return getattr(plotting, name)
     raise AttributeError(f"module 'symnn' has no attribute {name!r}")

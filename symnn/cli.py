@@ -41,7 +41,7 @@ def _params(pairs: list[str] | None) -> dict[str, float]:
 
 
 def cmd_activations(args: argparse.Namespace) -> int:
-    from symnn.properties import activation_table
+    from symnn.analysis.properties import activation_table
 
     table = activation_table()
     if args.format == "markdown":
@@ -79,7 +79,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             print()
             print(_plain(act.doc))
     if args.plot:
-        from symnn.plotting import plot_activation
+        from symnn.views.plotting import plot_activation
 
         _save(plot_activation(act).figure, args.plot, "activation.png", args.show)
     return 0
@@ -107,7 +107,7 @@ def _pair(text: str, what: str) -> tuple[float, float]:
 
 
 def _save(fig, path: str | None, default: str, show: bool) -> None:
-    from symnn.plotting import save_figure
+    from symnn.views.plotting import save_figure
 
     written = save_figure(fig, path or default)
     print(f"wrote {written}")
@@ -135,8 +135,8 @@ def _show() -> None:
 def cmd_diff(args: argparse.Namespace) -> int:
     import sympy as sp
 
-    from symnn.parse import parse
-    from symnn.symbolic import tidy
+    from symnn.expr.parse import parse
+    from symnn.expr.symbolic import tidy
 
     expr = parse(args.expr)
     if not isinstance(expr, sp.Expr) or isinstance(expr, sp.logic.boolalg.Boolean):
@@ -166,7 +166,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from symnn.plotting import plot
+    from symnn.views.plotting import plot
 
     xlim = _pair(args.xlim, "--xlim")
     ax = plot(*args.expr, xlim=xlim)
@@ -175,7 +175,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_implicit(args: argparse.Namespace) -> int:
-    from symnn.plotting import plot_implicit
+    from symnn.views.plotting import plot_implicit
 
     if args.classify:
         from symnn.curves import classify_conic
@@ -246,7 +246,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.save:
         print(f"saved {net.save(args.save)}")
     if args.plot:
-        from symnn.plotting import plot_history
+        from symnn.views.plotting import plot_history
 
         ax = plot_history(history)
         _save(ax.figure, args.plot, "history.png", args.show)
@@ -290,7 +290,7 @@ def cmd_elbow(args: argparse.Namespace) -> int:
 
 
 def cmd_tour(args: argparse.Namespace) -> int:
-    from symnn.tour import run_tour
+    from symnn.views.tour import run_tour
 
     run_tour(args.out, echo=print)
     return 0

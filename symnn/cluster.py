@@ -62,7 +62,7 @@ class Elbow:
 
     def plot(self, ax: Any = None) -> Any:
         """Draw SSE against k with the knee marked; see :func:`symnn.plotting.cluster.plot_elbow`."""
-        from symnn.plotting.cluster import plot_elbow  # the one allowed upward import, lazy
+        from symnn.views.plotting.cluster import plot_elbow  # the one allowed upward import, lazy
 
         return plot_elbow(self, ax=ax)
 

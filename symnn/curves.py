@@ -86,7 +86,7 @@ def _as_expr(obj: Any) -> sp.Basic:
     Eq(x**2 + y**2, 1)
     """
     if isinstance(obj, str):
-        from symnn.parse import parse  # lazy: the parser sits beside us, not below
+        from symnn.expr.parse import parse  # lazy: the parser sits beside us, not below
 
         obj = parse(obj)
     if isinstance(obj, bool | sp.logic.boolalg.BooleanAtom):

@@ -18,8 +18,8 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from symnn.functions import to_elementary
-from symnn.losses import y, yhat
+from symnn.catalogue.losses import y, yhat
+from symnn.expr.functions import to_elementary
 
 DPS = 600
 REL, TINY = 1e-12, 1e-300

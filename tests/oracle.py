@@ -14,7 +14,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from symnn.functions import to_elementary
+from symnn.expr.functions import to_elementary
 
 DPS = 400
 

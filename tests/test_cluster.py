@@ -209,7 +209,7 @@ def test_elbow_plot_marks_the_knee():
 def test_plot_elbow_without_knee_and_bad_input():
     import matplotlib.pyplot as plt
 
-    from symnn.plotting.cluster import plot_elbow
+    from symnn.views.plotting.cluster import plot_elbow
 
     ax = plot_elbow(Elbow(k=np.array([1, 2, 3]), sse=np.array([3.0, 2.0, 1.0]), knee=None))
     assert [line.get_gid() for line in ax.get_lines()] == ["sse"]
@@ -220,14 +220,14 @@ def test_plot_elbow_without_knee_and_bad_input():
 
 @pytest.mark.parametrize("centers", [2, 3, 4, 5, 6])
 def test_knee_finds_the_number_of_well_separated_blobs(centers):
-    from symnn.data import blobs as make_blobs
+    from symnn.nn.data import blobs as make_blobs
 
     X, _ = make_blobs(n_samples=400, centers=centers, seed=1)
     assert elbow(X, k=range(1, 11)).knee == centers
 
 
 def test_knee_of_the_tour_data_is_four():
-    from symnn.data import blobs as make_blobs
+    from symnn.nn.data import blobs as make_blobs
 
     X, _ = make_blobs(n_samples=400, centers=4, seed=0)
     assert elbow(X, k=range(1, 11), n_init=5, seed=0).knee == 4

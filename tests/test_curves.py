@@ -301,7 +301,7 @@ def test_classify_conic_rejects_python_equality_and_other_objects():
 
 
 def test_strings_go_through_the_parser():
-    parse = pytest.importorskip("symnn.parse").parse
+    parse = pytest.importorskip("symnn.expr.parse").parse
     c = classify_conic("x^2 + y^2 + x*y = 1")
     assert c.kind == "ellipse" and c.semi_axes == (r2, r6 / 3)
     assert c.equation == parse("x^2 + y^2 + x*y = 1").lhs - parse("x^2 + y^2 + x*y = 1").rhs

@@ -26,7 +26,7 @@ def test_ruff_clean():
 def test_lazy_plotting_names_match_the_plotting_package():
     """symnn lists its plotting functions without importing matplotlib; the lists must agree."""
     import symnn
-    from symnn import plotting
+    from symnn.views import plotting
 
     assert set(plotting.__all__) - {"FORMATS"} == symnn._PLOTTING
     for name in symnn._PLOTTING:

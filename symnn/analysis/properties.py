@@ -1,0 +1,1411 @@
+r"""Symbolic analysis of an activation: range, monotonicity, limits, smoothness.
+
+:func:`analyze` takes an :class:`~symnn.Activation` and returns its
+:class:`Properties`, computed from the one SymPy definition with the
+parameters at their numeric defaults:
+
+* the function is cut at its breakpoints (the conditions of ``Piecewise``,
+  and ``Abs``/``sign``/``Heaviside``/``Max``/``Min`` rewritten as
+  ``Piecewise``) into analytic pieces on open intervals;
+* on each piece the image is :math:`[\inf, \sup]` over the one-sided limits
+  at the ends and the values at the interior critical points (roots of
+  :math:`f'`); an end is closed exactly when the extreme value is attained
+  at a critical point, or at a breakpoint;
+* the range is the union of these images and of the values at the
+  breakpoints; monotonicity follows from the sign of :math:`f'` between its
+  roots and the direction of the jumps at the breakpoints; the same
+  analysis of :math:`f'` (the catalogue's derivative, conventions at kinks
+  included) decides whether the derivative is monotonic;
+* the order of continuity :math:`C^k` compares the one-sided limits of the
+  pieces' derivatives at every breakpoint, up to order
+  :data:`MAX_CONTINUITY_ORDER`; a function without breakpoints is
+  :math:`C^\infty` (its single piece is analytic).
+
+Exact answers come from SymPy (``solveset``, ``limit``, ``periodicity``),
+each call under a time budget. Where SymPy cannot finish — a
+transcendental equation :math:`f'(x) = 0` such as SiLU's
+:math:`1 + x + e^x = 0` — a numeric fallback takes over: sign changes of
+:math:`f'` on a dense grid, each refined by ``mpmath.findroot`` (bisection
+if needed) at 50 digits and verified by the sign of :math:`f'` on both
+sides; the value there becomes a 15-digit ``Float``. ``Properties.notes``
+says which answers are numeric. The search grid is dense (step 1/128) on
+[-64, 64] and geometric out to :math:`\pm 10^6`: an extremum beyond, or two
+sign changes of :math:`f'` closer than a grid step, would go unseen.
+
+Two definitions the published tables leave implicit: *zero-centred* means
+:math:`\inf f < 0 < \sup f` (the outputs take both signs, so they can
+average to zero); *approximates the identity near the origin* means
+:math:`f(0) = 0` and :math:`f'(0) = 1`, with the catalogue's derivative at 0
+(so leaky ReLU, whose :math:`f'(0) = \alpha`, does not).
+
+Examples
+--------
+>>> import symnn as sn
+>>> from symnn.analysis.properties import analyze
+>>> p = analyze(sn.activation("silu"))
+>>> p.range
+Interval(-0.278464542761074, oo)
+>>> p.monotonicity, p.continuity, p.limit_neg_inf, p.approximates_identity
+('no', oo, 0, False)
+>>> analyze(sn.activation("relu")).range
+Interval(0, oo)
+>>> q = analyze(sn.activation("sqnl"))
+>>> q.range, q.continuity, q.kinks
+(Interval(-1, 1), 1, (-2, 0, 2))
+>>> print(activation_table(["relu", "tanh"]))  # doctest: +NORMALIZE_WHITESPACE
+name  range    continuity  monotonic       f' monotonic    ≈ identity  f(0)  f'(0)  lim x→−∞  lim x→+∞  zero-centred
+----  -------  ----------  --------------  --------------  ----------  ----  -----  --------  --------  ------------
+relu  [0, ∞)   C⁰          non-decreasing  non-decreasing  no          0     0      0         ∞         no
+tanh  (-1, 1)  C∞          increasing      no              yes         0     1      -1        1         yes
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import itertools
+import math
+import re
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from symnn.expr.functions import to_elementary
+from symnn.expr.symbolic import breakpoints
+
+if TYPE_CHECKING:  # pragma: no cover
+    from symnn.catalogue.activations import Activation
+
+__all__ = [
+    "MAX_CONTINUITY_ORDER",
+    "MONOTONICITIES",
+    "ActivationTable",
+    "Properties",
+    "activation_table",
+    "analyze",
+    "format_continuity",
+    "format_number",
+    "format_set",
+]
+
+#: Highest derivative order compared at a breakpoint (a join that agrees up to
+#: this order is reported as C^MAX_CONTINUITY_ORDER, with a note).
+MAX_CONTINUITY_ORDER = 6
+
+_DPS = 50  # working precision (decimal digits) of the numeric fallback
+_SHOWN_DIGITS = 15  # significant digits of a numeric answer
+_SOLVE_BUDGET = 0.5  # seconds for one solveset call
+_LIMIT_BUDGET = 2.0  # seconds for one limit call
+_PERIOD_BUDGET = 0.5  # seconds for one periodicity call
+_WINDOW = 64.0  # the dense part of the numeric grid is [-_WINDOW, _WINDOW]
+_FAR = 1e6  # the grid continues geometrically out to +-_FAR
+
+#: The values of ``Properties.monotonicity`` (strict, non-strict, constant, not monotonic).
+MONOTONICITIES = ("increasing", "decreasing", "non-decreasing", "non-increasing", "constant", "no")
+
+
+# ----------------------------------------------------------------------------
+# Guarding SymPy calls that may not finish
+# ----------------------------------------------------------------------------
+
+
+class _OutOfTime(Exception):
+    """Raised inside a guarded SymPy call when its time budget runs out."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after *seconds* (SIGALRM; a no-op off the main thread or on Windows).
+
+    An outer timer (pytest-timeout, an enclosing budget) is restored afterwards.
+    """
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+    outer_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    if outer_remaining:
+        seconds = min(seconds, outer_remaining)
+
+    def _alarm(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    start = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_remaining:
+            left = outer_remaining - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+
+
+def _attempt(call: Callable[[], Any], seconds: float) -> Any:
+    """The result of a SymPy call, or None if it fails or runs out of time."""
+    try:
+        with _time_limit(seconds):
+            return call()
+    except (_OutOfTime, Exception, RecursionError):
+        return None
+
+
+# ----------------------------------------------------------------------------
+# Numbers: exact SymPy values, mpmath values, presentation
+# ----------------------------------------------------------------------------
+
+
+def _is_value(v: Any) -> bool:
+    """A definite extended-real number (no nan, zoo, AccumBounds or free symbols)."""
+    return (
+        isinstance(v, sp.Expr)
+        and not v.free_symbols
+        and v.is_extended_real is True
+        and v is not sp.nan
+        and not v.has(sp.AccumBounds, sp.zoo, sp.nan)
+    )
+
+
+def _definite(v: sp.Expr | None) -> sp.Expr | None:
+    """A limit that exists (a number or +-oo), else None (oscillation, unknown)."""
+    return v if v is not None and _is_value(v) else None
+
+
+def _mpf(v: sp.Expr) -> mpmath.mpf:
+    """An extended-real SymPy number as an mpmath number at the working precision."""
+    if v is sp.oo:
+        return mpmath.inf
+    if v is sp.S.NegativeInfinity:
+        return -mpmath.inf
+    with mpmath.workdps(_DPS + 10):
+        value = sp.N(v, _DPS + 10)
+        if not value.is_Number:
+            raise ValueError(f"cannot evaluate {v} to a real number")
+        return mpmath.mpf(value._mpf_) if value.is_Float else mpmath.mpf(str(value))
+
+
+def _numeric(value: mpmath.mpf) -> sp.Expr:
+    """A numeric result as a SymPy Float with 15 significant digits (or +-oo, or exact 0)."""
+    if mpmath.isinf(value):
+        return sp.oo if value > 0 else sp.S.NegativeInfinity
+    if value == 0:
+        return sp.S.Zero
+    return sp.Float(mpmath.nstr(value, _SHOWN_DIGITS + 5, min_fixed=-1, max_fixed=1), _SHOWN_DIGITS)
+
+
+def _present(v: sp.Expr | None) -> sp.Expr | None:
+    """Exact values stay exact, except those that only spell out a float parameter.
+
+    A value with a Float in it, or a rational with a denominator above 10^6
+    (SELU's ``-lambda*alpha`` from its float defaults), becomes a 15-digit Float.
+    """
+    if v is None or not v.is_number or v.is_infinite:
+        return v
+    if v.has(sp.Float) or any(r.q > 10**6 for r in v.atoms(sp.Rational)):
+        return sp.Float(v.evalf(_SHOWN_DIGITS + 5), _SHOWN_DIGITS)
+    return v
+
+
+def _simplest(v: sp.Expr | None) -> sp.Expr | None:
+    """A short exact form of a value (``tanh(log(2))`` -> ``3/5``), within a time budget."""
+    if v is None or not v.is_number:
+        return v
+    if all(isinstance(fn, (sp.log, sp.exp)) for fn in v.atoms(sp.Function)):
+        return v  # log(2), exp(-1), ... are as simple as they get
+    candidate = _attempt(lambda: sp.nsimplify(sp.simplify(v.rewrite(sp.exp))), _SOLVE_BUDGET)
+    if candidate is None or not _is_value(candidate) or not _same(candidate, v):
+        return v
+    return candidate if sp.count_ops(candidate) < sp.count_ops(v) else v
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    """Whether two extended-real numbers are equal (exactly, or to 40 digits)."""
+    if a == b:
+        return True
+    if a.is_infinite or b.is_infinite:
+        return False
+    fa, fb = _mpf(a), _mpf(b)
+    return abs(fa - fb) <= mpmath.mpf(10) ** -40 * max(1, abs(fa), abs(fb))
+
+
+def _less(a: sp.Expr, b: sp.Expr) -> bool:
+    return not _same(a, b) and _mpf(a) < _mpf(b)
+
+
+def _mp_callable(expr: sp.Expr, x: sp.Symbol) -> Callable[[mpmath.mpf], mpmath.mpf]:
+    """*expr* as an mpmath function of one real argument (named functions rewritten)."""
+    fn = sp.lambdify(x, to_elementary(expr), modules="mpmath")
+
+    def call(t: mpmath.mpf) -> mpmath.mpf:
+        try:
+            out = fn(t)
+        except Exception:  # a pole, or a function mpmath lacks: no value there
+            return mpmath.nan
+        if isinstance(out, mpmath.mpc):
+            out = out.real if abs(out.imag) <= mpmath.mpf(10) ** (-_DPS) * abs(out) else mpmath.nan
+        return mpmath.mpf(out)
+
+    return call
+
+
+def _np_callable(expr: sp.Expr, x: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
+    """*expr* as a vectorised NumPy function: symnn's stable compiler, else plain lambdify."""
+    try:
+        from symnn.compiler.pipeline import compile as compile_expr
+
+        return compile_expr(expr, x)
+    except Exception:
+        fn = sp.lambdify(x, to_elementary(expr), modules=["numpy", "scipy"])
+
+        def call(t: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = np.asarray(fn(t))
+                if np.iscomplexobj(out):  # not real there: no sign to read
+                    out = np.where(np.abs(out.imag) > 0, np.nan, out.real)
+                return np.broadcast_to(out.astype(float), np.shape(t))
+
+        return call
+
+
+def _sign(v: mpmath.mpf) -> int:
+    if mpmath.isnan(v):
+        return 0
+    return (v > 0) - (v < 0)
+
+
+# ----------------------------------------------------------------------------
+# Pieces: the function between consecutive breakpoints
+# ----------------------------------------------------------------------------
+
+
+def _kinks_as_piecewise(expr: sp.Expr) -> sp.Expr:
+    """Rewrite ``Abs``, ``sign``, ``Heaviside``, ``Max`` and ``Min`` as ``Piecewise``."""
+    kinds = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
+    return expr.replace(lambda e: isinstance(e, kinds), lambda e: e.rewrite(sp.Piecewise))
+
+
+def _branch_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr:
+    """The formula every ``Piecewise`` in *expr* uses at *point* (a point inside a piece)."""
+
+    def choose(pw: sp.Piecewise) -> sp.Expr:
+        for branch, cond in pw.args:
+            truth = cond.subs(x, point)
+            if truth is sp.true or truth == True:  # noqa: E712 (SymPy booleans)
+                return branch
+        raise ValueError(f"no branch of {pw} holds at {x} = {point}")
+
+    return sp.piecewise_fold(expr).replace(lambda e: isinstance(e, sp.Piecewise), choose)
+
+
+def _sample(lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
+    if lo.is_infinite and hi.is_infinite:
+        return sp.S.Zero
+    if lo.is_infinite:
+        return hi - 1
+    if hi.is_infinite:
+        return lo + 1
+    return (lo + hi) / 2
+
+
+@dataclass
+class _Piece:
+    lo: sp.Expr
+    hi: sp.Expr
+    expr: sp.Expr
+
+
+def _split(expr: sp.Expr, x: sp.Symbol) -> tuple[list[sp.Expr], list[_Piece]]:
+    """Breakpoints b_1 < ... < b_n and the formula on (-oo, b_1), (b_1, b_2), ..., (b_n, oo)."""
+    rewritten = _kinks_as_piecewise(expr)
+    points = breakpoints(rewritten, x)
+    bounds = [sp.S.NegativeInfinity, *points, sp.oo]
+    pieces = [
+        _Piece(lo, hi, _branch_at(rewritten, x, _sample(lo, hi)))
+        for lo, hi in itertools.pairwise(bounds)
+    ]
+    return points, pieces
+
+
+# ----------------------------------------------------------------------------
+# Limits and values
+# ----------------------------------------------------------------------------
+
+
+def _for_limits(g: sp.Expr) -> sp.Expr:
+    """A form of *g* on which ``sympy.limit`` is fast: exact constants, no cancelling sums.
+
+    Floats become rationals, ``1 +- erf(u)`` becomes ``erfc(-+u)`` and ``1 +- tanh(u)``
+    becomes ``2/(1 + exp(-+2u))`` (the sums that cancel at one end), and the named
+    functions are written out.
+    """
+    g = g.xreplace({f: sp.Rational(str(f)) for f in g.atoms(sp.Float)})
+
+    def is_target(e):
+        if not (e.is_Add and len(e.args) == 2 and sp.S.One in e.args):
+            return False
+        other = e.args[0] if e.args[1] is sp.S.One else e.args[1]
+        core = -other if other.could_extract_minus_sign() else other
+        return isinstance(core, (sp.erf, sp.tanh))
+
+    def rewrite(e):
+        other = e.args[0] if e.args[1] is sp.S.One else e.args[1]
+        sign = -1 if other.could_extract_minus_sign() else 1
+        core = sign * other
+        u = core.args[0]
+        if isinstance(core, sp.erf):
+            return sp.erfc(-sign * u)
+        return 2 / (1 + sp.exp(-2 * sign * u))
+
+    return to_elementary(g.replace(is_target, rewrite))
+
+
+def _limit(
+    g: sp.Expr, x: sp.Symbol, point: sp.Expr, side: str, notes: list[str], what: str
+) -> sp.Expr | None:
+    """The limit of the analytic piece *g* at *point* from *side* ('+' or '-').
+
+    Direct substitution first (exact wherever the piece is continuous, and
+    for x -> +-oo whenever SymPy's extended arithmetic gives a definite
+    value), then ``sympy.limit`` under a time budget (at -oo as the limit of
+    ``g(-x)`` at +oo, which SymPy finds faster), then a numeric estimate
+    (with a note). When the function oscillates, SymPy's ``AccumBounds``
+    (the interval its values keep returning to) comes back; None when nothing
+    is known.
+    """
+    direct = _attempt(lambda: g.subs(x, point), _LIMIT_BUDGET)
+    if direct is not None and _is_value(direct):
+        return direct
+    form = _for_limits(g)
+    if point is sp.S.NegativeInfinity:
+        lim = _attempt(lambda: sp.limit(form.subs(x, -x), x, sp.oo), _LIMIT_BUDGET)
+    else:
+        lim = _attempt(lambda: sp.limit(form, x, point, dir=side), _LIMIT_BUDGET)
+    if lim is not None and _is_value(lim):
+        if g.has(sp.Float) and lim.is_finite and not lim.is_Integer:
+            return sp.Float(lim, _SHOWN_DIGITS)  # exact only for the rationalised constants
+        return lim
+    if isinstance(lim, sp.AccumBounds):
+        return lim
+    estimate = _numeric_limit(g, x, point, side)
+    where = f"{x} -> {point}" + (side if point.is_finite else "")
+    if estimate is None:
+        notes.append(f"{what}: the limit at {where} could not be determined (it may not exist)")
+    else:
+        notes.append(f"{what}: the limit at {where} was estimated numerically")
+    return estimate
+
+
+def _numeric_limit(g: sp.Expr, x: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr | None:
+    fn = _mp_callable(g, x)
+    with mpmath.workdps(_DPS):
+        if point.is_infinite:
+            sign = 1 if point is sp.oo else -1
+            ts = [sign * mpmath.mpf(10) ** k for k in (4, 8, 16, 32, 64)]
+        else:
+            sign = 1 if side == "+" else -1
+            centre = _mpf(point)
+            ts = [centre + sign * mpmath.mpf(10) ** -k for k in (8, 16, 24, 32, 40)]
+        values = [fn(t) for t in ts]
+        if any(mpmath.isnan(v) for v in values):
+            return None
+        growing = all(abs(b) > 10 * abs(a) for a, b in itertools.pairwise(values))
+        if growing and abs(values[-1]) > 1e20 and len({_sign(v) for v in values}) == 1:
+            return sp.oo if values[-1] > 0 else sp.S.NegativeInfinity
+        if abs(values[-1] - values[-2]) <= mpmath.mpf(10) ** -20 * max(1, abs(values[-1])):
+            return _numeric(values[-1])
+    return None
+
+
+def _value_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, notes: list[str], what: str) -> sp.Expr:
+    """``expr`` at *point*; a removable singularity (``sin(x)/x`` at 0) gives its limit."""
+    value = expr.subs(x, point)
+    if _is_value(value):
+        return value
+    rewritten = _kinks_as_piecewise(expr)
+    eps = sp.Rational(1, 10**9)
+    left = _definite(_limit(_branch_at(rewritten, x, point - eps), x, point, "-", notes, what))
+    right = _definite(_limit(_branch_at(rewritten, x, point + eps), x, point, "+", notes, what))
+    if left is not None and right is not None and _same(left, right):
+        notes.append(f"{what}: {expr} is undefined at {x} = {point}; its limit {left} is used")
+        return left
+    raise ValueError(
+        f"{what}: {expr} has no finite value at {x} = {point} ({value}); symnn analyses "
+        "activations that are finite and differentiable on the real line except at the "
+        "breakpoints of a piecewise definition"
+    )
+
+
+# ----------------------------------------------------------------------------
+# Critical points: exact (solveset) or verified numeric sign changes of g'
+# ----------------------------------------------------------------------------
+
+
+def _never_zero(factor: sp.Expr) -> bool:
+    return isinstance(factor, sp.exp) or factor.is_positive is True or factor.is_negative is True
+
+
+def _solvable(dg: sp.Expr, x: sp.Symbol) -> bool:
+    """Whether ``solveset`` can be expected to solve ``dg = 0`` quickly and completely.
+
+    True when every factor of the numerator that can vanish is a polynomial in
+    a single generator (``x``, ``tanh(x)``, ``exp(x)``, ...). Mixed equations
+    such as ``1 + x + exp(x) = 0`` (SiLU) go straight to the numeric search.
+    """
+    if dg.has(sp.Piecewise):
+        return False
+    numerator, _ = sp.fraction(sp.together(to_elementary(dg)))
+    for factor in sp.Mul.make_args(sp.factor_terms(numerator)):
+        base = factor.base if factor.is_Pow and factor.exp.is_positive else factor
+        if x not in base.free_symbols or _never_zero(base):
+            continue
+        try:
+            gens = sp.Poly(base).gens
+        except (sp.PolynomialError, sp.GeneratorsNeeded):
+            return False
+        if len(gens) != 1:
+            return False
+    return True
+
+
+def _exact_roots(dg: sp.Expr, x: sp.Symbol, domain: sp.Set) -> list[sp.Expr] | None:
+    """All roots of *dg* in *domain* if ``solveset`` finds a finite set in time, else None."""
+    if not _solvable(dg, x):
+        return None
+    sols = _attempt(lambda: sp.solveset(to_elementary(dg), x, domain), _SOLVE_BUDGET)
+    if sols is sp.S.EmptySet:
+        return []
+    if isinstance(sols, sp.FiniteSet) and all(_is_value(s) and s.is_finite for s in sols):
+        return sorted(sols, key=_mpf)
+    return None
+
+
+def _grid(lo: sp.Expr, hi: sp.Expr) -> np.ndarray:
+    """Dense on [-64, 64], geometric out to +-1e6, restricted to the open interval (lo, hi)."""
+    far = np.geomspace(_WINDOW, _FAR, 121)[1:]
+    grid = np.concatenate([-far[::-1], np.linspace(-_WINDOW, _WINDOW, 2**14 + 1), far])
+    lo_f = -math.inf if lo.is_infinite else float(lo)
+    hi_f = math.inf if hi.is_infinite else float(hi)
+    inner = grid[(grid > lo_f) & (grid < hi_f)]
+    ends = []
+    if math.isfinite(lo_f):
+        ends.append(lo_f + 1e-9 * max(1.0, abs(lo_f)))
+    if math.isfinite(hi_f):
+        ends.append(hi_f - 1e-9 * max(1.0, abs(hi_f)))
+    return np.unique(np.concatenate([inner, ends]))
+
+
+@dataclass
+class _Scan:
+    """Sign changes of g' found on the grid (unverified) and the sign where there are none."""
+
+    brackets: list[tuple[float, float, int]]  # (a, b, sign of g' at a)
+    sign: int  # the sign of g' on the grid if it never changes (0: identically zero)
+
+
+def _scan(dg: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> _Scan:
+    grid = _grid(lo, hi)
+    with np.errstate(all="ignore"):
+        values = np.broadcast_to(np.asarray(_np_callable(dg, x)(grid), dtype=float), grid.shape)
+    keep = np.isfinite(values) & (values != 0)
+    grid, signs = grid[keep], np.sign(values[keep]).astype(int)
+    change = np.flatnonzero(signs[1:] != signs[:-1])
+    brackets = [(float(grid[i]), float(grid[i + 1]), int(signs[i])) for i in change]
+    return _Scan(brackets, int(signs[0]) if signs.size else 0)
+
+
+def _refine(fn, a: mpmath.mpf, b: mpmath.mpf) -> mpmath.mpf | None:
+    """A root of *fn* in [a, b] where it changes sign, verified on both sides; None if spurious."""
+    fa, fb = fn(a), fn(b)
+    if _sign(fa) * _sign(fb) != -1:
+        return None  # a float64 rounding artefact: no sign change at 50 digits
+    root = None
+    with contextlib.suppress(Exception):
+        root = mpmath.findroot(fn, (a, b), solver="anderson")
+    if root is None or not (a <= root <= b) or not _verified(fn, root):
+        lo, hi, flo = a, b, fa
+        for _ in range(4 * mpmath.mp.prec):
+            mid = (lo + hi) / 2
+            fm = fn(mid)
+            if _sign(fm) == 0 or hi - lo <= mpmath.eps * max(1, abs(mid)):
+                break
+            if _sign(fm) == _sign(flo):
+                lo, flo = mid, fm
+            else:
+                hi = mid
+        root = (lo + hi) / 2
+    return root
+
+
+def _verified(fn, root: mpmath.mpf) -> bool:
+    """The sign of *fn* differs just left and just right of *root*."""
+    delta = mpmath.mpf(10) ** (-(_DPS * 2) // 3) * max(1, abs(root))
+    return _sign(fn(root - delta)) * _sign(fn(root + delta)) == -1
+
+
+def _exact_guess(dg: sp.Expr, x: sp.Symbol, root: mpmath.mpf) -> sp.Expr | None:
+    """A simple rational equal to a numeric root (sinc's maximum at 0) if g' vanishes there exactly."""
+    for q in (1, 2, 3, 4, 6, 8, 12):
+        guess = sp.Rational(int(mpmath.nint(root * q)), q)
+        if abs(root - _mpf(guess)) <= mpmath.mpf(10) ** -40 * max(1, abs(root)):
+            value = _exact_value(dg, x, guess)
+            return guess if value is not None and value.is_zero else None
+    return None
+
+
+def _exact_value(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr | None:
+    """*expr* at *point*, or its two-sided limit there (a removable singularity); None if neither."""
+    value = _attempt(lambda: expr.subs(x, point), _SOLVE_BUDGET)
+    if value is not None and _is_value(value):
+        return value
+    value = _attempt(lambda: sp.limit(_for_limits(expr), x, point, dir="+-"), _LIMIT_BUDGET)
+    return value if value is not None and _is_value(value) else None
+
+
+def _sign_changes(dfn, scan: _Scan) -> bool:
+    """Whether some grid sign change of g' is real (opposite signs at 50 digits)."""
+    with mpmath.workdps(_DPS):
+        for a, b, _ in scan.brackets:
+            if _sign(dfn(mpmath.mpf(a))) * _sign(dfn(mpmath.mpf(b))) == -1:
+                return True
+    return False
+
+
+def _numeric_extreme(gfn, dfn, scan: _Scan, lowest: bool) -> tuple[mpmath.mpf, mpmath.mpf] | None:
+    """The most extreme local minimum (or maximum) of g among the grid's sign changes of g'.
+
+    Only brackets whose end values come close to the best one are refined.
+    Returns (location, value) at the working precision, or None.
+    """
+    wanted = -1 if lowest else 1  # the sign of g' left of a minimum is -1
+    with mpmath.workdps(_DPS):
+        ranked = []
+        for a, b, s in scan.brackets:
+            if s != wanted:
+                continue
+            ends = [gfn(mpmath.mpf(a)), gfn(mpmath.mpf(b))]
+            end = min(ends) if lowest else max(ends)
+            ranked.append((end if lowest else -end, a, b))
+        ranked.sort()
+        best = None
+        for key, a, b in ranked:
+            if best is not None:
+                bound = best[1] if lowest else -best[1]
+                if key > bound + mpmath.mpf(10) ** -3 * (1 + abs(bound)):
+                    break
+            root = _refine(dfn, mpmath.mpf(a), mpmath.mpf(b))
+            if root is None:
+                continue
+            value = gfn(root)
+            if mpmath.isnan(value):  # a removable singularity (sin(x)/x at 0)
+                nudge = mpmath.mpf(10) ** (-_DPS // 2) * max(1, abs(root))
+                value = (gfn(root - nudge) + gfn(root + nudge)) / 2
+            if best is None or (value < best[1] if lowest else value > best[1]):
+                best = (root, value)
+        return best
+
+
+# ----------------------------------------------------------------------------
+# The shape of a piece
+# ----------------------------------------------------------------------------
+
+
+@dataclass
+class _PieceShape:
+    kind: str  # "constant", "increasing", "decreasing" or "no"
+    left: sp.Expr | None  # limit at the lower end (None: no limit)
+    right: sp.Expr | None
+    image: sp.Set | None = None
+    numeric: bool = False
+
+
+def _piece_shape(
+    piece: _Piece, x: sp.Symbol, notes: list[str], what: str, need_image: bool
+) -> _PieceShape:
+    """Direction (and image, if asked) of the analytic formula *g* on the open interval."""
+    g, lo, hi = piece.expr, piece.lo, piece.hi
+    if x not in g.free_symbols:
+        return _PieceShape("constant", g, g, sp.FiniteSet(g))
+    dg = sp.diff(g, x)
+    if dg.is_zero:
+        return _PieceShape("constant", g, g, sp.FiniteSet(g))
+    if need_image and lo.is_infinite and hi.is_infinite:
+        periodic = _periodic_shape(g, dg, x, notes, what)
+        if periodic is not None:
+            return periodic
+
+    # Limits at the ends: always for the image; at finite ends for the jumps.
+    left = _limit(g, x, lo, "+", notes, what) if need_image or lo.is_finite else None
+    right = _limit(g, x, hi, "-", notes, what) if need_image or hi.is_finite else None
+    dfn = _mp_callable(dg, x)
+    roots = _exact_roots(dg, x, sp.Interval.open(lo, hi))
+    inner: list[sp.Expr] = []
+    if roots is not None:
+        # The sign of g' between consecutive roots decides direction and extrema.
+        cuts = [_mpf(lo), *(_mpf(r) for r in roots), _mpf(hi)]
+        with mpmath.workdps(_DPS):
+            signs = [_interval_sign(dfn, a, b) for a, b in itertools.pairwise(cuts)]
+        direction = set(signs) - {0}
+        kind = "no" if len(direction) > 1 else _KIND[direction.pop() if direction else 0]
+        if need_image:
+            extrema = [
+                r for r, s0, s1 in zip(roots, signs, signs[1:], strict=False) if s0 * s1 == -1
+            ]
+            inner = [v for v in (_exact_value(g, x, r) for r in extrema) if v is not None]
+        numeric = False
+    else:
+        numeric = True
+        scan = _scan(dg, x, lo, hi)
+        if not need_image:
+            changes = _sign_changes(dfn, scan)
+            kind = "no" if changes else _KIND[scan.sign or _interval_sign(dfn, _mpf(lo), _mpf(hi))]
+            return _PieceShape(kind, left, right, numeric=True)
+        oscillating = _definite(left) is None or _definite(right) is None
+        inner = _numeric_extrema(g, dg, dfn, x, scan, notes, what, oscillating)
+        kind = "no" if inner else _KIND[scan.sign or _interval_sign(dfn, _mpf(lo), _mpf(hi))]
+    if not need_image:
+        return _PieceShape(kind, left, right, numeric=numeric)
+    image = _image(left, right, inner, lo, hi, notes, what)
+    return _PieceShape(kind, left, right, image, numeric)
+
+
+_KIND = {1: "increasing", -1: "decreasing", 0: "constant"}
+
+
+def _numeric_extrema(
+    g: sp.Expr,
+    dg: sp.Expr,
+    dfn,
+    x: sp.Symbol,
+    scan: _Scan,
+    notes: list[str],
+    what: str,
+    oscillating: bool = False,
+) -> list[sp.Expr]:
+    """The lowest local minimum and the highest local maximum of g, located numerically.
+
+    A location that is a simple rational where g' vanishes exactly (sinc's
+    maximum at 0) gives an exact value; otherwise the value is a 15-digit Float.
+    When g has no limit at an infinite end (*oscillating*) and its most extreme
+    value lies beyond the dense window, the extremes grow with |x| (``x sin x``):
+    that side is reported unbounded.
+    """
+    gfn = _mp_callable(g, x)
+    values = []
+    for lowest in (True, False):
+        best = _numeric_extreme(gfn, dfn, scan, lowest)
+        if best is None:
+            continue
+        at, value_mp = best
+        if oscillating and abs(at) > _WINDOW:
+            values.append(sp.S.NegativeInfinity if lowest else sp.oo)
+            notes.append(
+                f"{what}: no limit at infinity, and the {'minima' if lowest else 'maxima'} keep "
+                f"growing in size (the most extreme found at {x} = {mpmath.nstr(at, 8)}); "
+                "taken as unbounded"
+            )
+            continue
+        exact_at = _exact_guess(dg, x, at)
+        exact_value = None if exact_at is None else _exact_value(g, x, exact_at)
+        value = _numeric(value_mp) if exact_value is None else exact_value
+        values.append(value)
+        where = f"{exact_at} (exact)" if exact_value is not None else mpmath.nstr(at, 15)
+        extreme = "lowest local minimum" if lowest else "highest local maximum"
+        notes.append(
+            f"{what}: the {extreme} {value} at {x} = {where} was found numerically (a sign "
+            f"change of the derivative, verified at {_DPS} digits; searched on "
+            f"[-{_FAR:g}, {_FAR:g}])"
+        )
+    return values
+
+
+def _interval_sign(fn, a: mpmath.mpf, b: mpmath.mpf) -> int:
+    """The sign of *fn* inside (a, b), where it has no sign change."""
+    if mpmath.isinf(a) and mpmath.isinf(b):
+        candidates = [mpmath.mpf(0), mpmath.mpf(1), mpmath.mpf(-1)]
+    elif mpmath.isinf(a):
+        candidates = [b - 1, b - mpmath.mpf("0.5"), b - 3]
+    elif mpmath.isinf(b):
+        candidates = [a + 1, a + mpmath.mpf("0.5"), a + 3]
+    else:
+        candidates = [
+            a + (b - a) * w for w in (mpmath.mpf("0.5"), mpmath.mpf("0.3"), mpmath.mpf("0.7"))
+        ]
+    for t in candidates:
+        s = _sign(fn(t))
+        if s:
+            return s
+    return 0
+
+
+def _image(
+    left: sp.Expr | None,
+    right: sp.Expr | None,
+    inner: list[sp.Expr],
+    lo: sp.Expr,
+    hi: sp.Expr,
+    notes: list[str],
+    what: str,
+) -> sp.Set:
+    """The image of a continuous piece on (lo, hi) from its end limits and interior extrema."""
+    ends = [v for v in (_definite(left), _definite(right)) if v is not None]
+    if len(ends) < 2:
+        notes.append(
+            f"{what}: a limit at an end of ({lo}, {hi}) does not exist or is unknown "
+            "(oscillation); the range there comes from the extrema found"
+        )
+    candidates = ends + inner
+    if not candidates:
+        return sp.Interval(-sp.oo, sp.oo)
+    low = min(candidates, key=_mpf)
+    high = max(candidates, key=_mpf)
+    low_closed = any(_same(low, v) for v in inner)
+    high_closed = any(_same(high, v) for v in inner)
+    if _same(low, high):
+        return sp.FiniteSet(low)
+    return sp.Interval(_present(low), _present(high), not low_closed, not high_closed)
+
+
+def _periodic_shape(
+    g: sp.Expr, dg: sp.Expr, x: sp.Symbol, notes: list[str], what: str
+) -> _PieceShape | None:
+    """A periodic piece on the whole line: its image over one period, closed at both ends."""
+    if not g.has(sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc):
+        return None
+    period = _attempt(lambda: sp.periodicity(g, x), _PERIOD_BUDGET)
+    if period is None or not _is_value(period) or not period.is_positive:
+        return None
+    roots = _exact_roots(dg, x, sp.Interval(0, period))
+    values = [g.subs(x, 0)]
+    if roots is None:
+        gfn, dfn = _mp_callable(g, x), _mp_callable(dg, x)
+        scan = _scan(dg, x, sp.S.Zero, period)
+        for lowest in (True, False):
+            best = _numeric_extreme(gfn, dfn, scan, lowest)
+            if best is not None:
+                values.append(_numeric(best[1]))
+        notes.append(f"{what}: extrema over one period found numerically")
+    else:
+        values += [g.subs(x, r) for r in roots]
+    values = [v for v in values if _is_value(v)]
+    low, high = min(values, key=_mpf), max(values, key=_mpf)
+    notes.append(f"{what}: periodic with period {period}, so no limits at ±oo")
+    return _PieceShape("no", None, None, sp.Interval(_present(low), _present(high)))
+
+
+@dataclass
+class _Shape:
+    """What the pieces say about a whole (possibly piecewise) function."""
+
+    points: list[sp.Expr]
+    pieces: list[_Piece]
+    shapes: list[_PieceShape]
+    values: list[sp.Expr]  # at the breakpoints
+    image: sp.Set | None
+    monotonicity: str
+    numeric: bool
+
+
+def _check_domain(piece: _Piece, x: sp.Symbol, notes: list[str]) -> None:
+    """Refuse a formula that is undefined or singular inside its piece; accept removable points.
+
+    ``1/x``, ``log(x)`` or ``tan(x)`` are not activations on the real line;
+    ``sin(x)/x`` is (its value at 0 is the limit, 1).
+    """
+    from sympy.calculus.util import continuous_domain
+
+    interval = sp.Interval.open(piece.lo, piece.hi)
+    domain = _attempt(
+        lambda: continuous_domain(to_elementary(piece.expr), x, interval), _SOLVE_BUDGET
+    )
+    if domain is None:
+        return  # SymPy cannot tell (erf, sinc): the functions symnn knows are continuous
+    missing = sp.Complement(interval, domain)
+    if missing is sp.S.EmptySet:
+        return
+    if isinstance(missing, sp.FiniteSet):
+        for point in missing:
+            what = f"the formula {piece.expr} at {x} = {point}"
+            left = _definite(_limit(piece.expr, x, point, "-", notes, what))
+            right = _definite(_limit(piece.expr, x, point, "+", notes, what))
+            if left is None or right is None or not (left.is_finite and _same(left, right)):
+                raise ValueError(
+                    f"{piece.expr} has a singularity at {x} = {point} (limits {left} and {right}); "
+                    "symnn analyses activations that are finite on the whole real line"
+                )
+            notes.append(f"{what} is undefined; it is taken as its limit {left} (removable)")
+        return
+    raise ValueError(
+        f"{piece.expr} is not defined or not continuous everywhere on {interval} (SymPy finds it "
+        f"continuous on {domain}); symnn analyses activations defined on the whole real line"
+    )
+
+
+def _shape(expr: sp.Expr, x: sp.Symbol, notes: list[str], what: str, need_image: bool) -> _Shape:
+    points, pieces = _split(expr, x)
+    if need_image:
+        for piece in pieces:
+            _check_domain(piece, x, notes)
+    shapes = [_piece_shape(p, x, notes, what, need_image) for p in pieces]
+    values = [_value_at(expr, x, b, notes, what) for b in points]
+    monotonicity = _monotonicity(shapes, values)
+    image = None
+    if need_image:
+        image = sp.Union(*(s.image for s in shapes), sp.FiniteSet(*values))
+    return _Shape(
+        points, pieces, shapes, values, image, monotonicity, any(s.numeric for s in shapes)
+    )
+
+
+def _monotonicity(shapes: list[_PieceShape], values: list[sp.Expr]) -> str:
+    """Combine the pieces' directions with the jumps at the breakpoints."""
+    kinds = {s.kind for s in shapes}
+    if "no" in kinds or {"increasing", "decreasing"} <= kinds:
+        return "no"
+    ups = downs = True
+    flat = True
+    for before, value, after in zip(shapes, values, shapes[1:], strict=False):
+        left, right = _definite(before.right), _definite(after.left)
+        if left is None or right is None:
+            return "no"
+        chain = [left, value, right]
+        ups &= all(not _less(b, a) for a, b in itertools.pairwise(chain))
+        downs &= all(not _less(a, b) for a, b in itertools.pairwise(chain))
+        flat &= _same(left, value) and _same(value, right)
+    if kinds == {"constant"}:
+        if flat:
+            return "constant"
+        return "non-decreasing" if ups else "non-increasing" if downs else "no"
+    if "increasing" in kinds:
+        if not ups:
+            return "no"
+        return "increasing" if "constant" not in kinds else "non-decreasing"
+    if not downs:
+        return "no"
+    return "decreasing" if "constant" not in kinds else "non-increasing"
+
+
+# ----------------------------------------------------------------------------
+# Continuity
+# ----------------------------------------------------------------------------
+
+
+def _order_at(
+    point: sp.Expr, value: sp.Expr, left: sp.Expr, right: sp.Expr, x: sp.Symbol, notes: list[str]
+) -> int | sp.Expr:
+    """The order k of C^k at a breakpoint between the formulas *left* and *right*."""
+    what = f"continuity at {x} = {point}"
+    lv = _definite(_limit(left, x, point, "-", notes, what))
+    rv = _definite(_limit(right, x, point, "+", notes, what))
+    if lv is None or rv is None or not (_same(lv, value) and _same(rv, value)):
+        return -1
+    if sp.expand(left - right) == 0:
+        return sp.oo
+    dl, dr = left, right
+    for k in range(1, MAX_CONTINUITY_ORDER + 1):
+        dl, dr = sp.diff(dl, x), sp.diff(dr, x)
+        lk = _definite(_limit(dl, x, point, "-", notes, what))
+        rk = _definite(_limit(dr, x, point, "+", notes, what))
+        if lk is None or rk is None or not _same(lk, rk):
+            return k - 1
+    if _attempt(lambda: sp.simplify(to_elementary(left - right)), _SOLVE_BUDGET) == 0:
+        return sp.oo
+    notes.append(
+        f"{what}: the derivatives agree up to order {MAX_CONTINUITY_ORDER}; "
+        f"reported as C^{MAX_CONTINUITY_ORDER} (at least)"
+    )
+    return MAX_CONTINUITY_ORDER
+
+
+# ----------------------------------------------------------------------------
+# The result
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Properties:
+    r"""The analytic properties of one activation (parameters at their defaults).
+
+    Attributes
+    ----------
+    name : the activation's name.
+    expr : the definition with the parameters replaced by their default values
+        (exact rationals: ``alpha = 0.01`` becomes ``1/100``); every property
+        below is of this function.
+    params : the parameter values used, as ``(name, value)`` pairs.
+    range : the image :math:`f(\mathbb{R})` as a SymPy set: an ``Interval``
+        with the correct open/closed ends, a ``FiniteSet`` (binary step) or a
+        ``Union``. Exact where SymPy finds the value, else a 15-digit ``Float``.
+    bounded_below, bounded_above : whether the range is bounded on that side.
+    monotonicity : ``"increasing"``/``"decreasing"`` (strictly),
+        ``"non-decreasing"``/``"non-increasing"``, ``"constant"``, or ``"no"``.
+    monotonic : monotonic in the non-strict sense on all of :math:`\mathbb{R}`.
+    derivative_monotonicity, derivative_monotonic : the same for :math:`f'`,
+        the catalogue's derivative (its values at kinks follow the
+        catalogue's convention, e.g. ReLU'(0) = 0).
+    value_at_zero : :math:`f(0)` (a removable singularity gives its limit).
+    derivative_at_zero : :math:`f'(0)` with the catalogue's convention at kinks.
+    limit_neg_inf, limit_pos_inf : :math:`\lim_{x\to\mp\infty} f(x)`, SymPy
+        values including ``oo``; None when there is no limit (``sin``).
+    saturates : on which sides the limit is finite: ``"both"``, ``"left"``
+        (:math:`x \to -\infty`), ``"right"`` (:math:`x \to +\infty`) or ``"none"``.
+    continuity : ``k`` for :math:`C^k` (``-1``: discontinuous), ``sympy.oo``
+        for :math:`C^\infty`.
+    kinks : the breakpoints where the continuity order is attained (where
+        :math:`f^{(k+1)}` jumps, or where :math:`f` jumps when ``k = -1``).
+    discontinuities : the points where :math:`f` itself jumps.
+    breakpoint_orders : every breakpoint with the order of smoothness there.
+    zero_centred : :math:`\inf f < 0 < \sup f` — the function takes both signs, so
+        its outputs can average to zero (tanh yes, sigmoid and ReLU no).
+    approximates_identity : :math:`f(0) = 0` and :math:`f'(0) = 1` (the
+        catalogue's derivative at 0), i.e. :math:`f(x) \approx x` near 0.
+    symbolic : True when every answer above came from SymPy, False when a
+        numeric fallback was used (see *notes*).
+    notes : what was settled numerically or by convention.
+    """
+
+    name: str
+    expr: sp.Expr
+    params: tuple[tuple[str, float], ...]
+    range: sp.Set
+    bounded_below: bool
+    bounded_above: bool
+    monotonicity: str
+    monotonic: bool
+    derivative_monotonicity: str
+    derivative_monotonic: bool
+    value_at_zero: sp.Expr
+    derivative_at_zero: sp.Expr
+    limit_neg_inf: sp.Expr | None
+    limit_pos_inf: sp.Expr | None
+    saturates: str
+    continuity: Any  # int or sympy.oo
+    kinks: tuple[sp.Expr, ...]
+    discontinuities: tuple[sp.Expr, ...]
+    breakpoint_orders: tuple[tuple[sp.Expr, Any], ...]
+    zero_centred: bool
+    approximates_identity: bool
+    symbolic: bool
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def continuity_class(self) -> str:
+        """``"C∞"``, ``"C¹"``, ``"C⁻¹"``, ... (Unicode superscripts)."""
+        return format_continuity(self.continuity, "text")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The properties as a plain dict (field name -> value)."""
+        return {f: getattr(self, f) for f in self.__dataclass_fields__}
+
+    def __str__(self) -> str:
+        params = ", ".join(f"{k}={v:g}" for k, v in self.params)
+        lines = [
+            f"{self.name}({params})" if params else self.name,
+            f"  range                   {format_set(self.range)}",
+            f"  monotonic               {self.monotonicity}",
+            f"  derivative monotonic    {self.derivative_monotonicity}",
+            f"  f(0), f'(0)             {format_number(self.value_at_zero)}, "
+            f"{format_number(self.derivative_at_zero)}",
+            f"  limits at -∞, +∞        {format_number(self.limit_neg_inf)}, "
+            f"{format_number(self.limit_pos_inf)} (saturates: {self.saturates})",
+            f"  continuity              {self.continuity_class}"
+            + (
+                f" (kinks at {', '.join(format_number(k) for k in self.kinks)})"
+                if self.kinks
+                else ""
+            ),
+            f"  zero-centred            {_yes(self.zero_centred)}",
+            f"  approximates identity   {_yes(self.approximates_identity)}",
+        ]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+_CACHE: dict[tuple, Properties] = {}
+_CACHE_SIZE = 512
+
+
+def analyze(act: Activation) -> Properties:
+    r"""Range, monotonicity, limits, smoothness, ... of an activation.
+
+    Everything is computed from ``act.expr`` with the parameters replaced by
+    their numeric defaults (``act.params``): symbolically where SymPy
+    finishes within a short time budget, numerically (and verified) where it
+    cannot — see the module docstring and ``Properties.notes``. Results are
+    cached per activation (by name, expression and parameter values).
+
+    Parameters
+    ----------
+    act : Activation
+        A catalogue entry (``symnn.activation("gelu")``) or a user-defined
+        ``symnn.Activation(expr)``.
+
+    Returns
+    -------
+    Properties
+
+    Examples
+    --------
+    >>> import symnn as sn
+    >>> p = analyze(sn.activation("elu"))
+    >>> p.range, p.continuity, p.derivative_at_zero, p.approximates_identity
+    (Interval.open(-1, oo), 1, 1, True)
+    >>> analyze(sn.activation("binary_step")).range
+    {0, 1}
+    >>> analyze(sn.activation("arctan")).range
+    Interval.open(-pi/2, pi/2)
+    """
+    expr = getattr(act, "expr", None)
+    x = getattr(act, "symbol", None)
+    if not isinstance(expr, sp.Expr) or not isinstance(x, sp.Symbol):
+        raise TypeError(
+            f"analyze needs a symnn Activation (e.g. symnn.activation('relu')), "
+            f"not {type(act).__name__} {act!r}"
+        )
+    subs = {p: sp.Rational(repr(float(v))) for p, v in act.params.items()}
+    f = expr.xreplace(subs)
+    unknown = f.free_symbols - {x}
+    if unknown:
+        raise ValueError(
+            f"analyze: {act.name} has free symbols {sorted(s.name for s in unknown)} without values"
+        )
+    params = tuple((act.kwnames.get(p, p.name), float(v)) for p, v in act.params.items())
+    key = (act.name, f, x)
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        try:
+            _CACHE[key] = _analyze(act.name, f, x, params)
+        except (ValueError, TypeError):
+            raise
+        except Exception as err:  # a SymPy/NumPy failure on an unusual user expression
+            raise ValueError(
+                f"analyze could not analyse {act.name}({x}) = {f}: {type(err).__name__}: {err}"
+            ) from err
+    return _CACHE[key]
+
+
+def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple) -> Properties:
+    notes: list[str] = []
+    shape = _shape(f, x, notes, "range", need_image=True)
+    fprime = sp.diff(f, x).replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
+    dshape = _shape(fprime, x, notes, "derivative", need_image=False)
+
+    rng = shape.image
+    lo, hi = rng.inf, rng.sup
+    orders = []
+    for point, value, before, after in zip(
+        shape.points, shape.values, shape.pieces, shape.pieces[1:], strict=False
+    ):
+        orders.append((point, _order_at(point, value, before.expr, after.expr, x, notes)))
+    finite = [o for _, o in orders if o is not sp.oo]
+    continuity = min(finite) if finite else sp.oo
+    kinks = tuple(p for p, o in orders if o == continuity) if finite else ()
+
+    limit_neg = _present(_simplest(_definite(shape.shapes[0].left)))  # None: no limit
+    limit_pos = _present(_simplest(_definite(shape.shapes[-1].right)))
+    left_finite = limit_neg is not None and limit_neg.is_finite
+    right_finite = limit_pos is not None and limit_pos.is_finite
+    saturates = {(True, True): "both", (True, False): "left", (False, True): "right"}.get(
+        (left_finite, right_finite), "none"
+    )
+
+    f0 = _value_at(f, x, sp.S.Zero, notes, "f(0)")
+    d0 = _value_at(fprime, x, sp.S.Zero, notes, "f'(0)")
+    return Properties(
+        name=name,
+        expr=f,
+        params=params,
+        range=rng,
+        bounded_below=bool(lo.is_finite),
+        bounded_above=bool(hi.is_finite),
+        monotonicity=shape.monotonicity,
+        monotonic=shape.monotonicity != "no",
+        derivative_monotonicity=dshape.monotonicity,
+        derivative_monotonic=dshape.monotonicity != "no",
+        value_at_zero=_present(_simplest(f0)),
+        derivative_at_zero=_present(_simplest(d0)),
+        limit_neg_inf=limit_neg,
+        limit_pos_inf=limit_pos,
+        saturates=saturates,
+        continuity=continuity,
+        kinks=tuple(_present(k) for k in kinks),
+        discontinuities=tuple(_present(p) for p, o in orders if o == -1),
+        breakpoint_orders=tuple((_present(p), o) for p, o in orders),
+        zero_centred=bool(_less(lo, sp.S.Zero) and _less(sp.S.Zero, hi)),
+        approximates_identity=_same(f0, sp.S.Zero) and _same(d0, sp.S.One),
+        symbolic=not (shape.numeric or dshape.numeric) and not notes,
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+# ----------------------------------------------------------------------------
+# Formatting
+# ----------------------------------------------------------------------------
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def format_number(value: sp.Expr | None, style: str = "text") -> str:
+    r"""A number for a table cell: ``"∞"``, ``"π/2"``, ``"-0.278465"``; ``style`` is text or latex.
+
+    >>> import sympy as sp
+    >>> format_number(-sp.pi / 2), format_number(sp.Float("-0.278464542761074")), format_number(None)
+    ('-π/2', '-0.278465', '—')
+    >>> format_number(sp.log(2), "latex")
+    '\\log{\\left(2 \\right)}'
+    """
+    if value is None:
+        return "—" if style == "text" else r"\text{---}"
+    if style == "latex":
+        if isinstance(value, sp.Float):
+            return f"{float(value):.6g}"
+        return sp.latex(value)
+    if value is sp.oo:
+        return "∞"
+    if value is sp.S.NegativeInfinity:
+        return "-∞"
+    if isinstance(value, sp.Float):
+        return f"{float(value):.6g}"
+    text = sp.sstr(value)
+    for old, new in (
+        ("pi", "π"),
+        ("oo", "∞"),
+        ("sqrt", "√"),
+        ("log", "ln"),
+        ("*", "·"),
+    ):
+        text = text.replace(old, new)
+    return re.sub(r"\bE\b", "e", text)
+
+
+def format_set(s: sp.Set, style: str = "text") -> str:
+    r"""A range for a table cell: ``"[0, ∞)"``, ``"ℝ"``, ``"{0, 1}"``; ``style`` is text or latex.
+
+    >>> import sympy as sp
+    >>> format_set(sp.Interval(0, sp.oo)), format_set(sp.Interval(-sp.oo, sp.oo)), format_set(sp.FiniteSet(0, 1))
+    ('[0, ∞)', 'ℝ', '{0, 1}')
+    >>> format_set(sp.Interval.open(-1, 1), "latex")
+    '\\left(-1, 1\\right)'
+    """
+    latex = style == "latex"
+    if s == sp.Interval(-sp.oo, sp.oo) or s is sp.S.Reals:
+        return r"\mathbb{R}" if latex else "ℝ"
+    if s is sp.S.EmptySet:
+        return r"\emptyset" if latex else "∅"
+    if isinstance(s, sp.Interval):
+        a, b = (format_number(v, style) for v in (s.start, s.end))
+        if latex:
+            a = a.replace("-∞", r"-\infty")
+            left = r"\left(" if s.left_open else r"\left["
+            right = r"\right)" if s.right_open else r"\right]"
+            return f"{left}{a}, {b}{right}"
+        return f"{'(' if s.left_open else '['}{a}, {b}{')' if s.right_open else ']'}"
+    if isinstance(s, sp.FiniteSet):
+        items = ", ".join(format_number(v, style) for v in sorted(s, key=_mpf))
+        return rf"\{{{items}\}}" if latex else f"{{{items}}}"
+    if isinstance(s, sp.Union):
+        parts = sorted(s.args, key=lambda a: _mpf(a.inf))
+        return (r" \cup " if latex else " ∪ ").join(format_set(p, style) for p in parts)
+    return sp.latex(s) if latex else str(s)
+
+
+def format_continuity(order: Any, style: str = "text") -> str:
+    """``C∞``, ``C¹``, ``C⁻¹`` (text) or ``C^{\\infty}`` (latex)."""
+    if style == "latex":
+        return r"C^{\infty}" if order is sp.oo else f"C^{{{order}}}"
+    return "C∞" if order is sp.oo else "C" + str(order).translate(_SUPERSCRIPT)
+
+
+# ----------------------------------------------------------------------------
+# The table
+# ----------------------------------------------------------------------------
+
+#: Column key -> (text header, LaTeX/Markdown header).
+_COLUMNS = {
+    "name": ("name", "name"),
+    "equation": ("equation", "equation"),
+    "derivative": ("derivative", "derivative"),
+    "range": ("range", "range"),
+    "continuity": ("continuity", "continuity"),
+    "monotonic": ("monotonic", "monotonic"),
+    "derivative_monotonic": ("f' monotonic", "monotonic derivative"),
+    "approximates_identity": ("≈ identity", "approximates identity"),
+    "value_at_zero": ("f(0)", "$f(0)$"),
+    "derivative_at_zero": ("f'(0)", "$f'(0)$"),
+    "limit_neg_inf": ("lim x→−∞", r"$\lim_{x\to-\infty}$"),
+    "limit_pos_inf": ("lim x→+∞", r"$\lim_{x\to+\infty}$"),
+    "zero_centred": ("zero-centred", "zero-centred"),
+}
+_FORMULAS = ("equation", "derivative")
+
+
+class ActivationTable:
+    r"""One row of properties per activation; prints as text, Markdown or LaTeX.
+
+    ``rows`` is a list of dicts with the keys ``name``, ``equation`` and
+    ``derivative`` (LaTeX), ``range`` (a SymPy set), ``continuity`` (int or
+    ``oo``), ``monotonic``, ``derivative_monotonic`` (monotonicity strings),
+    ``approximates_identity``, ``zero_centred`` (bools), ``value_at_zero``,
+    ``derivative_at_zero``, ``limit_neg_inf``, ``limit_pos_inf`` (SymPy
+    values); ``properties`` holds the full :class:`Properties`.
+    ``str(table)`` leaves out the formulas (too wide for a terminal);
+    :meth:`to_markdown` and :meth:`to_latex` include them.
+    """
+
+    def __init__(self, activations: Sequence[Activation]) -> None:
+        self.activations = list(activations)
+        self.properties: list[Properties] = [analyze(a) for a in self.activations]
+        self.rows: list[dict[str, Any]] = [
+            _row(a, p) for a, p in zip(self.activations, self.properties, strict=True)
+        ]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows)
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        """The row of an activation, by its name (``table["relu"]``) or its displayed name."""
+        for act, row in zip(self.activations, self.rows, strict=True):
+            if name in (act.name, row["name"]):
+                return row
+        names = [a.name for a in self.activations]
+        raise KeyError(f"no activation {name!r} in this table; it has {names}")
+
+    def _cells(self, style: str, formulas: bool) -> tuple[list[str], list[list[str]]]:
+        keys = [k for k in _COLUMNS if formulas or k not in _FORMULAS]
+        header = [_COLUMNS[k][0 if style == "text" else 1] for k in keys]
+        body = [[_cell(row, k, style) for k in keys] for row in self.rows]
+        return header, body
+
+    def to_text(self, formulas: bool = False) -> str:
+        """A fixed-width text table (Unicode); ``formulas=True`` adds the SymPy formulas."""
+        header, body = self._cells("text", formulas)
+        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header]
+        ]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body
+        ]
+        return "\n".join(lines)
+
+    def to_markdown(self, formulas: bool = True) -> str:
+        """A Markdown table, formulas and ranges as ``$...$`` LaTeX."""
+        header, body = self._cells("markdown", formulas)
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c.replace("|", r"\|") for c in r) + " |" for r in body]
+        return "\n".join(lines)
+
+    def to_latex(self, formulas: bool = True) -> str:
+        r"""A LaTeX ``tabular`` (wrap it in ``\resizebox`` or ``landscape`` for a page)."""
+        header, body = self._cells("latex", formulas)
+        head = " & ".join(header)
+        lines = [r"\begin{tabular}{" + "l" * len(header) + "}", r"\hline", head + r" \\", r"\hline"]
+        lines += [" & ".join(r) + r" \\" for r in body]
+        lines += [r"\hline", r"\end{tabular}"]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
+        return f"<ActivationTable: {len(self.rows)} activations>"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        header, body = self._cells("markdown", True)
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _display_name(act: Activation, props: Properties) -> str:
+    if not props.params:
+        return act.name
+    return f"{act.name}(" + ", ".join(f"{k}={v:g}" for k, v in props.params) + ")"
+
+
+def _row(act: Activation, props: Properties) -> dict[str, Any]:
+    return {
+        "name": _display_name(act, props),
+        "equation": act.latex(0),
+        "derivative": act.latex(1),
+        "range": props.range,
+        "continuity": props.continuity,
+        "monotonic": props.monotonicity,
+        "derivative_monotonic": props.derivative_monotonicity,
+        "approximates_identity": props.approximates_identity,
+        "value_at_zero": props.value_at_zero,
+        "derivative_at_zero": props.derivative_at_zero,
+        "limit_neg_inf": props.limit_neg_inf,
+        "limit_pos_inf": props.limit_pos_inf,
+        "zero_centred": props.zero_centred,
+    }
+
+
+def _cell(row: dict[str, Any], key: str, style: str) -> str:
+    value = row[key]
+    math_style = "text" if style == "text" else "latex"
+    wrap = (lambda s: s) if style == "text" else (lambda s: f"${s}$")
+    if key == "name":
+        if style == "latex":
+            return r"\texttt{" + value.replace("_", r"\_") + "}"
+        return value if style == "text" else f"`{value}`"
+    if key in _FORMULAS:
+        return value if style == "text" else wrap(value)
+    if key == "range":
+        return wrap(format_set(value, math_style))
+    if key == "continuity":
+        return wrap(format_continuity(value, math_style))
+    if isinstance(value, bool):
+        return _yes(value)
+    if isinstance(value, str):
+        return value
+    return wrap(format_number(value, math_style))
+
+
+def activation_table(names: Iterable[str | Activation] | None = None) -> ActivationTable:
+    """The property table of the catalogue (or of the given activations).
+
+    Parameters
+    ----------
+    names : iterable of str or Activation, optional
+        Catalogue names (aliases work) or Activation objects; default: the
+        whole catalogue, in catalogue order.
+
+    Examples
+    --------
+    >>> t = activation_table(["sigmoid", "relu"])
+    >>> [r["name"] for r in t.rows], t["relu"]["continuity"]
+    (['sigmoid', 'relu'], 0)
+    >>> print(t.to_markdown(formulas=False).splitlines()[2])
+    | `sigmoid` | $\\left(0, 1\\right)$ | $C^{\\infty}$ | increasing | no | no | $\\frac{1}{2}$ | $\\frac{1}{4}$ | $0$ | $1$ | no |
+    """
+    from symnn.catalogue.activations import activation, activations
+
+    if isinstance(names, str):
+        names = [names]
+    chosen = list(activations() if names is None else names)
+    return ActivationTable([activation(n) for n in chosen])

@@ -1,0 +1,483 @@
+r"""A symbolic multilayer perceptron whose backpropagation is derived, shown and compiled.
+
+>>> import numpy as np, symnn as sn
+>>> X, y = sn.data.seed_data()
+>>> net = sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=False, seed=1)
+>>> print(net.formula())
+Z1 = X W1
+A1 = σ(Z1)
+Z2 = A1 W2
+Ŷ = σ(Z2)
+L = Σ (y - ŷ)²
+>>> history = net.fit(X, y, epochs=1500, lr=1.0)
+>>> bool(history.loss[-1] < history.loss[0])
+True
+>>> np.round(net.predict(X).ravel())
+array([0., 1., 1., 0.])
+
+Samples are rows: :math:`Z_1 = X W_1 + b_1` with :math:`W_1` of shape
+(inputs, hidden). The step that trains the network is generated code
+(``net.source()`` shows it), built from the symbolic pieces that
+``net.backprop()`` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping, Sequence
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symnn._validation import exact_number
+from symnn.catalogue.activations import Activation, activation
+from symnn.catalogue.initializers import Initializer, initializer
+from symnn.catalogue.losses import Loss
+from symnn.catalogue.losses import loss as get_loss
+from symnn.nn.netcode import _A, _Z, LayerMath, NetSpec, build
+
+__all__ = ["Network", "Params"]
+
+_RELU_FAMILY = {"relu", "leaky_relu", "prelu", "relu6", "elu", "selu", "celu"}
+
+
+def _exact(value: float) -> sp.Expr:
+    """A float parameter as the exact number its shortest repr states (0.01 -> 1/100)."""
+    return exact_number(float(value))
+
+
+def _layer_math(act: Activation) -> LayerMath:
+    subs = {p: _exact(v) for p, v in act.params.items()}
+    f = act.expr.xreplace(subs).xreplace({act.symbol: _Z})
+    fprime = act.derivative.xreplace(subs).xreplace({act.symbol: _Z})
+    out = act.derivative_in_output
+    fprime_a = None
+    if out is not None:
+        fprime_a = out.xreplace(subs).xreplace({sp.Symbol("a", real=True): _A})
+    return LayerMath(
+        name=act.name, f=f, fprime_z=fprime, fprime_a=fprime_a, identity=act.expr == act.symbol
+    )
+
+
+class Params(MutableMapping):
+    """The network's parameters ``W1, b1, W2, b2, ...``: readable and assignable NumPy arrays.
+
+    Assigning checks the shape and finiteness and copies the values into the
+    network's own array (so generated code and optimiser state stay valid).
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self._arrays = arrays
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        try:
+            return self._arrays[key]
+        except KeyError:
+            raise KeyError(
+                f"no parameter {key!r}; the parameters are {', '.join(self._arrays)}"
+            ) from None
+
+    def __setitem__(self, key: str, value) -> None:
+        current = self[key]
+        arr = np.asarray(value, dtype=np.float64)
+        if arr.shape != current.shape:
+            raise ValueError(
+                f"parameter {key} has shape {current.shape}; the value given has shape {arr.shape}"
+            )
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"parameter {key}: the value given contains NaN or inf")
+        current[...] = arr
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a network's parameters cannot be deleted (they define its architecture)")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{k}: {v.shape}" for k, v in self._arrays.items())
+        return f"Params({shapes})"
+
+    def copy(self) -> dict[str, np.ndarray]:
+        """A dict of copies of the arrays."""
+        return {k: v.copy() for k, v in self._arrays.items()}
+
+
+class Network:
+    r"""A multilayer perceptron :math:`\hat{Y} = f_L(\cdots f_1(X W_1 + b_1) \cdots W_L + b_L)`.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        Layer widths, inputs first: ``[3, 4, 1]`` is 3 inputs, 4 hidden units,
+        1 output.
+    activation : str, Activation, or a sequence of them
+        The hidden layers' activation (one, or one per hidden layer); any
+        catalogue name or user-defined :class:`~symnn.Activation`. A sequence
+        with one entry per weight layer also sets the output's.
+    output_activation : str, Activation or None
+        The output layer's activation (default: the same as the hidden ones).
+        ``"softmax"`` gives a softmax output for multi-class problems; it is
+        fused with the cross-entropy loss (the output delta is
+        :math:`\operatorname{softmax}(Z) - Y`).
+    loss : str or Loss
+        Any :func:`symnn.loss` name (default ``"sse"``, the seed's sum of
+        squared errors).
+    bias : bool
+        Whether the layers have biases (the seed's network has none).
+    init : str or Initializer, optional
+        The weight initialiser (default ``"he_normal"`` when the hidden
+        activation is in the ReLU family, else ``"xavier_uniform"``); biases
+        start at 0.
+    seed : int or numpy.random.Generator, optional
+        Makes the initial weights reproducible.
+
+    Shapes: ``X`` is (n, inputs); ``y`` is (n, outputs), or (n,) for one
+    output or class indices with a softmax output.
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[int],
+        activation: str | Activation | Sequence[str | Activation] = "sigmoid",
+        output_activation: str | Activation | None = None,
+        loss: str | Loss = "sse",
+        bias: bool = True,
+        init: str | Initializer | None = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self.layers = _check_layers(layers)
+        depth = len(self.layers) - 1
+        self.activations, self.softmax_output = _resolve_activations(
+            activation, output_activation, depth
+        )
+        self.loss = get_loss(loss) if not isinstance(loss, Loss) else loss
+        if self.softmax_output and not self.loss.fused_softmax:
+            if self.loss.name in ("cross_entropy", "categorical_cross_entropy", "nll"):
+                self.loss = get_loss("softmax_cross_entropy")
+            else:
+                raise ValueError(
+                    f"a softmax output goes with the cross-entropy loss, not {self.loss.name!r}; "
+                    "use loss='cross_entropy' (fused with the softmax for stability)"
+                )
+        if self.loss.fused_softmax:
+            self.softmax_output = True
+            self.activations[-1] = activation_identity()
+        self._check_output_range()
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be True or False, not {bias!r}")
+        self.bias = bias
+        hidden = self.activations[0].name if depth > 1 else self.activations[-1].name
+        if init is None:
+            init = "he_normal" if hidden in _RELU_FAMILY else "xavier_uniform"
+        self.init = init if isinstance(init, Initializer) else initializer(init)
+        from symnn._random import make_rng
+
+        self._rng = make_rng(seed)
+        arrays: dict[str, np.ndarray] = {}
+        for i in range(1, depth + 1):
+            shape = (self.layers[i - 1], self.layers[i])
+            arrays[f"W{i}"] = np.ascontiguousarray(self.init(shape, seed=self._rng), dtype=float)
+            if bias:
+                arrays[f"b{i}"] = np.zeros(self.layers[i])
+        self._params = Params(arrays)
+
+    def _check_output_range(self) -> None:
+        """The output activation must produce what the loss takes (BCE: probabilities)."""
+        lo, out = self.loss, self.activations[-1]
+        if lo.fused_softmax or lo.input_domain.is_real_line:
+            return
+        with np.errstate(all="ignore"):
+            values = out(np.linspace(-50.0, 50.0, 2001))
+        if not np.all(lo.input_domain.contains(values)):
+            hint = {
+                "[0, 1]": "output_activation='sigmoid' (or a linear output with "
+                "loss='binary_cross_entropy_with_logits', which is more stable)",
+            }.get(lo.input_domain.text[:6], "an output activation whose range fits")
+            raise ValueError(
+                f"the loss {lo.name} takes predictions in {lo.input_domain.text}, but the output "
+                f"activation {out.name} produces values outside it; use {hint}"
+            )
+
+    # -- parameters -------------------------------------------------------------------
+    @property
+    def params(self) -> Params:
+        """The parameters ``W1, b1, W2, ...`` (an ordered, assignable mapping of arrays)."""
+        return self._params
+
+    @params.setter
+    def params(self, values: dict[str, Any]) -> None:
+        missing = set(self._params) - set(values)
+        extra = set(values) - set(self._params)
+        if missing or extra:
+            raise ValueError(
+                f"params must have exactly the keys {', '.join(self._params)}"
+                + (f"; missing {', '.join(sorted(missing))}" if missing else "")
+                + (f"; unknown {', '.join(sorted(extra))}" if extra else "")
+            )
+        checked = {}
+        for k, v in values.items():
+            tmp = Params({k: self._params[k].copy()})
+            tmp[k] = v
+            checked[k] = tmp[k]
+        for k, v in checked.items():
+            self._params[k][...] = v
+
+    @property
+    def n_params(self) -> int:
+        """The number of scalar parameters."""
+        return sum(a.size for a in self._params.values())
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers) - 1
+
+    def __repr__(self) -> str:
+        acts = [a.name for a in self.activations]
+        if self.softmax_output:
+            acts[-1] = "softmax"
+        return (
+            f"Network({list(self.layers)}, activation={acts}, loss={self.loss.name!r}, "
+            f"bias={self.bias})"
+        )
+
+    # -- the generated code --------------------------------------------------------------
+    @cached_property
+    def _spec(self) -> NetSpec:
+        layers = tuple(_layer_math(a) for a in self.activations)
+        out = layers[-1]
+        lo = self.loss
+        y = lo.y
+        if lo.fused_softmax:
+            return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y)
+        subs = {lo.yhat: _A, **{p: _exact(v) for p, v in lo.params.items()}}
+        loss_expr = lo.numeric_expr.xreplace(subs)
+        grad_sym = lo.gradient.xreplace(subs)
+        grad_num = lo.numeric_gradient.xreplace(subs)
+        if out.identity:
+            delta = grad_num
+        elif out.reuse_output:
+            combined = sp.factor_terms(sp.cancel(sp.together(grad_sym * out.fprime_a)))
+            naive = grad_num * out.fprime_a
+            # the famous cancellations (sigmoid + BCE -> a - y) are exact and stable
+            delta = combined if sp.count_ops(combined) < sp.count_ops(naive) else naive
+        else:
+            delta = grad_num * out.fprime_z
+        return NetSpec(tuple(self.layers), layers, self.bias, loss_expr, delta, False, y)
+
+    @cached_property
+    def _code(self) -> tuple[str, dict]:
+        return build(self._spec)
+
+    def source(self) -> str:
+        """The generated NumPy source of the training code (forward, backward, updates)."""
+        return self._code[0]
+
+    def _workspace(self, n: int):
+        cache = self.__dict__.setdefault("_workspaces", {})
+        if n not in cache:
+            shape = (n, self.layers[-1])
+            scale = 1.0 / self.loss.divisor(shape)
+            cache[n] = self._code[1]["make"](n, scale)
+        return cache[n]
+
+    # -- numbers -------------------------------------------------------------------------
+    def predict(self, X) -> np.ndarray:
+        """The network's output for the samples in the rows of X (probabilities for softmax)."""
+        X = self._check_X(X)
+        return self._code[1]["forward"](X, *self._params.values())
+
+    def hidden_activations(self, X) -> list[np.ndarray]:
+        r"""The hidden layers' outputs :math:`A_1, \dots, A_{L-1}` for the samples in the rows of X.
+
+        :math:`A_l = f_l(A_{l-1} W_l + b_l)` with :math:`A_0 = X`, each
+        :math:`f_l` the layer's compiled activation (``net.activations[l - 1]``);
+        the output layer is not included (``predict`` gives it). Shapes:
+        ``A_l`` is (n, layers[l]).
+
+        >>> import numpy as np, symnn as sn
+        >>> net = sn.Network([2, 3, 3, 1], activation="relu", seed=0)
+        >>> [A.shape for A in net.hidden_activations(np.ones((5, 2)))]
+        [(5, 3), (5, 3)]
+        """
+        A = self._check_X(X)
+        out = []
+        for i, act in enumerate(self.activations[:-1], start=1):
+            Z = A @ self._params[f"W{i}"]
+            if self.bias:
+                Z = Z + self._params[f"b{i}"]
+            A = np.asarray(act(Z), dtype=np.float64)
+            out.append(A)
+        return out
+
+    def loss_value(self, X, y) -> float:
+        """The loss of the network's predictions on (X, y), reduced as the loss says."""
+        X, Y = self._check_data(X, y)
+        gradient, _ = self._workspace(X.shape[0])
+        return float(gradient(X, Y, *self._params.values()))
+
+    def gradients(self, X, y) -> dict[str, np.ndarray]:
+        """The gradient of the loss on (X, y) with respect to every parameter (same keys)."""
+        X, Y = self._check_data(X, y)
+        gradient, grads = self._workspace(X.shape[0])
+        gradient(X, Y, *self._params.values())
+        return {k: g.copy() for k, g in zip(self._params, grads, strict=True)}
+
+    def fit(self, X, y, **options):
+        """Train the network; see :func:`symnn.training.fit` for the options."""
+        from symnn.nn.training import fit
+
+        return fit(self, X, y, **options)
+
+    # -- symbolic views --------------------------------------------------------------------
+    def formula(self):
+        """The forward pass and the loss in matrix notation (see :mod:`symnn.netviews`)."""
+        from symnn.nn.views import formula
+
+        return formula(self)
+
+    def backprop(self):
+        """The backpropagation equations, with this network's derivatives substituted."""
+        from symnn.nn.views import backprop
+
+        return backprop(self)
+
+    def expanded(self, max_params: int | None = None):
+        """Every weight a scalar symbol: the loss of one sample and its exact derivatives."""
+        from symnn.nn.views import expanded
+
+        return expanded(self) if max_params is None else expanded(self, max_params=max_params)
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, path) -> str:
+        """Save architecture (JSON) and weights (.npz, no pickle) atomically; returns the path."""
+        from symnn.nn.persistence import save
+
+        return save(self, path)
+
+    # -- input checks -------------------------------------------------------------------------
+    def _check_X(self, X) -> np.ndarray:
+        X = _as_matrix(X, "X")
+        if X.shape[1] != self.layers[0]:
+            raise ValueError(
+                f"X has {X.shape[1]} columns but the network has {self.layers[0]} inputs "
+                f"(layers={list(self.layers)}); pass X of shape (n, {self.layers[0]})"
+            )
+        return X
+
+    def _check_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        X = self._check_X(X)
+        k = self.layers[-1]
+        if self.softmax_output:
+            Y = _targets_for_softmax(y, X.shape[0], k)
+        else:
+            Y = _as_matrix(y, "y", column_ok=(k == 1))
+            if Y.shape != (X.shape[0], k):
+                raise ValueError(
+                    f"y has shape {np.shape(y)} but the network needs ({X.shape[0]}, {k}) "
+                    f"for {X.shape[0]} samples and {k} output(s)"
+                )
+        self.loss._check_domain(Y, self.loss.domain, "targets", "y")
+        return X, Y
+
+
+def activation_identity() -> Activation:
+    return activation("identity")
+
+
+def _check_layers(layers) -> tuple[int, ...]:
+    try:
+        sizes = tuple(layers)
+    except TypeError:
+        raise TypeError(f"layers must be a list of widths like [3, 4, 1], not {layers!r}") from None
+    if len(sizes) < 2:
+        raise ValueError(
+            f"layers needs at least an input and an output width, e.g. [3, 4, 1]; got {list(sizes)}"
+        )
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"layer widths must be positive integers; got {s!r} in {list(sizes)}")
+    return tuple(int(s) for s in sizes)
+
+
+def _resolve_activations(act, output_act, depth: int) -> tuple[list[Activation], bool]:
+    def one(a) -> Activation:
+        return a if isinstance(a, Activation) else activation(a)
+
+    softmax = False
+    if isinstance(act, (str, Activation)):
+        hidden = [one(act)] * (depth - 1)
+        out = act
+    else:
+        acts = list(act)
+        if len(acts) == depth:
+            if output_act is not None:
+                raise ValueError(
+                    "activation lists every layer including the output; leave output_activation "
+                    "unset or give activation one entry per hidden layer"
+                )
+            hidden, out = [one(a) for a in acts[:-1]], acts[-1]
+        elif len(acts) == depth - 1:
+            hidden, out = [one(a) for a in acts], (acts[-1] if acts else "identity")
+        else:
+            raise ValueError(
+                f"activation has {len(acts)} entries; give one per hidden layer ({depth - 1}) "
+                f"or one per layer ({depth})"
+            )
+    if output_act is not None:
+        out = output_act
+    if isinstance(out, str) and out.strip().lower() == "softmax":
+        softmax = True
+        out = "identity"
+    return [*hidden, one(out)], softmax
+
+
+def _as_matrix(a, name: str, column_ok: bool = False) -> np.ndarray:
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numeric (an array of numbers)") from None
+    if arr.ndim == 1 and column_ok:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array with samples as rows; got shape {arr.shape}"
+            + (" (use .reshape(-1, 1) for one feature)" if arr.ndim == 1 else "")
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has no samples (shape {arr.shape})")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        row, col = (int(v) for v in np.argwhere(bad)[0])
+        raise ValueError(f"{name} contains NaN or inf (first at row {row}, column {col})")
+    return np.ascontiguousarray(arr)
+
+
+def _targets_for_softmax(y, n: int, k: int) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape == (n, k):
+        return _as_matrix(arr, "y")
+    flat = arr.reshape(-1) if arr.ndim == 2 and arr.shape[1] == 1 else arr
+    if flat.ndim == 1 and flat.shape[0] == n:
+        try:
+            values = flat.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("y must be numeric: class indices or one-hot rows") from None
+        if not np.all(np.isfinite(values)) or np.any(values != np.round(values)):
+            raise ValueError("class indices in y must be whole numbers")
+        if values.min() < 0 or values.max() >= k:
+            raise ValueError(
+                f"class indices in y must be in 0..{k - 1} for {k} outputs; "
+                f"got values from {values.min():g} to {values.max():g}"
+            )
+        Y = np.zeros((n, k))
+        Y[np.arange(n), values.astype(int)] = 1.0
+        return Y
+    raise ValueError(
+        f"y has shape {arr.shape}; a softmax network with {k} classes needs class indices of "
+        f"shape ({n},) or one-hot rows of shape ({n}, {k})"
+    )

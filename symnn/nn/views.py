@@ -1,0 +1,492 @@
+r"""The two symbolic views of a network: matrix form and expanded form.
+
+*Matrix form* (any size): the forward pass, and the backpropagation equations
+with the network's own activation and loss derivatives substituted,
+
+.. math::
+
+    \delta_L = \frac{\partial L}{\partial Z_L}, \qquad
+    \delta_l = \left(\delta_{l+1} W_{l+1}^\top\right) \odot f_l'(Z_l), \qquad
+    \frac{\partial L}{\partial W_l} = A_{l-1}^\top \delta_l, \qquad
+    \frac{\partial L}{\partial b_l} = \mathbf{1}^\top \delta_l .
+
+*Expanded form* (small networks): every weight a scalar symbol
+:math:`w^{(l)}_{ij}`, the loss of one sample as one SymPy expression, and
+:math:`\partial L / \partial w` for every weight from ``sympy.diff``.
+The two agree numerically; that is a test.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from symnn._tex import aligned
+from symnn._validation import exact_number
+from symnn.nn.netcode import _A, _Z
+
+__all__ = ["Backprop", "Equation", "Expanded", "Formula", "backprop", "expanded", "formula"]
+
+#: The largest network (in scalar parameters) that :func:`expanded` writes out.
+MAX_EXPANDED_PARAMS = 120
+
+
+# -- printing elementwise products of matrices -------------------------------------------
+
+
+def _positive_first(printer, expr, order=None):
+    """Sum terms with the positive ones first: ``Ŷ - Y`` and ``1 - A``, not ``-Y + Ŷ``."""
+    terms = list(type(printer).__mro__[2]._as_ordered_terms(printer, expr, order))
+    return sorted(terms, key=lambda t: t.could_extract_minus_sign())
+
+
+class _HadamardLatex(LatexPrinter):
+    r"""Products of matrix-valued factors print with :math:`\odot`, powers as :math:`A^{\circ 2}`."""
+
+    _as_ordered_terms = _positive_first
+
+    def _print_Mul(self, expr):
+        if not expr.is_Mul:  # SymPy prints 1/n through _print_Mul
+            return LatexPrinter._print_Mul(self, expr)
+        coeff = sp.Mul(*[f for f in expr.args if f.is_number])
+        factors = [f for f in expr.args if not f.is_number]
+        parts = []
+        for f in factors:
+            s = self._print(f)
+            if f.is_Add:
+                s = rf"\left({s}\right)"
+            parts.append(s)
+        body = r" \odot ".join(parts)
+        if coeff == -1:
+            return "-" + body
+        if coeff != 1:
+            c = LatexPrinter._print_Mul(self, coeff) if coeff.is_Mul else self._print(coeff)
+            return rf"{c} \, {body}"
+        return body
+
+    def _print_Pow(self, expr):
+        if expr.exp.is_Integer and expr.exp > 0:
+            base = self._print(expr.base)
+            if not expr.base.is_Symbol:
+                base = rf"\left({base}\right)"
+            return rf"{base}^{{\circ {expr.exp}}}"
+        return super()._print_Pow(expr)
+
+
+class _HadamardStr(StrPrinter):
+    _as_ordered_terms = _positive_first
+
+    def __init__(self, names=None):
+        super().__init__()
+        self._names = names or {}
+
+    def _print_Symbol(self, expr):
+        return self._names.get(expr, expr.name)
+
+    def _print_Piecewise(self, expr):
+        parts = []
+        for value, cond in expr.args:
+            if cond is sp.true:
+                parts.append(self._print(value))
+            else:
+                parts.append(f"{self._print(value)} if {self._print(cond)} else")
+        return "(" + " ".join(parts) + ")"
+
+    def _print_Mul(self, expr):
+        if not expr.is_Mul:
+            return StrPrinter._print_Mul(self, expr)
+        coeff = sp.Mul(*[f for f in expr.args if f.is_number])
+        factors = [f for f in expr.args if not f.is_number]
+        parts = [f"({self._print(f)})" if f.is_Add else self._print(f) for f in factors]
+        body = " ⊙ ".join(parts)
+        if coeff == -1:
+            return "-" + body
+        if coeff != 1:
+            return f"{StrPrinter._print_Mul(self, coeff) if coeff.is_Mul else self._print(coeff)}·{body}"
+        return body
+
+    def _print_Pow(self, expr):
+        if expr.exp.is_Integer and expr.exp > 1 and not expr.base.is_number:
+            base = self._print(expr.base)
+            return f"{base}^{expr.exp}" if expr.base.is_Symbol else f"({base})^{expr.exp}"
+        return super()._print_Pow(expr)
+
+
+def _tex(expr) -> str:
+    return _HadamardLatex().doprint(expr)
+
+
+_TEXT_NAMES: dict[sp.Symbol, str] = {}
+
+
+def _text(expr) -> str:
+    names = {s: _plain_name(s.name) for s in expr.free_symbols}
+    return _HadamardStr(names).doprint(expr)
+
+
+def _plain_name(tex: str) -> str:
+    """``\\hat{Y}`` -> ``Ŷ``, ``A_{1}`` -> ``A1``."""
+    return tex.replace(r"\hat{Y}", "Ŷ").replace("_{", "").replace("}", "")
+
+
+# -- equations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One named equation: ``lhs = rhs``, as LaTeX and as plain text."""
+
+    name: str
+    lhs: str
+    rhs: str
+    text: str
+    expr: sp.Basic | None = None  # the elementwise SymPy expression, where there is one
+
+    def latex(self) -> str:
+        return f"{self.lhs} = {self.rhs}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class _Equations:
+    equations: tuple[Equation, ...]
+    title: str = ""
+
+    def latex(self) -> str:
+        """An ``aligned`` block of all the equations."""
+        return aligned(eq.latex() for eq in self.equations)
+
+    def _repr_latex_(self) -> str:
+        return f"$$\n{self.latex()}\n$$"
+
+    def __str__(self) -> str:
+        return "\n".join(eq.text for eq in self.equations)
+
+    def __iter__(self):
+        return iter(self.equations)
+
+    def __len__(self) -> int:
+        return len(self.equations)
+
+    def __getitem__(self, key: str | int) -> Equation:
+        if isinstance(key, int):
+            return self.equations[key]
+        for eq in self.equations:
+            if eq.name == key:
+                return eq
+        names = ", ".join(eq.name for eq in self.equations)
+        raise KeyError(f"no equation {key!r}; the equations are {names}")
+
+
+class Formula(_Equations):
+    """The forward pass and the loss in matrix notation.
+
+    ``.expr`` is the whole forward pass as one nested SymPy expression (in
+    non-commutative matrix symbols), e.g. :math:`\\sigma(\\sigma(X W_1) W_2)`.
+    """
+
+    expr: sp.Basic
+
+
+class Backprop(_Equations):
+    """The backpropagation equations: output error, hidden recurrences, weight and bias gradients."""
+
+
+# -- matrix form ---------------------------------------------------------------------------
+
+
+def _matrix_symbol(tex: str, text: str) -> sp.Symbol:
+    return sp.Symbol(tex, commutative=False), text
+
+
+@functools.cache
+def _apply(act_tex: str, act_text: str):
+    """An undefined function that prints as the activation's name."""
+
+    def _latex(self, printer, exp=None):
+        inner = printer._print(self.args[0])
+        return rf"{act_tex}\left({inner}\right)"
+
+    return type(act_text, (sp.Function,), {"_latex": _latex, "nargs": 1})
+
+
+def _act_names(net, i: int) -> tuple[str, str]:
+    if i == net.depth and net.softmax_output:
+        return r"\operatorname{softmax}", "softmax"
+    act = net.activations[i - 1]
+    text = {"sigmoid": "σ", "tanh": "tanh"}.get(act.name, act.name)
+    return act.tex, text
+
+
+def formula(net) -> Formula:
+    """The forward pass (``Z_l = A_{l-1} W_l + b_l``, ``A_l = f_l(Z_l)``) and the loss."""
+    eqs = []
+    x = sp.Symbol("X", commutative=False)
+    nested = x
+    prev_tex, prev_text = "X", "X"
+    for i in range(1, net.depth + 1):
+        W = sp.Symbol(f"W_{{{i}}}", commutative=False)
+        b = sp.Symbol(f"b_{{{i}}}", commutative=False)
+        lin = nested * W + (b if net.bias else 0)
+        tex, text = _act_names(net, i)
+        identity = net.activations[i - 1].name == "identity" and not (
+            i == net.depth and net.softmax_output
+        )
+        nested = lin if identity else _apply(tex, text)(lin)
+        bias_tex, bias_text = (f" + b_{{{i}}}", f" + b{i}") if net.bias else ("", "")
+        eqs.append(
+            Equation(
+                f"Z{i}",
+                f"Z_{{{i}}}",
+                f"{prev_tex} W_{{{i}}}{bias_tex}",
+                f"Z{i} = {prev_text} W{i}{bias_text}",
+            )
+        )
+        last = i == net.depth
+        lhs_tex, lhs_text = (r"\hat{Y}", "Ŷ") if last else (f"A_{{{i}}}", f"A{i}")
+        if identity:
+            eqs.append(Equation(f"A{i}", lhs_tex, f"Z_{{{i}}}", f"{lhs_text} = Z{i}"))
+        else:
+            eqs.append(
+                Equation(
+                    f"A{i}",
+                    lhs_tex,
+                    rf"{tex}\left(Z_{{{i}}}\right)",
+                    f"{lhs_text} = {text}(Z{i})",
+                )
+            )
+        prev_tex, prev_text = lhs_tex, lhs_text
+    loss_tex = net.loss.latex()
+    lhs, _, rhs = loss_tex.partition(" = ")
+    eqs.append(Equation("L", lhs or "L", rhs or loss_tex, f"L = {_loss_text(net)}"))
+    out = Formula(tuple(eqs), "forward pass")
+    object.__setattr__(out, "expr", sp.Eq(sp.Symbol(r"\hat{Y}", commutative=False), nested))
+    return out
+
+
+def _loss_text(net) -> str:
+    lo = net.loss
+    body = sp.sstr(lo.expr).replace(lo.yhat.name, "ŷ").replace("**2", "²")
+    if lo.fused_softmax:
+        return "mean over samples of (logsumexp(z) - Σ_k y_k z_k)"
+    prefix = {"sum": "Σ", "mean": "mean of"}.get(lo.reduction, lo.reduction)
+    return f"{prefix} {body}"
+
+
+def _scale(net) -> tuple[sp.Expr, str]:
+    """The reduction factor of the loss, as SymPy (in n, k) and text."""
+    n, k = sp.symbols("n k", positive=True)
+    lo = net.loss
+    if lo.reduction == "sum":
+        return sp.S.One, ""
+    rows_only = lo.rowwise or lo.fused_softmax or lo.reduction == "batchmean"
+    if rows_only or net.layers[-1] == 1:
+        return 1 / n, "1/n"
+    return 1 / (n * k), "1/(n k)"
+
+
+def backprop(net) -> Backprop:
+    """The backpropagation equations of *net*, derivatives substituted and simplified."""
+    spec = net._spec
+    L = net.depth
+    eqs: list[Equation] = []
+    scale, scale_text = _scale(net)
+
+    def names(i):
+        if i == L:
+            return sp.Symbol(r"\hat{Y}"), "Ŷ"
+        return sp.Symbol(f"A_{{{i}}}"), f"A{i}"
+
+    y_sym = sp.Symbol("Y")
+    for i in range(L, 0, -1):
+        layer = spec.layers[i - 1]
+        a_sym, _a_text = names(i)
+        z_sym = sp.Symbol(f"Z_{{{i}}}")
+        subs = {_A: a_sym, _Z: z_sym, spec.y_symbol: y_sym}
+        if i == L:
+            if spec.fused_softmax:
+                rhs_expr = scale * (
+                    sp.Symbol(r"\operatorname{softmax}(Z_{" + str(i) + "})") - y_sym
+                )
+                rhs_tex = (
+                    r"\frac{1}{n}" if scale != 1 else ""
+                ) + rf"\left(\operatorname{{softmax}}\left(Z_{{{i}}}\right) - Y\right)"
+                text = f"δ{i} = {scale_text + ' ' if scale_text else ''}(softmax(Z{i}) - Y)"
+                eqs.append(Equation(f"delta{i}", rf"\delta_{{{i}}}", rhs_tex, text, rhs_expr))
+            else:
+                rhs_expr = sp.factor_terms(spec.delta_expr.xreplace(subs))
+                rhs_tex, rhs_text = _tex(rhs_expr), _text(rhs_expr)
+                if scale != 1:
+                    rhs_tex = _tex(scale) + r" \, " + _paren(rhs_tex, rhs_expr)
+                    rhs_text = f"{scale_text} " + _paren(rhs_text, rhs_expr, text=True)
+                eqs.append(
+                    Equation(
+                        f"delta{i}", rf"\delta_{{{i}}}", rhs_tex, f"δ{i} = {rhs_text}", rhs_expr
+                    )
+                )
+        else:
+            back_tex = rf"\left(\delta_{{{i + 1}}} W_{{{i + 1}}}^{{\top}}\right)"
+            back_text = f"(δ{i + 1} W{i + 1}ᵀ)"
+            if layer.identity:
+                eqs.append(
+                    Equation(f"delta{i}", rf"\delta_{{{i}}}", back_tex, f"δ{i} = {back_text}")
+                )
+            else:
+                fprime = layer.fprime_a if layer.reuse_output else layer.fprime_z
+                fexpr = sp.factor_terms(fprime.xreplace(subs))
+                eqs.append(
+                    Equation(
+                        f"delta{i}",
+                        rf"\delta_{{{i}}}",
+                        back_tex + r" \odot " + _paren(_tex(fexpr), fexpr),
+                        f"δ{i} = {back_text} ⊙ {_paren(_text(fexpr), fexpr, text=True)}",
+                        fexpr,
+                    )
+                )
+        prev_tex, prev_text = ("X", "X") if i == 1 else (f"A_{{{i - 1}}}", f"A{i - 1}")
+        eqs.append(
+            Equation(
+                f"dW{i}",
+                rf"\frac{{\partial L}}{{\partial W_{{{i}}}}}",
+                rf"{prev_tex}^{{\top}} \delta_{{{i}}}",
+                f"∂L/∂W{i} = {prev_text}ᵀ δ{i}",
+            )
+        )
+        if net.bias:
+            eqs.append(
+                Equation(
+                    f"db{i}",
+                    rf"\frac{{\partial L}}{{\partial b_{{{i}}}}}",
+                    rf"\mathbf{{1}}^{{\top}} \delta_{{{i}}}",
+                    f"∂L/∂b{i} = 1ᵀ δ{i}  (column sums)",
+                )
+            )
+    return Backprop(tuple(eqs), "backpropagation")
+
+
+def _paren(s: str, expr, text: bool = False) -> str:
+    if expr.is_Add:
+        return f"({s})" if text else rf"\left({s}\right)"
+    return s
+
+
+# -- expanded form -------------------------------------------------------------------------
+
+
+@dataclass
+class Expanded:
+    """Every weight a scalar symbol; the loss of one sample and its derivatives.
+
+    Attributes
+    ----------
+    inputs, targets : the symbols :math:`x_i` and :math:`y_k` of one sample.
+    weights : parameter name -> SymPy Matrix of its scalar symbols (``w^{(1)}_{ij}``).
+    outputs : :math:`\\hat{y}_k` of one sample as expressions.
+    loss : the loss of one sample, :math:`\\sum_k \\ell(\\hat{y}_k, y_k)` (the reduction's
+        :math:`1/n` is in ``scale``).
+    gradients : weight symbol -> :math:`\\partial \\text{loss} / \\partial w`.
+    """
+
+    inputs: list[sp.Symbol]
+    targets: list[sp.Symbol]
+    weights: dict[str, sp.Matrix]
+    outputs: list[sp.Expr]
+    loss: sp.Expr
+    gradients: dict[sp.Symbol, sp.Expr] = field(repr=False)
+    _net: object = field(repr=False)
+
+    def symbols(self) -> list[sp.Symbol]:
+        return [s for m in self.weights.values() for s in m]
+
+    def numeric_gradients(self, X, y) -> dict[str, np.ndarray]:
+        """Evaluate the expanded derivatives on data, summed over samples and reduced.
+
+        The result has the same keys and shapes as ``net.gradients(X, y)``.
+        """
+        from symnn.compiler.pipeline import compile as compile_expr
+
+        net = self._net
+        X, Y = net._check_data(X, y)
+        values = {}
+        for name, m in self.weights.items():
+            arr = np.asarray(net.params[name], dtype=float).reshape(m.shape)
+            values.update({s: float(v) for s, v in zip(m, arr.ravel(), strict=True)})
+        args = [*self.inputs, *self.targets]
+        data = [X[:, i] for i in range(X.shape[1])] + [Y[:, k] for k in range(Y.shape[1])]
+        scale = 1.0 / net.loss.divisor(Y.shape)
+        out = {}
+        for name, m in self.weights.items():
+            g = np.empty(m.shape)
+            for idx, s in enumerate(m):
+                expr = self.gradients[s].xreplace(values)
+                fn = compile_expr(expr, args)
+                g.flat[idx] = float(np.sum(fn(*data))) * scale
+            out[name] = g.reshape(net.params[name].shape)
+        return out
+
+    def latex(self, limit: int = 6) -> str:
+        """The loss and the first *limit* derivatives as an aligned block."""
+        eqs = [rf"L = {sp.latex(self.loss)}"]
+        for s in list(self.gradients)[:limit]:
+            eqs.append(
+                rf"\frac{{\partial L}}{{\partial {sp.latex(s)}}} = {sp.latex(self.gradients[s])}"
+            )
+        return aligned(eqs)
+
+    def _repr_latex_(self) -> str:
+        return f"$$\n{self.latex()}\n$$"
+
+
+def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
+    """The expanded form of a small network (at most *max_params* scalar parameters)."""
+    if net.n_params > max_params:
+        raise ValueError(
+            f"the network has {net.n_params} parameters; the expanded form is written out only "
+            f"for up to {max_params} (pass max_params=... to raise the limit, at the cost of "
+            "slow symbolic differentiation)"
+        )
+    spec = net._spec
+    xs = [sp.Symbol(f"x_{{{i + 1}}}", real=True) for i in range(net.layers[0])]
+    ys = [sp.Symbol(f"y_{{{k + 1}}}", real=True) for k in range(net.layers[-1])]
+    weights: dict[str, sp.Matrix] = {}
+    a = list(xs)
+    zs: list[sp.Expr] = []
+    for i in range(1, net.depth + 1):
+        n_in, n_out = net.layers[i - 1], net.layers[i]
+        W = sp.Matrix(
+            n_in, n_out, lambda r, c, i=i: sp.Symbol(f"w^{{({i})}}_{{{r + 1}{c + 1}}}", real=True)
+        )
+        weights[f"W{i}"] = W
+        if net.bias:
+            b = sp.Matrix(
+                1, n_out, lambda r, c, i=i: sp.Symbol(f"b^{{({i})}}_{{{c + 1}}}", real=True)
+            )
+            weights[f"b{i}"] = b
+        zs = [
+            sum(a[r] * W[r, c] for r in range(n_in)) + (b[0, c] if net.bias else 0)
+            for c in range(n_out)
+        ]
+        layer = spec.layers[i - 1]
+        a = zs if i == net.depth and spec.fused_softmax else [layer.f.xreplace({_Z: z}) for z in zs]
+    lo = net.loss
+    if spec.fused_softmax:
+        lse = sp.log(sum(sp.exp(z) for z in zs))
+        loss = sum(yk * (lse - zk) for yk, zk in zip(ys, zs, strict=True))
+        outputs = [sp.exp(z) / sum(sp.exp(t) for t in zs) for z in zs]
+    else:
+        fixed = {p: exact_number(float(v)) for p, v in lo.params.items()}
+        loss = sum(
+            lo.expr.xreplace(fixed).xreplace({lo.yhat: ak, lo.y: yk})
+            for ak, yk in zip(a, ys, strict=True)
+        )
+        outputs = a
+    symbols = [s for m in weights.values() for s in m]
+    gradients = {s: sp.diff(loss, s) for s in symbols}
+    return Expanded(xs, ys, weights, outputs, loss, gradients, net)
