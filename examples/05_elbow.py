@@ -14,6 +14,6 @@ result = sn.elbow(X, k=range(1, 11), seed=0)
 for k, sse in zip(result.k, result.sse, strict=True):
     print(f"k={k:2d}  SSE={sse:10.2f}")
 print("knee at k =", result.knee)
-ax = result.plot()
+ax = sn.plot_elbow(result)
 ax.figure.savefig("elbow.png", dpi=120, bbox_inches="tight")
 print("wrote elbow.png")

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from symnn.analysis.properties import ActivationTable, Properties, activation_table, analyze
+from symnn.analysis.properties import Properties, analyze
 from symnn.catalogue.activations import Activation, activation, activations
 from symnn.catalogue.initializers import Initializer, initializer, initializers
 from symnn.catalogue.losses import Loss, loss, losses
 from symnn.catalogue.regularizers import Objective, Regularizer, regularizer, regularizers
 from symnn.cluster import Elbow, elbow, knee
-from symnn.compiler.pipeline import compile
+from symnn.compiler import compile
 from symnn.curves import Conic, classify_conic, implicit_window
 from symnn.expr.functions import sigmoid, softplus
 from symnn.expr.parse import ParseError, parse
@@ -33,9 +33,10 @@ from symnn.nn.diagnostics import (
     sparsity,
 )
 from symnn.nn.network import Network
-from symnn.nn.persistence import load
+from symnn.nn.persistence import load, save
 from symnn.nn.scaling import MinMax, Standardize
 from symnn.nn.training import DivergenceError, History
+from symnn.views.tables import ActivationTable, activation_table
 
 # Plotting imports matplotlib, so it is loaded on first use.
 _PLOTTING = {
@@ -91,6 +92,7 @@ __all__ = [
     "initializers",
     "knee",
     "load",
+    "save",
     "load_csv",
     "loss",
     "losses",

@@ -41,7 +41,7 @@ def _params(pairs: list[str] | None) -> dict[str, float]:
 
 
 def cmd_activations(args: argparse.Namespace) -> int:
-    from symnn.analysis.properties import activation_table
+    from symnn.views.tables import activation_table
 
     table = activation_table()
     if args.format == "markdown":
@@ -244,7 +244,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         for target, out in zip(y[:rows], pred[:rows], strict=True):
             print(f"  target {target}  predicted {out}")
     if args.save:
-        print(f"saved {net.save(args.save)}")
+        print(f"saved {sn.save(net, args.save)}")
     if args.plot:
         from symnn.views.plotting import plot_history
 
@@ -285,7 +285,7 @@ def cmd_elbow(args: argparse.Namespace) -> int:
     for k, sse in zip(result.k, result.sse, strict=True):
         mark = "  <- knee" if k == result.knee else ""
         print(f"k={k:<3} SSE={sse:.6g}{mark}")
-    _save(result.plot().figure, args.output, "elbow.png", args.show)
+    _save(sn.plot_elbow(result).figure, args.output, "elbow.png", args.show)
     return 0
 
 

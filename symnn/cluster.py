@@ -60,12 +60,6 @@ class Elbow:
     knee: int | None
     centroids: tuple[np.ndarray, ...] = field(default=(), repr=False)
 
-    def plot(self, ax: Any = None) -> Any:
-        """Draw SSE against k with the knee marked; see :func:`symnn.plotting.cluster.plot_elbow`."""
-        from symnn.views.plotting.cluster import plot_elbow  # the one allowed upward import, lazy
-
-        return plot_elbow(self, ax=ax)
-
 
 def knee(
     xs: Iterable[float],

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import symnn as sn
 from symnn.cluster import Elbow, elbow, knee
 
 CENTRES = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
@@ -194,7 +195,7 @@ def test_elbow_plot_marks_the_knee():
 
     result = elbow(blobs(0), k=range(1, 9))
     fig, ax = plt.subplots()
-    assert result.plot(ax=ax) is ax
+    assert sn.plot_elbow(result, ax=ax) is ax
     lines = {line.get_gid(): line for line in ax.get_lines()}
     assert np.array_equal(lines["sse"].get_xdata(), result.k)
     assert np.allclose(lines["sse"].get_ydata(), result.sse)

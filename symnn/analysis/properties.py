@@ -1,6 +1,6 @@
 r"""Symbolic analysis of an activation: range, monotonicity, limits, smoothness.
 
-:func:`analyze` takes an :class:`~symnn.Activation` and returns its
+:func:`analyze` takes a SymPy expression in one variable (or an :class:`~symnn.Activation`) and returns its
 :class:`Properties`, computed from the one SymPy definition with the
 parameters at their numeric defaults:
 
@@ -52,17 +52,15 @@ Interval(0, oo)
 >>> q = analyze(sn.activation("sqnl"))
 >>> q.range, q.continuity, q.kinks
 (Interval(-1, 1), 1, (-2, 0, 2))
->>> print(activation_table(["relu", "tanh"]))  # doctest: +NORMALIZE_WHITESPACE
-name  range    continuity  monotonic       f' monotonic    ≈ identity  f(0)  f'(0)  lim x→−∞  lim x→+∞  zero-centred
-----  -------  ----------  --------------  --------------  ----------  ----  -----  --------  --------  ------------
-relu  [0, ∞)   C⁰          non-decreasing  non-decreasing  no          0     0      0         ∞         no
-tanh  (-1, 1)  C∞          increasing      no              yes         0     1      -1        1         yes
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> analyze(x / (1 + sp.Abs(x))).range
+Interval.open(-1, 1)
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
 import itertools
 import math
 import re
@@ -70,9 +68,9 @@ import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mpmath
 import numpy as np
@@ -81,15 +79,10 @@ import sympy as sp
 from symnn.expr.functions import to_elementary
 from symnn.expr.symbolic import breakpoints
 
-if TYPE_CHECKING:  # pragma: no cover
-    from symnn.catalogue.activations import Activation
-
 __all__ = [
     "MAX_CONTINUITY_ORDER",
     "MONOTONICITIES",
-    "ActivationTable",
     "Properties",
-    "activation_table",
     "analyze",
     "format_continuity",
     "format_number",
@@ -261,7 +254,7 @@ def _mp_callable(expr: sp.Expr, x: sp.Symbol) -> Callable[[mpmath.mpf], mpmath.m
 def _np_callable(expr: sp.Expr, x: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
     """*expr* as a vectorised NumPy function: symnn's stable compiler, else plain lambdify."""
     try:
-        from symnn.compiler.pipeline import compile as compile_expr
+        from symnn.compiler import compile as compile_expr
 
         return compile_expr(expr, x)
     except Exception:
@@ -1024,8 +1017,8 @@ class Properties:
                 if self.kinks
                 else ""
             ),
-            f"  zero-centred            {_yes(self.zero_centred)}",
-            f"  approximates identity   {_yes(self.approximates_identity)}",
+            f"  zero-centred            {format_flag(self.zero_centred)}",
+            f"  approximates identity   {format_flag(self.approximates_identity)}",
         ]
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -1035,20 +1028,35 @@ _CACHE: dict[tuple, Properties] = {}
 _CACHE_SIZE = 512
 
 
-def analyze(act: Activation) -> Properties:
-    r"""Range, monotonicity, limits, smoothness, ... of an activation.
+def analyze(
+    expr: Any,
+    x: sp.Symbol | None = None,
+    params: Mapping[sp.Symbol, float] | None = None,
+    *,
+    name: str | None = None,
+    names: Mapping[sp.Symbol, str] | None = None,
+) -> Properties:
+    r"""Range, monotonicity, limits, smoothness, ... of a function of one real variable.
 
-    Everything is computed from ``act.expr`` with the parameters replaced by
-    their numeric defaults (``act.params``): symbolically where SymPy
-    finishes within a short time budget, numerically (and verified) where it
-    cannot — see the module docstring and ``Properties.notes``. Results are
-    cached per activation (by name, expression and parameter values).
+    Everything is computed from *expr* with the parameters replaced by their
+    numeric values (*params*): symbolically where SymPy finishes within a short
+    time budget, numerically (and verified) where it cannot -- see the module
+    docstring and ``Properties.notes``. Results are cached (by name, expression
+    and parameter values). The derivative's conventions at kinks are those of
+    ``sympy.diff`` with the Dirac deltas of jumps dropped.
 
     Parameters
     ----------
-    act : Activation
-        A catalogue entry (``symnn.activation("gelu")``) or a user-defined
-        ``symnn.Activation(expr)``.
+    expr : sympy.Expr, or an object with ``expr``, ``symbol``, ``params`` and ``name``
+        The function (an :class:`~symnn.Activation` works as it is).
+    x : sympy.Symbol, optional
+        The variable (default: the only free symbol that is not a parameter).
+    params : mapping, optional
+        Parameter symbols and the values to analyse at.
+    name : str, optional
+        A name for messages and the table (default ``"f"``).
+    names : mapping, optional
+        Display names of the parameters (default: the symbols' names).
 
     Returns
     -------
@@ -1065,32 +1073,47 @@ def analyze(act: Activation) -> Properties:
     >>> analyze(sn.activation("arctan")).range
     Interval.open(-pi/2, pi/2)
     """
-    expr = getattr(act, "expr", None)
-    x = getattr(act, "symbol", None)
-    if not isinstance(expr, sp.Expr) or not isinstance(x, sp.Symbol):
+    if not isinstance(expr, sp.Basic) and hasattr(expr, "expr"):  # an Activation, duck-typed
+        obj = expr
+        expr, x = obj.expr, getattr(obj, "symbol", x)
+        params = getattr(obj, "params", params)
+        name = name or getattr(obj, "name", None)
+        names = names or getattr(obj, "kwnames", None)
+    if not isinstance(expr, sp.Expr) or expr.is_Relational:
         raise TypeError(
-            f"analyze needs a symnn Activation (e.g. symnn.activation('relu')), "
-            f"not {type(act).__name__} {act!r}"
+            f"analyze needs a SymPy expression in one variable or a symnn Activation "
+            f"(e.g. symnn.activation('relu')), not {type(expr).__name__} {expr!r}"
         )
-    subs = {p: sp.Rational(repr(float(v))) for p, v in act.params.items()}
+    params = dict(params or {})
+    name = name or "f"
+    if x is None:
+        free = sorted(expr.free_symbols - set(params), key=lambda s: s.name)
+        if len(free) > 1:
+            raise ValueError(
+                f"analyze: {expr} has several variables ({', '.join(s.name for s in free)}); "
+                "pass x= and give the others values with params={...}"
+            )
+        x = free[0] if free else sp.Symbol("x", real=True)
+    subs = {p: sp.Rational(repr(float(v))) for p, v in params.items()}
     f = expr.xreplace(subs)
     unknown = f.free_symbols - {x}
     if unknown:
         raise ValueError(
-            f"analyze: {act.name} has free symbols {sorted(s.name for s in unknown)} without values"
+            f"analyze: {name} has free symbols {sorted(s.name for s in unknown)} without values"
         )
-    params = tuple((act.kwnames.get(p, p.name), float(v)) for p, v in act.params.items())
-    key = (act.name, f, x)
+    shown = dict(names or {})
+    key_params = tuple((shown.get(p, p.name), float(v)) for p, v in params.items())
+    key = (name, f, x)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         try:
-            _CACHE[key] = _analyze(act.name, f, x, params)
+            _CACHE[key] = _analyze(name, f, x, key_params)
         except (ValueError, TypeError):
             raise
         except Exception as err:  # a SymPy/NumPy failure on an unusual user expression
             raise ValueError(
-                f"analyze could not analyse {act.name}({x}) = {f}: {type(err).__name__}: {err}"
+                f"analyze could not analyse {name}({x}) = {f}: {type(err).__name__}: {err}"
             ) from err
     return _CACHE[key]
 
@@ -1156,7 +1179,8 @@ def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple) -> Properties:
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def _yes(flag: bool) -> str:
+def format_flag(flag: bool) -> str:
+    """``"yes"`` or ``"no"``, for a table cell."""
     return "yes" if flag else "no"
 
 
@@ -1229,183 +1253,3 @@ def format_continuity(order: Any, style: str = "text") -> str:
     if style == "latex":
         return r"C^{\infty}" if order is sp.oo else f"C^{{{order}}}"
     return "C∞" if order is sp.oo else "C" + str(order).translate(_SUPERSCRIPT)
-
-
-# ----------------------------------------------------------------------------
-# The table
-# ----------------------------------------------------------------------------
-
-#: Column key -> (text header, LaTeX/Markdown header).
-_COLUMNS = {
-    "name": ("name", "name"),
-    "equation": ("equation", "equation"),
-    "derivative": ("derivative", "derivative"),
-    "range": ("range", "range"),
-    "continuity": ("continuity", "continuity"),
-    "monotonic": ("monotonic", "monotonic"),
-    "derivative_monotonic": ("f' monotonic", "monotonic derivative"),
-    "approximates_identity": ("≈ identity", "approximates identity"),
-    "value_at_zero": ("f(0)", "$f(0)$"),
-    "derivative_at_zero": ("f'(0)", "$f'(0)$"),
-    "limit_neg_inf": ("lim x→−∞", r"$\lim_{x\to-\infty}$"),
-    "limit_pos_inf": ("lim x→+∞", r"$\lim_{x\to+\infty}$"),
-    "zero_centred": ("zero-centred", "zero-centred"),
-}
-_FORMULAS = ("equation", "derivative")
-
-
-class ActivationTable:
-    r"""One row of properties per activation; prints as text, Markdown or LaTeX.
-
-    ``rows`` is a list of dicts with the keys ``name``, ``equation`` and
-    ``derivative`` (LaTeX), ``range`` (a SymPy set), ``continuity`` (int or
-    ``oo``), ``monotonic``, ``derivative_monotonic`` (monotonicity strings),
-    ``approximates_identity``, ``zero_centred`` (bools), ``value_at_zero``,
-    ``derivative_at_zero``, ``limit_neg_inf``, ``limit_pos_inf`` (SymPy
-    values); ``properties`` holds the full :class:`Properties`.
-    ``str(table)`` leaves out the formulas (too wide for a terminal);
-    :meth:`to_markdown` and :meth:`to_latex` include them.
-    """
-
-    def __init__(self, activations: Sequence[Activation]) -> None:
-        self.activations = list(activations)
-        self.properties: list[Properties] = [analyze(a) for a in self.activations]
-        self.rows: list[dict[str, Any]] = [
-            _row(a, p) for a, p in zip(self.activations, self.properties, strict=True)
-        ]
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return iter(self.rows)
-
-    def __getitem__(self, name: str) -> dict[str, Any]:
-        """The row of an activation, by its name (``table["relu"]``) or its displayed name."""
-        for act, row in zip(self.activations, self.rows, strict=True):
-            if name in (act.name, row["name"]):
-                return row
-        names = [a.name for a in self.activations]
-        raise KeyError(f"no activation {name!r} in this table; it has {names}")
-
-    def _cells(self, style: str, formulas: bool) -> tuple[list[str], list[list[str]]]:
-        keys = [k for k in _COLUMNS if formulas or k not in _FORMULAS]
-        header = [_COLUMNS[k][0 if style == "text" else 1] for k in keys]
-        body = [[_cell(row, k, style) for k in keys] for row in self.rows]
-        return header, body
-
-    def to_text(self, formulas: bool = False) -> str:
-        """A fixed-width text table (Unicode); ``formulas=True`` adds the SymPy formulas."""
-        header, body = self._cells("text", formulas)
-        widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-        lines = [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header]
-        ]
-        lines.append("  ".join("-" * w for w in widths))
-        lines += [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body
-        ]
-        return "\n".join(lines)
-
-    def to_markdown(self, formulas: bool = True) -> str:
-        """A Markdown table, formulas and ranges as ``$...$`` LaTeX."""
-        header, body = self._cells("markdown", formulas)
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(c.replace("|", r"\|") for c in r) + " |" for r in body]
-        return "\n".join(lines)
-
-    def to_latex(self, formulas: bool = True) -> str:
-        r"""A LaTeX ``tabular`` (wrap it in ``\resizebox`` or ``landscape`` for a page)."""
-        header, body = self._cells("latex", formulas)
-        head = " & ".join(header)
-        lines = [r"\begin{tabular}{" + "l" * len(header) + "}", r"\hline", head + r" \\", r"\hline"]
-        lines += [" & ".join(r) + r" \\" for r in body]
-        lines += [r"\hline", r"\end{tabular}"]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def __repr__(self) -> str:
-        return f"<ActivationTable: {len(self.rows)} activations>"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-    def _repr_html_(self) -> str:
-        header, body = self._cells("markdown", True)
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body
-        )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
-
-def _display_name(act: Activation, props: Properties) -> str:
-    if not props.params:
-        return act.name
-    return f"{act.name}(" + ", ".join(f"{k}={v:g}" for k, v in props.params) + ")"
-
-
-def _row(act: Activation, props: Properties) -> dict[str, Any]:
-    return {
-        "name": _display_name(act, props),
-        "equation": act.latex(0),
-        "derivative": act.latex(1),
-        "range": props.range,
-        "continuity": props.continuity,
-        "monotonic": props.monotonicity,
-        "derivative_monotonic": props.derivative_monotonicity,
-        "approximates_identity": props.approximates_identity,
-        "value_at_zero": props.value_at_zero,
-        "derivative_at_zero": props.derivative_at_zero,
-        "limit_neg_inf": props.limit_neg_inf,
-        "limit_pos_inf": props.limit_pos_inf,
-        "zero_centred": props.zero_centred,
-    }
-
-
-def _cell(row: dict[str, Any], key: str, style: str) -> str:
-    value = row[key]
-    math_style = "text" if style == "text" else "latex"
-    wrap = (lambda s: s) if style == "text" else (lambda s: f"${s}$")
-    if key == "name":
-        if style == "latex":
-            return r"\texttt{" + value.replace("_", r"\_") + "}"
-        return value if style == "text" else f"`{value}`"
-    if key in _FORMULAS:
-        return value if style == "text" else wrap(value)
-    if key == "range":
-        return wrap(format_set(value, math_style))
-    if key == "continuity":
-        return wrap(format_continuity(value, math_style))
-    if isinstance(value, bool):
-        return _yes(value)
-    if isinstance(value, str):
-        return value
-    return wrap(format_number(value, math_style))
-
-
-def activation_table(names: Iterable[str | Activation] | None = None) -> ActivationTable:
-    """The property table of the catalogue (or of the given activations).
-
-    Parameters
-    ----------
-    names : iterable of str or Activation, optional
-        Catalogue names (aliases work) or Activation objects; default: the
-        whole catalogue, in catalogue order.
-
-    Examples
-    --------
-    >>> t = activation_table(["sigmoid", "relu"])
-    >>> [r["name"] for r in t.rows], t["relu"]["continuity"]
-    (['sigmoid', 'relu'], 0)
-    >>> print(t.to_markdown(formulas=False).splitlines()[2])
-    | `sigmoid` | $\\left(0, 1\\right)$ | $C^{\\infty}$ | increasing | no | no | $\\frac{1}{2}$ | $\\frac{1}{4}$ | $0$ | $1$ | no |
-    """
-    from symnn.catalogue.activations import activation, activations
-
-    if isinstance(names, str):
-        names = [names]
-    chosen = list(activations() if names is None else names)
-    return ActivationTable([activation(n) for n in chosen])

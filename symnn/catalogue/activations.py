@@ -43,8 +43,8 @@ from symnn._validation import (
     normalize_name,
     unknown_parameter,
 )
-from symnn.compiler.pipeline import CompiledFunction
-from symnn.compiler.pipeline import compile as compile_expr
+from symnn.compiler import CompiledFunction
+from symnn.compiler import compile as compile_expr
 from symnn.expr.functions import sigmoid, softplus, to_elementary
 from symnn.expr.symbolic import as_expression, breakpoints, in_terms_of_output, tidy
 

@@ -82,8 +82,8 @@ from sympy.printing.latex import LatexPrinter
 
 from symnn._tex import display
 from symnn._validation import check_choice, exact_number, unknown_parameter
-from symnn.compiler.pipeline import CompiledFunction
-from symnn.compiler.pipeline import compile as compile_expr
+from symnn.compiler import CompiledFunction
+from symnn.compiler import compile as compile_expr
 from symnn.expr.functions import sigmoid
 from symnn.expr.symbolic import as_expression, tidy
 

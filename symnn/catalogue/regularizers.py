@@ -45,8 +45,8 @@ import sympy as sp
 from symnn._tex import display
 from symnn._validation import check_choice, exact_number, unknown_parameter
 from symnn.catalogue.losses import Loss, _check_finite, _latex, _ParamSpec
-from symnn.compiler.pipeline import CompiledFunction
-from symnn.compiler.pipeline import compile as compile_expr
+from symnn.compiler import CompiledFunction
+from symnn.compiler import compile as compile_expr
 from symnn.expr.symbolic import tidy
 
 __all__ = ["Objective", "Regularizer", "regularizer", "regularizers", "w"]

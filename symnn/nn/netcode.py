@@ -30,9 +30,7 @@ import numpy as np
 import scipy.special
 import sympy as sp
 
-from symnn.compiler import kernels
-from symnn.compiler.inplace import InplaceEmitter, prepare
-from symnn.compiler.pipeline import numpy_source
+from symnn.compiler import InplaceEmitter, kernels, numpy_source, prepare
 
 __all__ = ["LayerMath", "NetSpec", "generate"]
 

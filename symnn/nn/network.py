@@ -352,13 +352,6 @@ class Network:
 
         return expanded(self) if max_params is None else expanded(self, max_params=max_params)
 
-    # -- persistence ------------------------------------------------------------------------
-    def save(self, path) -> str:
-        """Save architecture (JSON) and weights (.npz, no pickle) atomically; returns the path."""
-        from symnn.nn.persistence import save
-
-        return save(self, path)
-
     # -- input checks -------------------------------------------------------------------------
     def _check_X(self, X) -> np.ndarray:
         X = _as_matrix(X, "X")

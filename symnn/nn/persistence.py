@@ -11,7 +11,7 @@ validated field by field.
 
 >>> import os, tempfile, numpy as np, symnn as sn
 >>> net = sn.Network([2, 3, 1], activation="tanh", seed=0)
->>> path = net.save(os.path.join(tempfile.mkdtemp(), "model"))
+>>> path = sn.save(net, os.path.join(tempfile.mkdtemp(), "model"))
 >>> path.endswith("model.npz")
 True
 >>> again = sn.load(path)

@@ -68,12 +68,6 @@ class History:
             f"loss {self.loss[0]:.6g} -> {self.loss[-1]:.6g}{val}, {self.seconds:.2f} s)"
         )
 
-    def plot(self, ax=None, log: bool = True):
-        """Loss per epoch (see :func:`symnn.plot_history`)."""
-        from symnn.views.plotting import plot_history
-
-        return plot_history(self, ax=ax, log=log)
-
 
 def _positive(name: str, value, allow_zero: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):

@@ -410,7 +410,7 @@ class Expanded:
 
         The result has the same keys and shapes as ``net.gradients(X, y)``.
         """
-        from symnn.compiler.pipeline import compile as compile_expr
+        from symnn.compiler import compile as compile_expr
 
         net = self._net
         X, Y = net._check_data(X, y)

@@ -92,17 +92,18 @@ def _step_curve(out: Path, files: list[Path]) -> _Section:
 
 
 def _step_activations(out: Path, files: list[Path]) -> _Section:
-    import symnn as sn
+    from symnn.catalogue.activations import activation, activations
     from symnn.views.plotting import plot_activation, plot_activations
+    from symnn.views.tables import activation_table
 
     s = _Section("2. Activation functions and ReLU")
     s.text(
-        f"The catalogue has {len(sn.activations())} activations, each one SymPy expression; "
+        f"The catalogue has {len(activations())} activations, each one SymPy expression; "
         "derivatives, LaTeX, properties and stable NumPy code are derived from it."
     )
     fig = plot_activations()
     s.image(_save(fig, out, "activations.png", files), "gallery of activation functions")
-    relu = sn.activation("relu")
+    relu = activation("relu")
     s.text(
         "ReLU returns its input when positive and 0 otherwise. Its derivative is 1 for x > 0 "
         f"and 0 for x < 0; at the kink symnn takes ReLU'(0) = {float(relu.grad(0.0)):g}, as the "
@@ -113,17 +114,18 @@ def _step_activations(out: Path, files: list[Path]) -> _Section:
     ax = plot_activation(relu, xlim=(-10, 10))
     s.image(_save(ax.figure, out, "relu.png", files), "ReLU and its derivative from -10 to 10")
     s.text("Properties, computed symbolically (numerically verified where SymPy cannot finish):")
-    s.table(sn.activation_table().to_markdown())
+    s.table(activation_table().to_markdown())
     return s
 
 
 def _step_network(out: Path, files: list[Path]) -> _Section:
-    import symnn as sn
+    from symnn.nn.data import seed_data
+    from symnn.nn.network import Network
     from symnn.views.plotting import plot_history
 
     s = _Section("3. The seed's 2-layer network, trained for 1500 iterations")
-    X, y = sn.data.seed_data()
-    net = sn.Network(
+    X, y = seed_data()
+    net = Network(
         [3, 4, 1], activation="sigmoid", loss="sse", bias=False, init="uniform", seed=SEED
     )
     s.text(
@@ -156,8 +158,8 @@ def _step_network(out: Path, files: list[Path]) -> _Section:
 
 
 def _step_relu_vs_sigmoid(out: Path, files: list[Path]) -> _Section:
-    import symnn as sn
     from symnn.nn.diagnostics import gradient_flow, sparsity
+    from symnn.nn.network import Network
     from symnn.views.plotting import plot_gradient_flow
 
     s = _Section("4. Sigmoid against ReLU: vanishing gradients and sparsity")
@@ -177,7 +179,7 @@ def _step_relu_vs_sigmoid(out: Path, files: list[Path]) -> _Section:
     X = rng.normal(size=(256, 16))
     rows = [["activation", "share of exact zeros per hidden layer"]]
     for name in ("relu", "sigmoid", "tanh"):
-        net = sn.Network([16, 32, 32, 1], activation=name, loss="mse", seed=SEED)
+        net = Network([16, 32, 32, 1], activation=name, loss="mse", seed=SEED)
         rows.append([name, ", ".join(f"{v:.2f}" for v in sparsity(net, X))])
     s.text(
         "ReLU outputs true zeros for negative inputs — a sparse representation — while "
@@ -188,17 +190,19 @@ def _step_relu_vs_sigmoid(out: Path, files: list[Path]) -> _Section:
 
 
 def _step_elbow(out: Path, files: list[Path]) -> _Section:
-    import symnn as sn
+    from symnn.cluster import elbow
+    from symnn.nn.data import blobs
+    from symnn.views.plotting import plot_elbow
 
     s = _Section("5. The elbow method: k-means SSE against k")
-    X, _ = sn.data.blobs(n_samples=400, centers=4, seed=SEED)
-    result = sn.elbow(X, k=range(1, 11), n_init=5, seed=SEED)
+    X, _ = blobs(n_samples=400, centers=4, seed=SEED)
+    result = elbow(X, k=range(1, 11), n_init=5, seed=SEED)
     s.text(
         "k-means (SciPy's) for k = 1..10 on 400 points from 4 blobs; SSE is the within-cluster "
         "sum of squared distances. The knee (Kneedle method, on log SSE) marks where adding clusters stops "
         f"paying: k = {result.knee}."
     )
-    ax = result.plot()
+    ax = plot_elbow(result)
     s.image(_save(ax.figure, out, "elbow.png", files), "SSE against k with the knee")
     rows = [["k", "SSE"]] + [
         [str(k), f"{v:.1f}"] for k, v in zip(result.k, result.sse, strict=True)

@@ -58,14 +58,13 @@ from hypothesis import strategies as st
 import symnn
 from symnn.analysis.properties import (
     MONOTONICITIES,
-    ActivationTable,
     Properties,
     _attempt,
-    activation_table,
     analyze,
     format_number,
     format_set,
 )
+from symnn.views.tables import ActivationTable, activation_table
 
 oo = sp.oo
 x = sp.Symbol("x", real=True)
@@ -578,7 +577,7 @@ def test_properties_print_readably():
 def test_latex_cells_render_with_mathtext():
     from matplotlib.mathtext import MathTextParser
 
-    from symnn.analysis.properties import _cell
+    from symnn.views.tables import _cell
 
     parser = MathTextParser("path")
     keys = ("range", "continuity", "value_at_zero", "derivative_at_zero")

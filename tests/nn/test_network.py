@@ -438,7 +438,7 @@ def trained_net():
 
 def test_save_load_round_trip_is_exact(tmp_path):
     net, X = trained_net()
-    path = net.save(tmp_path / "model")
+    path = sn.save(net, tmp_path / "model")
     again = sn.load(path)
     for k in net.params:
         np.testing.assert_array_equal(again.params[k], net.params[k])
@@ -451,7 +451,7 @@ def test_save_load_user_defined_activation(tmp_path):
     x = sp.Symbol("x")
     act = sn.Activation(x * sp.tanh(x), name="xtanh")
     net = sn.Network([2, 3, 1], activation=act, output_activation="identity", loss="mse", seed=0)
-    again = sn.load(net.save(tmp_path / "m.npz"))
+    again = sn.load(sn.save(net, tmp_path / "m.npz"))
     assert again.activations[0].expr == net.activations[0].expr
     X = np.random.default_rng(0).normal(size=(4, 2))
     np.testing.assert_array_equal(again.predict(X), net.predict(X))
@@ -460,7 +460,7 @@ def test_save_load_user_defined_activation(tmp_path):
 def test_save_is_atomic(tmp_path, monkeypatch):
     net, _ = trained_net()
     path = tmp_path / "model.npz"
-    net.save(path)
+    sn.save(net, path)
     before = path.read_bytes()
 
     def boom(*a, **k):
@@ -468,7 +468,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
 
     monkeypatch.setattr(np, "savez", boom)
     with pytest.raises(KeyboardInterrupt):
-        net.save(path)
+        sn.save(net, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
 
@@ -476,7 +476,7 @@ def test_save_is_atomic(tmp_path, monkeypatch):
 def test_truncated_file_is_refused(tmp_path):
     net, _ = trained_net()
     path = tmp_path / "model.npz"
-    net.save(path)
+    sn.save(net, path)
     path.write_bytes(path.read_bytes()[:200])
     with pytest.raises(ValueError, match="not a valid symnn model file"):
         sn.load(path)
@@ -485,7 +485,7 @@ def test_truncated_file_is_refused(tmp_path):
 def test_tampered_weights_are_refused(tmp_path):
     net, _ = trained_net()
     path = tmp_path / "model.npz"
-    net.save(path)
+    sn.save(net, path)
     with np.load(path) as f:
         entries = {k: f[k] for k in f.files}
     entries["W1"] = entries["W1"] + 1
@@ -497,7 +497,7 @@ def test_tampered_weights_are_refused(tmp_path):
 def test_tampered_architecture_is_refused(tmp_path):
     net, _ = trained_net()
     path = tmp_path / "model.npz"
-    net.save(path)
+    sn.save(net, path)
     with np.load(path) as f:
         entries = {k: f[k] for k in f.files}
     meta = json.loads(entries["__symnn__"].tobytes())

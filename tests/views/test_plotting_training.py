@@ -88,8 +88,9 @@ def test_history_errors():
         plot_history(History(loss=[1.0]), log="yes")
 
 
-def test_history_plot_method_draws_the_same(trained):
-    ax = trained.plot(log=False)
+def test_history_has_no_plot_method_the_plot_lives_in_the_views_layer(trained):
+    assert not hasattr(trained, "plot")  # nn never imports views: sn.plot_history(history)
+    ax = sn.plot_history(trained, log=False)
     np.testing.assert_array_equal(by_gid(ax.get_lines(), "loss")[0].get_ydata(), trained.loss)
 
 
