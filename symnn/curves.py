@@ -44,6 +44,7 @@ import sympy as sp
 
 __all__ = [
     "KINDS",
+    "METHODS",
     "Conic",
     "classify_conic",
     "explicit_curve",
@@ -66,6 +67,9 @@ KINDS = (
     "empty (imaginary ellipse)",
     "empty (imaginary parallel lines)",
 )
+
+#: The ways :func:`symnn.plot_implicit` can draw a zero set (the first is the default).
+METHODS = ("contour", "sympy")
 
 DEFAULT_WINDOW = ((-10.0, 10.0), (-10.0, 10.0))
 

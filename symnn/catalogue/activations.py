@@ -28,6 +28,7 @@ tests all read this registry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,6 +40,7 @@ import sympy as sp
 from symnn._tex import display
 from symnn._validation import (
     check_choice,
+    did_you_mean,
     exact_number,
     normalize_name,
     unknown_parameter,
@@ -48,7 +50,7 @@ from symnn.compiler import compile as compile_expr
 from symnn.expr.functions import sigmoid, softplus, to_elementary
 from symnn.expr.symbolic import as_expression, breakpoints, in_terms_of_output, tidy
 
-__all__ = ["Activation", "activation", "activations", "x"]
+__all__ = ["Activation", "activation", "activations", "as_activation", "looks_like_formula", "x"]
 
 #: The input symbol of every catalogue activation.
 x = sp.Symbol("x", real=True)
@@ -388,8 +390,7 @@ def activation(name: str | Activation, **params: Any) -> Activation:
     """
     if isinstance(name, Activation):
         return name.with_params(**params) if params else name
-    looks_like_formula = isinstance(name, str) and any(c in name for c in "()*+-/^ ")
-    if looks_like_formula and normalize_name(name) not in {*_REGISTRY, *_ALIASES}:
+    if looks_like_formula(name):
         raise ValueError(
             f"unknown activation {name!r}: it looks like a formula; for your own activation "
             f"write symnn.Activation({name!r}) (symnn.activations() lists the named ones)"
@@ -406,6 +407,42 @@ def activation(name: str | Activation, **params: Any) -> Activation:
     if entry.options is not None:
         base = entry.options(base, params)
     return base.with_params(**params) if params else base
+
+
+def looks_like_formula(text: object) -> bool:
+    """True when *text* is not a catalogue name (or alias) and not a plain name either.
+
+    The one test, shared by :func:`activation`, :func:`as_activation` and the CLI:
+    ``"leaky-relu"`` is a name (hyphens normalise to underscores), ``"x-1"`` and
+    ``"x*tanh(x)"`` are formulas.
+
+    >>> looks_like_formula("leaky-relu"), looks_like_formula("x-1"), looks_like_formula("sigmod")
+    (False, True, False)
+    >>> looks_like_formula("leaky-rleu")  # a misspelt name, not leaky minus rleu
+    False
+    """
+    if not isinstance(text, str):
+        return False
+    key = normalize_name(text)
+    if key in _REGISTRY or key in _ALIASES or text.strip().isidentifier():
+        return False
+    wordy = re.fullmatch(r"[A-Za-z][A-Za-z_\- ]*", text.strip()) is not None
+    return not (wordy and did_you_mean(key, [*_REGISTRY, *_ALIASES]))
+
+
+def as_activation(spec: str | Activation, **params: Any) -> Activation:
+    """An activation from a catalogue name, a formula in one variable, or an Activation.
+
+    Wherever symnn takes an activation, a formula works too:
+
+    >>> as_activation("relu").name, as_activation("x*tanh(x)").expr
+    ('relu', x*tanh(x))
+    >>> as_activation("a*x", a=2).params
+    {a: 2.0}
+    """
+    if looks_like_formula(spec):
+        return Activation(spec, name="f", params=params or None)
+    return activation(spec, **params)
 
 
 _PROTOTYPES: dict[str, Activation] = {}

@@ -10,7 +10,7 @@ import contextlib
 
 import sympy as sp
 
-__all__ = ["as_expression", "breakpoints", "in_terms_of_output", "tidy"]
+__all__ = ["as_expression", "breakpoints", "in_terms_of_output", "is_expression", "tidy"]
 
 _SIMPLIFY_BUDGET = 60  # count_ops above which sympy.simplify is too slow to try
 
@@ -158,6 +158,25 @@ def as_expression(expr, what: str) -> sp.Expr:
         expr = parse(expr)
     if not isinstance(expr, sp.Basic):  # numbers; never strings (handled above)
         expr = sp.sympify(expr, strict=True)
-    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.logic.boolalg.Boolean):
+    if not is_expression(expr):
         raise TypeError(f"{what}, not {type(expr).__name__} {expr!r}")
     return expr
+
+
+def is_expression(expr: object) -> bool:
+    """True for a SymPy expression with a value (``x``, ``x + 1``), False for equations,
+    inequalities, logical formulas and non-SymPy objects.
+
+    (A SymPy ``Symbol`` is also a ``Boolean``, so ``isinstance(e, Boolean)`` is not the test.)
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> is_expression(x), is_expression(x + 1), is_expression(sp.Eq(x, 1)), is_expression(x > 1)
+    (True, True, False, False)
+    """
+    boolalg = sp.logic.boolalg
+    return (
+        isinstance(expr, sp.Expr)
+        and not expr.is_Relational
+        and not isinstance(expr, (boolalg.BooleanFunction, boolalg.BooleanAtom))
+    )

@@ -25,9 +25,18 @@ import numpy as np
 
 from symnn._validation import check_choice
 
-__all__ = ["OPTIMIZERS", "DivergenceError", "History", "fit"]
+__all__ = ["OPTIMIZERS", "DivergenceError", "History", "fit", "optimizers"]
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def optimizers() -> list[str]:
+    """The names of the optimisers ``fit`` takes.
+
+    >>> optimizers()
+    ['sgd', 'momentum', 'adam']
+    """
+    return list(OPTIMIZERS)
 
 
 class DivergenceError(ArithmeticError, ValueError):

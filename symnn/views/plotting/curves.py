@@ -14,6 +14,7 @@ import sympy as sp
 
 from symnn._validation import check_choice
 from symnn.curves import (
+    METHODS,
     Conic,
     _as_expr,
     _check_lim,
@@ -31,7 +32,6 @@ from symnn.curves import (
 __all__ = ["METHODS", "plot", "plot_implicit"]
 
 #: Methods of :func:`plot_implicit`; the first is the default.
-METHODS = ("contour", "sympy")
 
 _RELATIONS = {"=": sp.Eq, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
 
