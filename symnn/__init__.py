@@ -33,9 +33,10 @@ from symnn.nn.diagnostics import (
     sparsity,
 )
 from symnn.nn.network import Network
+from symnn.nn.optimizers import optimizers
 from symnn.nn.persistence import load, save
 from symnn.nn.scaling import MinMax, Standardize
-from symnn.nn.training import DivergenceError, History
+from symnn.nn.training import DivergenceError, History, TrainingWarning
 from symnn.views.tables import ActivationTable, activation_table
 
 # Plotting imports matplotlib, so it is loaded on first use.
@@ -64,6 +65,7 @@ __all__ = [
     "Activation",
     "Conic",
     "DivergenceError",
+    "TrainingWarning",
     "Elbow",
     "History",
     "Initializer",
@@ -97,6 +99,7 @@ __all__ = [
     "loss",
     "losses",
     "one_hot",
+    "optimizers",
     "regularizer",
     "regularizers",
     "sigmoid",

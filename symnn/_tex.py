@@ -1,4 +1,8 @@
-r"""Small LaTeX helpers shared by every layer (no imports from symnn).
+r"""LaTeX helpers shared by every layer (no imports from symnn).
+
+Display blocks for Jupyter and documents (:func:`aligned`, :func:`display`), and
+:func:`latex`, SymPy's LaTeX in a form that both MathJax and matplotlib's mathtext
+render (piecewise cases on one line, :math:`\theta(u)` for the step function).
 
 >>> print(aligned([r"a = b", r"c = d"]))
 \begin{aligned}
@@ -13,7 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["aligned", "display"]
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+__all__ = ["MathPrinter", "aligned", "all_negative", "display", "latex", "latex_part"]
 
 
 def aligned(equations: Iterable[str]) -> str:
@@ -26,3 +33,65 @@ def display(equations: Iterable[str]) -> str:
     r"""Equations as one displayed, aligned block for Jupyter's ``_repr_latex_``."""
     lines = [eq.replace(" = ", " &= ", 1) for eq in equations]
     return r"$\displaystyle \begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
+
+
+class MathPrinter(LatexPrinter):
+    r"""SymPy's LaTeX with inline piecewise cases and :math:`\theta(u)` for the step function."""
+
+    def _print_Piecewise(self, expr):
+        parts = []
+        for value, cond in expr.args:
+            if cond == sp.true:
+                parts.append(rf"{self._print(value)} \;\text{{otherwise}}")
+            else:
+                parts.append(rf"{self._print(value)} \;\text{{if}}\; {self._print(cond)}")
+        return r"\left\{ " + r",\; ".join(parts) + r" \right."
+
+    def _print_Heaviside(self, expr, exp=None):
+        tex = rf"\theta\left({self._print(expr.args[0])}\right)"
+        return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_Relational(self, expr):
+        # "delta > |u|" reads better as "|u| < delta"
+        lhs, rhs, op = expr.lhs, expr.rhs, expr.rel_op
+        flip = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
+        if op in flip and lhs.is_Symbol and not rhs.is_Symbol and not rhs.is_number:
+            return super()._print_Relational(sp.Rel(rhs, lhs, flip[op], evaluate=False))
+        return super()._print_Relational(expr)
+
+
+def all_negative(expr: sp.Expr) -> bool:
+    """Does every term of *expr* carry a minus sign (so that ``-`` can go in front of a sum)?"""
+    terms = expr.args if expr.is_Add else (expr,)
+    return all(t.could_extract_minus_sign() for t in terms)
+
+
+def latex(expr: sp.Basic) -> str:
+    """LaTeX of *expr* that both MathJax and matplotlib's mathtext render."""
+    return MathPrinter().doprint(expr)
+
+
+def latex_part(order: int | str, element: bool, whole: str) -> str:
+    """Which equation ``latex(order, element=...)`` asks for: *whole*, ``"element"``,
+    ``"gradient"`` or ``"element_gradient"``.
+
+    Every symbolic object in symnn prints with the same signature
+    ``latex(order=0, *, element=False)``: order 0 is the function, order 1 its
+    derivative; ``element=True`` is one element's term instead of the sum over the
+    data (losses) or the weights (penalties). The older spellings ``"loss"``,
+    ``"penalty"``, ``"element"`` and ``"gradient"`` are accepted for *order*.
+
+    >>> latex_part(0, False, "loss"), latex_part(1, True, "loss"), latex_part("gradient", False, "loss")
+    ('loss', 'element_gradient', 'gradient')
+    """
+    names = {whole: (0, False), "element": (0, True), "gradient": (1, False)}
+    if isinstance(order, str):
+        if order not in names:
+            choices = ", ".join(repr(n) for n in names)
+            raise ValueError(f"latex() takes order 0 or 1 (or one of {choices}), not {order!r}")
+        order, element = names[order][0], names[order][1] or element
+    if isinstance(order, bool) or order not in (0, 1):
+        raise ValueError(f"latex(order) takes 0 (the function) or 1 (its derivative), not {order!r}")
+    if order == 0:
+        return "element" if element else whole
+    return "element_gradient" if element else "gradient"

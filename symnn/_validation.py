@@ -11,11 +11,15 @@ import difflib
 import math
 from collections.abc import Iterable
 from numbers import Integral, Real
+from typing import Any
 
 import sympy as sp
 
 __all__ = [
+    "as_float_array",
     "check_choice",
+    "check_count",
+    "check_interval",
     "did_you_mean",
     "exact_number",
     "normalize_name",
@@ -134,3 +138,94 @@ def unknown_parameter(owner: str, key: str, options: Iterable[str]) -> ValueErro
     hint = did_you_mean(key, options)
     listing = ", ".join(repr(o) for o in options) if options else "none"
     return ValueError(f"{owner} has no parameter {key!r}{hint} (its parameters: {listing})")
+
+
+def check_interval(
+    what: str,
+    value: object,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """*value* as a float if it is a finite real number in the interval, else a clear error.
+
+    *what* names the value in the message ("leaky_relu parameter alpha", "lr").
+
+    >>> check_interval("lr", 0.1, 0, low_open=True)
+    0.1
+    >>> check_interval("beta1", 1.0, 0, 1, high_open=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: beta1 must be in [0, 1), got 1.0
+    >>> check_interval("lr", "fast")
+    Traceback (most recent call last):
+    ...
+    TypeError: lr must be a number, not str 'fast'
+    """
+    number = exact_number(value, what) if not isinstance(value, sp.Basic) else value
+    if not number.is_number or not number.is_real:
+        raise TypeError(f"{what} must be a real number, not {value!r}")
+    x = float(number)
+    too_low = x <= low if low_open else x < low
+    too_high = x >= high if high_open else x > high
+    if too_low or too_high:
+        left = "(" if low_open or low == -math.inf else "["
+        right = ")" if high_open or high == math.inf else "]"
+        raise ValueError(f"{what} must be in {left}{low:g}, {high:g}{right}, got {x!r}")
+    return x
+
+
+def check_count(what: str, value: object, minimum: int = 1, maximum: int | None = None) -> int:
+    """*value* as an int if it is a whole number in ``[minimum, maximum]``, else a clear error.
+
+    >>> check_count("depth", 3, 2)
+    3
+    >>> check_count("depth", 1, 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: depth must be at least 2, got 1
+    >>> check_count("epochs", 2.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: epochs must be an integer, not float 2.5
+    """
+    import numpy as np
+
+    if isinstance(value, bool) or not isinstance(value, (Integral, np.integer)):
+        raise TypeError(f"{what} must be an integer, not {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{what} must be at least {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{what} must be at most {maximum}, got {value!r}")
+    return int(value)
+
+
+def as_float_array(values: Any, what: str, owner: str | None = None) -> Any:
+    """*values* as a float64 NumPy array, or a TypeError that names what was expected.
+
+    Complex input is refused (symnn works on the real line), not silently truncated.
+
+    >>> as_float_array([1, 2], "x")
+    array([1., 2.])
+    >>> as_float_array("ab", "x", "relu")
+    Traceback (most recent call last):
+    ...
+    TypeError: relu: x must be numbers or an array of numbers, not str 'ab'
+    """
+    import numpy as np
+
+    prefix = f"{owner}: " if owner else ""
+    if np.iscomplexobj(values):
+        raise TypeError(
+            f"{prefix}{what} is complex; symnn works with real numbers (pass the real part, "
+            "values.real, if that is what you mean)"
+        )
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{prefix}{what} must be numbers or an array of numbers, "
+            f"not {type(values).__name__} {values!r}"
+        ) from None

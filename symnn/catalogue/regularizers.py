@@ -20,7 +20,7 @@ Conventions
 >>> import symnn as sn
 >>> from symnn.catalogue.losses import loss
 >>> l2 = regularizer("l2", lam=0.1)
->>> l2.expr, l2.gradient
+>>> l2.expr, l2.derivative
 (w**2/20, w/10)
 >>> print(regularizer("l1").latex())
 R = \lambda \sum_{j} \left|{w_{j}}\right|
@@ -33,7 +33,6 @@ L = \sum_{i=1}^{n} \left(y_{i} - \hat{y}_{i}\right)^{2} + \lambda \sum_{j} \left
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,9 +41,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn._tex import display
-from symnn._validation import check_choice, exact_number, unknown_parameter
-from symnn.catalogue.losses import Loss, _check_finite, _latex, _ParamSpec
+from symnn._tex import display, latex_part
+from symnn._tex import latex as tex
+from symnn._validation import exact_number, unknown_parameter
+from symnn.catalogue.loss import Loss, _check_finite
+from symnn.catalogue.registry import Entry, ParamSpec, Registry, nonnegative, unit
 from symnn.compiler import CompiledFunction
 from symnn.compiler import compile as compile_expr
 from symnn.expr.symbolic import tidy
@@ -78,7 +79,7 @@ class Regularizer:
     ``penalty(weights)`` / ``grad(w)`` are derived from the one expression.
     """
 
-    def __init__(self, name: str, expr: sp.Expr, specs: dict[str, _ParamSpec], doc: str = ""):
+    def __init__(self, name: str, expr: sp.Expr, specs: dict[str, ParamSpec], doc: str = ""):
         self.name: str = name
         self.expr: sp.Expr = expr
         self._specs = specs
@@ -93,12 +94,17 @@ class Regularizer:
     @property
     def params(self) -> dict[sp.Symbol, float]:
         """Parameter symbols still free in ``expr`` and their defaults."""
-        return {s.symbol: s.default for s in self._specs.values()}
+        return {s.sympy_symbol(): s.default for s in self._specs.values()}
 
     @cached_property
-    def gradient(self) -> sp.Expr:
+    def derivative(self) -> sp.Expr:
         r""":math:`dr/dw` from ``sympy.diff``, tidied; :math:`\operatorname{sign}(0) = 0` for L1."""
         return tidy(sp.diff(self.expr, w))
+
+    @property
+    def gradient(self) -> sp.Expr:
+        """The same as :attr:`derivative`."""
+        return self.derivative
 
     def with_params(self, **values: Any) -> Regularizer:
         """A copy with parameters replaced by numbers.
@@ -112,40 +118,42 @@ class Regularizer:
                 raise unknown_parameter(self.name, kw, self._specs)
             number = exact_number(value, f"{self.name} parameter {kw}")
             if number.is_number:
-                self._specs[kw].check(float(number), self.name, kw)
-            subs[self._specs[kw].symbol] = number
+                self._specs[kw].check(number, self.name)
+            subs[self._specs[kw].sympy_symbol()] = number
         specs = {k: s for k, s in self._specs.items() if k not in values}
         return Regularizer(self.name, self.expr.xreplace(subs), specs, self.doc)
 
     # -- LaTeX ------------------------------------------------------------------------
 
-    def _sum_latex(self) -> str:
+    def _sumtex(self) -> str:
         coeff, per = sp.factor_terms(self.expr).as_independent(w, as_Add=False)
         per = per.xreplace({w: sp.Symbol("w_j", real=True)})
-        body = _latex(per)
+        body = tex(per)
         if per.is_Add:
             body = rf"\left({body}\right)"
-        lead = "" if coeff == 1 else _latex(coeff) + " "
+        lead = "" if coeff == 1 else tex(coeff) + " "
         return rf"{lead}\sum_{{j}} {body}"
 
-    def latex(self, part: str = "penalty") -> str:
-        r"""The penalty :math:`R` over all weights, one weight's ``"element"``, or the ``"gradient"``.
+    def latex(self, order: int | str = 0, *, element: bool = False) -> str:
+        r"""The penalty :math:`R` over all weights (``order=0``) or its gradient (``order=1``).
+
+        ``element=True`` gives one weight's :math:`r(w)` instead of the sum.
 
         >>> print(regularizer("l2").latex())
         R = \frac{\lambda}{2} \sum_{j} w_{j}^{2}
         >>> print(regularizer("l1").latex("gradient"))
         \frac{\partial R}{\partial w_{j}} = \lambda \operatorname{sign}{\left(w_{j} \right)}
         """
-        part = check_choice("part", part, ["penalty", "element", "gradient"])
+        part = latex_part(order, element, "penalty")
         if part == "penalty":
-            return f"R = {self._sum_latex()}"
+            return f"R = {self._sumtex()}"
         if part == "element":
-            return f"r(w) = {_latex(sp.factor_terms(self.expr))}"
-        g = self.gradient.xreplace({w: sp.Symbol("w_j", real=True)})
-        return rf"\frac{{\partial R}}{{\partial w_{{j}}}} = {_latex(g)}"
+            return f"r(w) = {tex(sp.factor_terms(self.expr))}"
+        g = self.derivative.xreplace({w: sp.Symbol("w_j", real=True)})
+        return rf"\frac{{\partial R}}{{\partial w_{{j}}}} = {tex(g)}"
 
     def _repr_latex_(self) -> str:
-        return display([self.latex("penalty"), self.latex("gradient")])
+        return display([self.latex(0), self.latex(1)])
 
     def __repr__(self) -> str:
         params = "".join(f", {kw}={s.default!r}" for kw, s in self._specs.items())
@@ -168,9 +176,9 @@ class Regularizer:
                 f"{self.name}: compiled(order) takes 0 (penalty) or 1 (gradient), got {order!r}"
             )
         if order not in self._compiled:
-            kwnames = {s.symbol: kw for kw, s in self._specs.items()}
+            kwnames = {s.sympy_symbol(): kw for kw, s in self._specs.items()}
             self._compiled[order] = compile_expr(
-                self.expr if order == 0 else self.gradient,
+                self.expr if order == 0 else self.derivative,
                 (w,),
                 params=self.params,
                 names={**kwnames, w: "w"},
@@ -229,7 +237,7 @@ class Objective:
 
     def latex(self) -> str:
         """The whole objective, the loss written out and each penalty summed over the weights."""
-        return " + ".join([self.loss.latex(), *(r._sum_latex() for r in self.regularizers)])
+        return " + ".join([self.loss.latex(), *(r._sumtex() for r in self.regularizers)])
 
     def _repr_latex_(self) -> str:
         return rf"$\displaystyle {self.latex()}$"
@@ -263,25 +271,19 @@ class Objective:
 # ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Entry:
-    name: str
+@dataclass(frozen=True, kw_only=True)
+class RegularizerEntry(Entry):
+    """One regulariser: the penalty of one weight as a function of the parameter symbols."""
+
     build: Callable[..., sp.Expr]
-    params: dict[str, _ParamSpec]
-    doc: str
 
 
-_REGISTRY: dict[str, _Entry] = {}
-_ALIASES: dict[str, str] = {}
-_LAM = sp.Symbol("lambda", positive=True)
-_RHO = sp.Symbol("rho", real=True)
+REGISTRY: Registry[RegularizerEntry] = Registry("regularizer", "symnn.regularizers()")
 _DEFAULT_LAM = 1e-4  # scikit-learn's MLP alpha
 
 
-def _define(name, build, *, doc, params, aliases=()):
-    _REGISTRY[name] = _Entry(name, build, params, doc)
-    for alias in aliases:
-        _ALIASES[alias] = name
+def _define(name: str, build: Callable[..., sp.Expr], **fields: Any) -> None:
+    REGISTRY.add(RegularizerEntry(name=name, build=build, **fields))
 
 
 def regularizers() -> list[str]:
@@ -290,7 +292,7 @@ def regularizers() -> list[str]:
     >>> regularizers()
     ['l1', 'l2', 'elastic_net']
     """
-    return list(_REGISTRY)
+    return REGISTRY.names()
 
 
 def regularizer(name: str | Regularizer, **params: Any) -> Regularizer:
@@ -305,42 +307,35 @@ def regularizer(name: str | Regularizer, **params: Any) -> Regularizer:
     """
     if isinstance(name, Regularizer):
         return name.with_params(**params) if params else name
-    key = check_choice(
-        "regularizer",
-        name,
-        _REGISTRY,
-        aliases=_ALIASES,
-        listing="symnn.regularizers() lists them all",
-    )
-    entry = _REGISTRY[key]
+    entry = REGISTRY.lookup(name)
     base = Regularizer(
-        key,
-        entry.build(**{kw: s.symbol for kw, s in entry.params.items()}),
-        dict(entry.params),
+        entry.name,
+        entry.build(**{p.name: p.sympy_symbol() for p in entry.params}),
+        {p.name: p for p in entry.params},
         entry.doc,
     )
     return base.with_params(**params) if params else base
 
 
-_LAM_SPEC = _ParamSpec(_LAM, _DEFAULT_LAM, 0.0, math.inf, False)
+_LAM = nonnegative("lam", _DEFAULT_LAM, symbol="lambda")
 _define(
     "l1",
     lambda lam: lam * sp.Abs(w),
-    params={"lam": _LAM_SPEC},
+    params=(_LAM,),
     aliases=("lasso",),
     doc=r"""L1 (lasso) :math:`\lambda|w|`; subgradient :math:`\lambda\operatorname{sign}(w)`, 0 at 0.""",
 )
 _define(
     "l2",
     lambda lam: lam / 2 * w**2,
-    params={"lam": _LAM_SPEC},
+    params=(_LAM,),
     aliases=("ridge", "weight_decay", "tikhonov"),
     doc=r"""L2 (ridge, weight decay) :math:`\frac{\lambda}{2}w^2`; gradient :math:`\lambda w`.""",
 )
 _define(
     "elastic_net",
     lambda lam, l1_ratio: lam * (l1_ratio * sp.Abs(w) + (1 - l1_ratio) / 2 * w**2),
-    params={"lam": _LAM_SPEC, "l1_ratio": _ParamSpec(_RHO, 0.5, 0.0, 1.0, False)},
+    params=(_LAM, unit("l1_ratio", 0.5, symbol="rho")),
     aliases=("elasticnet",),
     doc=r"""Elastic net :math:`\lambda(\rho|w| + \frac{1-\rho}{2}w^2)`, :math:`\rho` = ``l1_ratio`` = 0.5.""",
 )

@@ -133,7 +133,7 @@ x**2/2 - 3*x - 3
 >>> parse("sigmod(x)")
 Traceback (most recent call last):
 ...
-symnn.parse.ParseError: unknown function 'sigmod'; did you mean 'sigmoid'?
+symnn.expr.parse.ParseError: unknown function 'sigmod'; did you mean 'sigmoid'?
     sigmod(x)
     ^
 """

@@ -142,12 +142,13 @@ def in_terms_of_output(expr: sp.Expr, derivative: sp.Expr, x: sp.Symbol, a: sp.S
     return replaced
 
 
-def as_expression(expr, what: str) -> sp.Expr:
+def as_expression(expr, what: str, symbols=None) -> sp.Expr:
     """A SymPy expression from an expression or a formula string (through :func:`symnn.parse`).
 
     Equations, inequalities and other non-expressions are refused with a
     TypeError that says what was expected (*what*, e.g. "an activation is a
-    SymPy expression in one variable").
+    SymPy expression in one variable"). *symbols* are multi-letter names the
+    formula may use as variables (``["yhat", "y"]``).
 
     >>> as_expression("x^2 + 1", "a formula")
     x**2 + 1
@@ -155,7 +156,7 @@ def as_expression(expr, what: str) -> sp.Expr:
     if isinstance(expr, str):
         from symnn.expr.parse import parse
 
-        expr = parse(expr)
+        expr = parse(expr, symbols)
     if not isinstance(expr, sp.Basic):  # numbers; never strings (handled above)
         expr = sp.sympify(expr, strict=True)
     if not is_expression(expr):

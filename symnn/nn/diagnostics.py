@@ -16,6 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from symnn._validation import check_count
+from symnn.catalogue.activations import Activation, as_activation
+from symnn.nn.network import Network
+
 __all__ = [
     "GradcheckResult",
     "decision_threshold",
@@ -96,14 +100,6 @@ def gradient_norms(net, X, y) -> dict[str, float]:
     return {k: float(np.linalg.norm(v)) for k, v in grads.items() if k.startswith("W")}
 
 
-def _count(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, not {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
-    return int(value)
-
-
 def gradient_flow(
     activations: Sequence[Any] = ("sigmoid", "tanh", "relu"),
     depth: int = 10,
@@ -153,15 +149,12 @@ def gradient_flow(
     dict
         ``{activation name: [|dL/dW_1|_F, ..., |dL/dW_depth|_F]}``, layer 1 nearest the input.
     """
-    from symnn.catalogue.activations import Activation, activation
-    from symnn.nn.network import _RELU_FAMILY, Network
-
-    depth = _count("depth", depth, 2)
-    width = _count("width", width, 1)
-    n_samples = _count("n_samples", n_samples, 1)
+    depth = check_count("depth", depth, 2)
+    width = check_count("width", width, 1)
+    n_samples = check_count("n_samples", n_samples, 1)
     if isinstance(activations, (str, Activation)):
         activations = [activations]
-    acts = [a if isinstance(a, Activation) else activation(a) for a in activations]
+    acts = [as_activation(a) for a in activations]
     if not acts:
         raise ValueError("activations is empty; name at least one, e.g. ('sigmoid', 'relu')")
     names = [a.name for a in acts]
@@ -172,9 +165,8 @@ def gradient_flow(
     y = rng.normal(size=(n_samples, 1))
     flow: dict[str, list[float]] = {}
     for act in acts:
-        init = "he_normal" if act.name in _RELU_FAMILY else "xavier_uniform"
         net = Network([width] * depth + [1], activation=act, output_activation="identity",
-                      loss="mse", init=init, seed=seed)  # fmt: skip
+                      loss="mse", init=act.init, seed=seed)  # fmt: skip
         norms = gradient_norms(net, X, y)
         flow[act.name] = [norms[f"W{i}"] for i in range(1, depth + 1)]
     return flow
@@ -202,15 +194,12 @@ def sparsity(net, X) -> list[float]:
     return [float(np.mean(A == 0.0)) for A in net.hidden_activations(X)]
 
 
-_MARGIN_LOSSES = ("binary_cross_entropy_with_logits", "hinge", "squared_hinge")
-
-
 def decision_threshold(net, y=None) -> float:
     r"""The output value that separates the two classes of a network with one output.
 
-    * a loss on logits (``binary_cross_entropy_with_logits``) or margins
-      (``hinge``, ``squared_hinge``): 0 -- the logit of probability 1/2, or the
-      sign of the margin;
+    * a loss on logits or margins (``net.loss.prediction`` is ``"logit"`` or
+      ``"margin"``: ``binary_cross_entropy_with_logits``, ``hinge``, ...): 0 -- the
+      logit of probability 1/2, or the sign of the margin;
     * otherwise the midpoint of the two class target values in ``y``: 0.5 for
       the 0/1 labels of :mod:`symnn.data` (a sigmoid output's probability 1/2,
       or a linear or tanh output trained on 0/1 targets), 0 for -1/+1 labels;
@@ -231,19 +220,4 @@ def decision_threshold(net, y=None) -> float:
     >>> decision_threshold(sn.Network([2, 4, 1], activation="tanh"), y=[-1, 1, 1, -1])
     0.0
     """
-    if net.layers[-1] != 1 or net.softmax_output:
-        raise ValueError(
-            f"a decision threshold belongs to a network with one output; this one has "
-            f"{net.layers[-1]} (classify by the largest output instead)"
-        )
-    if net.loss.name in _MARGIN_LOSSES:
-        return 0.0
-    if y is None:
-        return 0.5
-    labels = np.unique(np.asarray(y, dtype=np.float64))
-    if labels.size > 2 or not np.all(np.isfinite(labels)):
-        raise ValueError(
-            f"y must hold two class labels (e.g. 0 and 1) for a decision threshold; it has "
-            f"{labels.size} distinct values"
-        )
-    return float(labels.mean()) if labels.size == 2 else 0.5
+    return net.decision_threshold(y)

@@ -6,15 +6,15 @@ activations' expressions and derivatives (in terms of the layer's output
 ``A`` where that is exact, e.g. ``A*(1 - A)`` for the sigmoid, so the forward
 values are reused), the loss and its gradient. Matrix products handle the
 linear parts; everything elementwise is written into preallocated buffers by
-:class:`symnn.codegen.InplaceEmitter`. The generated module defines:
+:class:`symnn.compiler.InplaceEmitter`. The generated module defines:
 
 ``make(n)``
     Allocates the buffers for a batch of *n* samples and returns
     ``(gradient, grads)``: ``gradient(X, Y, W1, b1, ...)`` runs the forward and
     backward pass, fills the gradient arrays ``grads`` in place and returns
     the loss.
-``sgd(lr, W1, b1, ..., gW1, gb1, ...)``, ``momentum(...)``, ``adam(...)``
-    In-place parameter updates.
+``sgd(lr, W1, b1, ..., gW1, gb1, ...)``, ``momentum(...)``, ``adam(...)``, ...
+    In-place parameter updates, one per optimiser of :mod:`symnn.nn.optimizers`.
 ``forward(X, W1, b1, ...)``
     The prediction (allocating; for ``predict``).
 
@@ -31,12 +31,15 @@ import scipy.special
 import sympy as sp
 
 from symnn.compiler import InplaceEmitter, kernels, numpy_source, prepare
+from symnn.nn.optimizers import REGISTRY as OPTIMIZERS
 
-__all__ = ["LayerMath", "NetSpec", "generate"]
+__all__ = ["A_SYMBOL", "G_SYMBOL", "Z_SYMBOL", "LayerMath", "NetSpec", "build", "generate"]
 
-_Z = sp.Symbol("z", real=True)
-_A = sp.Symbol("a", real=True)
-_G = sp.Symbol("g", real=True)
+#: The symbols of a layer's pre-activation Z, its output A and the incoming delta G,
+#: in which the generated code's expressions are written.
+Z_SYMBOL = sp.Symbol("z", real=True)
+A_SYMBOL = sp.Symbol("a", real=True)
+G_SYMBOL = sp.Symbol("g", real=True)
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,9 @@ class LayerMath:
     """The scalar mathematics of one layer's activation (parameters substituted)."""
 
     name: str
-    f: sp.Expr  # in _Z
-    fprime_z: sp.Expr  # in _Z
-    fprime_a: sp.Expr | None  # in _A, when the derivative is a function of the output
+    f: sp.Expr  # in Z_SYMBOL
+    fprime_z: sp.Expr  # in Z_SYMBOL
+    fprime_a: sp.Expr | None  # in A_SYMBOL, when the derivative is a function of the output
     identity: bool
 
     @property
@@ -61,8 +64,8 @@ class NetSpec:
     sizes: tuple[int, ...]
     layers: tuple[LayerMath, ...]  # one per weight layer; the last is the output layer
     bias: bool
-    loss_expr: sp.Expr  # numeric element loss in (_A, Y), (logits for the fused case)
-    delta_expr: sp.Expr | None  # output delta (without 1/divisor) in _A, _Z, Y; None if fused
+    loss_expr: sp.Expr  # numeric element loss in (A_SYMBOL, Y), (logits for the fused case)
+    delta_expr: sp.Expr | None  # output delta (without 1/divisor) in A_SYMBOL, Z_SYMBOL, Y; None if fused
     fused_softmax: bool
     y_symbol: sp.Symbol
 
@@ -131,7 +134,7 @@ def generate(spec: NetSpec) -> str:
             not (i == L and spec.fused_softmax)
             and not layer.identity
             and layer.reuse_output
-            and prepare(layer.f, [_Z]).count(_Z) == 1
+            and prepare(layer.f, [Z_SYMBOL]).count(Z_SYMBOL) == 1
         )
         z = f"A{i}" if in_place else f"Z{i}"
         buffers.append(f"{z} = np.empty((n, {width}))")
@@ -160,7 +163,7 @@ def generate(spec: NetSpec) -> str:
         if not in_place:
             buffers.append(f"{a} = np.empty((n, {width}))")
         a_name[i] = a
-        em = emitter(width, {_Z: z})
+        em = emitter(width, {Z_SYMBOL: z})
         body(*em.emit(layer.f, a))
         note_scratch(width, em)
 
@@ -175,7 +178,7 @@ def generate(spec: NetSpec) -> str:
             f"loss = (np.sum(M{L}) + np.sum(np.log(S{L})) - np.sum(T0_{width})) * scale",
         )
     else:
-        em = emitter(width, {_A: out, y: "Y", _Z: zl})
+        em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl})
         em.scratch_used = 1  # T0 holds the elementwise loss
         body(*em.emit(spec.loss_expr, f"T0_{width}"))
         body(f"loss = np.sum(T0_{width}) * scale")
@@ -191,14 +194,14 @@ def generate(spec: NetSpec) -> str:
             if spec.fused_softmax:
                 body(f"np.subtract({out}, Y, out={d})", f"np.multiply({d}, scale, out={d})")
             else:
-                em = emitter(width, {_A: out, y: "Y", _Z: zl})
+                em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl})
                 body(*em.emit(spec.delta_expr * sp.Symbol("scale"), d))
                 note_scratch(width, em)
         else:
             body(f"np.matmul(D{i + 1}, W{i + 1}.T, out={d})")
             if not layer.identity:
                 fprime = layer.fprime_a if layer.reuse_output else layer.fprime_z
-                em = emitter(width, {_A: a_name[i], _Z: z_name[i], _G: d})
+                em = emitter(width, {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d})
                 tmp = _scratch_name(width, 0)
                 em.scratch_used = 1
                 body(*em.emit(fprime, tmp))
@@ -233,49 +236,18 @@ def generate(spec: NetSpec) -> str:
 
 
 def _updates(w: _Writer, params: list[str], grads: list[str]) -> None:
-    args = ", ".join(params + grads)
-    w(f"def sgd(lr, {args}):")
-    w.indent = 1
-    w('"""Gradient descent, in place: W -= lr*gW."""')
-    for p, g in zip(params, grads, strict=True):
-        w(f"np.multiply({g}, lr, out={g})", f"np.subtract({p}, {g}, out={p})")
-    w.indent = 0
-    w.lines.append("")
-    vel = [f"v{p}" for p in params]
-    w(f"def momentum(lr, mu, {args}, {', '.join(vel)}):")
-    w.indent = 1
-    w('"""Momentum, in place: v = mu*v - lr*gW; W += v."""')
-    for p, g, v in zip(params, grads, vel, strict=True):
-        w(
-            f"np.multiply({v}, mu, out={v})",
-            f"np.multiply({g}, lr, out={g})",
-            f"np.subtract({v}, {g}, out={v})",
-            f"np.add({p}, {v}, out={p})",
-        )
-    w.indent = 0
-    w.lines.append("")
-    m = [f"m{p}" for p in params]
-    v2 = [f"s{p}" for p in params]
-    w(f"def adam(step_size, beta1, beta2, eps, {args}, {', '.join(m)}, {', '.join(v2)}):")
-    w.indent = 1
-    w('"""Adam (Kingma & Ba 2015), in place; step_size and eps carry the bias corrections."""')
-    for p, g, mm, vv in zip(params, grads, m, v2, strict=True):
-        # m = b1*m + (1-b1)*g written as g + b1*(m - g): in place, no temporary
-        w(
-            f"np.subtract({mm}, {g}, out={mm})",
-            f"np.multiply({mm}, beta1, out={mm})",
-            f"np.add({mm}, {g}, out={mm})",
-            f"np.square({g}, out={g})",
-            f"np.subtract({vv}, {g}, out={vv})",
-            f"np.multiply({vv}, beta2, out={vv})",
-            f"np.add({vv}, {g}, out={vv})",
-            f"np.sqrt({vv}, out={g})",
-            f"np.add({g}, eps, out={g})",
-            f"np.divide({mm}, {g}, out={g})",
-            f"np.multiply({g}, step_size, out={g})",
-            f"np.subtract({p}, {g}, out={p})",
-        )
-    w.indent = 0
+    """One in-place update function per optimiser of :mod:`symnn.nn.optimizers`."""
+    for opt in OPTIMIZERS:
+        states = [[f"{s}{p}" for p in params] for s in opt.state]
+        args = [*opt.scalar_names, *params, *grads, *(n for names in states for n in names)]
+        w(f"def {opt.name}({', '.join(args)}):")
+        w.indent = 1
+        w(f'"""{opt.summary}"""')
+        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+            fill = {"p": p, "g": g, **{s: states[k][i] for k, s in enumerate(opt.state)}}
+            w(*(line.format(**fill) for line in opt.update))
+        w.indent = 0
+        w.lines.append("")
 
 
 def _forward(w: _Writer, spec: NetSpec, params: list[str]) -> None:
@@ -294,7 +266,7 @@ def _forward(w: _Writer, spec: NetSpec, params: list[str]) -> None:
             w(f"A{i} = {z}")
         else:
             lines, (res,) = numpy_source(
-                [prepare(layer.f, [_Z])], {_Z: z}, stable=False, prefix=f"_t{i}_"
+                [prepare(layer.f, [Z_SYMBOL])], {Z_SYMBOL: z}, stable=False, prefix=f"_t{i}_"
             )
             w(*lines, f"A{i} = {res}")
         prev = f"A{i}"

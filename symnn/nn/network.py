@@ -30,16 +30,22 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn._validation import exact_number
-from symnn.catalogue.activations import Activation, activation
+from symnn._random import make_rng
+from symnn._validation import as_float_array, exact_number
+from symnn.catalogue.activation import a as OUTPUT
+from symnn.catalogue.activations import Activation, as_activation
 from symnn.catalogue.initializers import Initializer, initializer
-from symnn.catalogue.losses import Loss
+from symnn.catalogue.loss import ROW_SUM_TOL
+from symnn.catalogue.losses import Loss, as_loss
 from symnn.catalogue.losses import loss as get_loss
-from symnn.nn.netcode import _A, _Z, LayerMath, NetSpec, build
+from symnn.catalogue.regularizers import Objective, Regularizer
+from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
 
-__all__ = ["Network", "Params"]
+__all__ = ["MAX_PARAMS", "Network", "Params"]
 
-_RELU_FAMILY = {"relu", "leaky_relu", "prelu", "relu6", "elu", "selu", "celu"}
+#: The most scalar parameters a Network may have (8 bytes each, plus as much again for
+#: gradients and optimiser state): refuse up front instead of failing deep in NumPy.
+MAX_PARAMS = 50_000_000
 
 
 def _exact(value: float) -> sp.Expr:
@@ -49,12 +55,12 @@ def _exact(value: float) -> sp.Expr:
 
 def _layer_math(act: Activation) -> LayerMath:
     subs = {p: _exact(v) for p, v in act.params.items()}
-    f = act.expr.xreplace(subs).xreplace({act.symbol: _Z})
-    fprime = act.derivative.xreplace(subs).xreplace({act.symbol: _Z})
+    f = act.expr.xreplace(subs).xreplace({act.symbol: Z_SYMBOL})
+    fprime = act.derivative.xreplace(subs).xreplace({act.symbol: Z_SYMBOL})
     out = act.derivative_in_output
     fprime_a = None
     if out is not None:
-        fprime_a = out.xreplace(subs).xreplace({sp.Symbol("a", real=True): _A})
+        fprime_a = out.xreplace(subs).xreplace({OUTPUT: A_SYMBOL})
     return LayerMath(
         name=act.name, f=f, fprime_z=fprime, fprime_a=fprime_a, identity=act.expr == act.symbol
     )
@@ -117,27 +123,46 @@ class Network:
         1 output.
     activation : str, Activation, or a sequence of them
         The hidden layers' activation (one, or one per hidden layer); any
-        catalogue name or user-defined :class:`~symnn.Activation`. A sequence
-        with one entry per weight layer also sets the output's.
+        catalogue name, a formula such as ``"x*tanh(x)"``, or an
+        :class:`~symnn.Activation`. A sequence with one entry per weight layer
+        also sets the output's.
     output_activation : str, Activation or None
-        The output layer's activation (default: the same as the hidden ones).
+        The output layer's activation. By default it is what fits the loss
+        (``loss.output``): the sigmoid for SSE (the seed's 0/1 targets) and the
+        binary cross-entropy, the identity for regression losses and losses on
+        logits or margins, the softmax for the cross-entropies.
         ``"softmax"`` gives a softmax output for multi-class problems; it is
         fused with the cross-entropy loss (the output delta is
         :math:`\operatorname{softmax}(Z) - Y`).
-    loss : str or Loss
-        Any :func:`symnn.loss` name (default ``"sse"``, the seed's sum of
-        squared errors).
+    loss : str, Loss or Objective
+        Any :func:`symnn.loss` name, a formula in ``yhat`` and ``y``, a
+        :class:`~symnn.Loss`, or ``loss + regularizer`` (the penalties then
+        apply in :meth:`fit`). Default ``"sse"``, the seed's sum of squared errors.
     bias : bool
         Whether the layers have biases (the seed's network has none).
     init : str or Initializer, optional
-        The weight initialiser (default ``"he_normal"`` when the hidden
-        activation is in the ReLU family, else ``"xavier_uniform"``); biases
-        start at 0.
+        The weight initialiser (default: the one the hidden activation's family
+        wants, ``activation.init``: ``"he_normal"`` for the ReLU family, else
+        ``"xavier_uniform"``); biases start at 0.
     seed : int or numpy.random.Generator, optional
         Makes the initial weights reproducible.
 
     Shapes: ``X`` is (n, inputs); ``y`` is (n, outputs), or (n,) for one
     output or class indices with a softmax output.
+
+    Internal API (what training, views, diagnostics and persistence use)
+    --------------------------------------------------------------------
+    :attr:`spec`
+        The symbolic pieces the code is generated from (:class:`~symnn.nn.netcode.NetSpec`).
+    :meth:`check_data`
+        ``(X, Y)`` as float arrays of the right shapes, or a clear error.
+    :meth:`workspace`
+        ``(gradient, grads)`` for a batch of *n* rows: ``gradient(X, Y, *params)``
+        fills ``grads`` in place and returns the loss.
+    :meth:`updater`
+        The generated in-place update of an optimiser of :mod:`symnn.nn.optimizers`.
+    :attr:`regularizers`
+        Penalties given with ``loss + regularizer``; :meth:`fit` adds them.
     """
 
     def __init__(
@@ -152,31 +177,39 @@ class Network:
     ) -> None:
         self.layers = _check_layers(layers)
         depth = len(self.layers) - 1
+        self.regularizers: list[Regularizer] = []
+        if isinstance(loss, Objective):
+            self.regularizers = list(loss.regularizers)
+            loss = loss.loss
+        self.loss = loss if isinstance(loss, Loss) else as_loss(loss)
         self.activations, self.softmax_output = _resolve_activations(
-            activation, output_activation, depth
+            activation, output_activation, depth, self.loss.output
         )
-        self.loss = get_loss(loss) if not isinstance(loss, Loss) else loss
         if self.softmax_output and not self.loss.fused_softmax:
-            if self.loss.name in ("cross_entropy", "categorical_cross_entropy", "nll"):
-                self.loss = get_loss("softmax_cross_entropy")
-            else:
+            if self.loss.with_softmax is None:
                 raise ValueError(
-                    f"a softmax output goes with the cross-entropy loss, not {self.loss.name!r}; "
-                    "use loss='cross_entropy' (fused with the softmax for stability)"
+                    f"a softmax output does not go with the loss {self.loss.name!r} "
+                    f"(it takes {self.loss.prediction.replace('_', '-')}s); use "
+                    "loss='cross_entropy' (softmax and cross-entropy fused, for stability)"
                 )
+            self.loss = get_loss(self.loss.with_softmax, reduction=self.loss.reduction)
         if self.loss.fused_softmax:
             self.softmax_output = True
-            self.activations[-1] = activation_identity()
+            self.activations[-1] = as_activation("identity")
+            if self.layers[-1] < 2:
+                raise ValueError(
+                    f"a softmax output needs at least 2 classes; this network has "
+                    f"{self.layers[-1]} output (softmax over one class is the constant 1). For "
+                    "two classes use one sigmoid output with loss='bce', or layers ending in 2"
+                )
         self._check_output_range()
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be True or False, not {bias!r}")
         self.bias = bias
-        hidden = self.activations[0].name if depth > 1 else self.activations[-1].name
         if init is None:
-            init = "he_normal" if hidden in _RELU_FAMILY else "xavier_uniform"
+            init = self.activations[0].init
         self.init = init if isinstance(init, Initializer) else initializer(init)
-        from symnn._random import make_rng
-
+        self._check_size()
         self._rng = make_rng(seed)
         arrays: dict[str, np.ndarray] = {}
         for i in range(1, depth + 1):
@@ -185,6 +218,18 @@ class Network:
             if bias:
                 arrays[f"b{i}"] = np.zeros(self.layers[i])
         self._params = Params(arrays)
+
+    def _check_size(self) -> None:
+        """Refuse a network too big to allocate, before allocating anything."""
+        count = sum(
+            a * b + (b if self.bias else 0) for a, b in zip(self.layers, self.layers[1:], strict=False)
+        )
+        if count > MAX_PARAMS:
+            raise ValueError(
+                f"layers {list(self.layers)} give {count:,} parameters "
+                f"({8 * count / 2**30:.1f} GiB for the weights alone); symnn allocates at most "
+                f"{MAX_PARAMS:,} (symnn.nn.network.MAX_PARAMS): use narrower layers"
+            )
 
     def _check_output_range(self) -> None:
         """The output activation must produce what the loss takes (BCE: probabilities)."""
@@ -195,9 +240,9 @@ class Network:
             values = out(np.linspace(-50.0, 50.0, 2001))
         if not np.all(lo.input_domain.contains(values)):
             hint = {
-                "[0, 1]": "output_activation='sigmoid' (or a linear output with "
+                "probability": "output_activation='sigmoid' (or a linear output with "
                 "loss='binary_cross_entropy_with_logits', which is more stable)",
-            }.get(lo.input_domain.text[:6], "an output activation whose range fits")
+            }.get(lo.prediction, "an output activation whose range fits")
             raise ValueError(
                 f"the loss {lo.name} takes predictions in {lo.input_domain.text}, but the output "
                 f"activation {out.name} produces values outside it; use {hint}"
@@ -247,16 +292,17 @@ class Network:
 
     # -- the generated code --------------------------------------------------------------
     @cached_property
-    def _spec(self) -> NetSpec:
+    def spec(self) -> NetSpec:
+        """The symbolic pieces of the network that its code is generated from."""
         layers = tuple(_layer_math(a) for a in self.activations)
         out = layers[-1]
         lo = self.loss
         y = lo.y
         if lo.fused_softmax:
             return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y)
-        subs = {lo.yhat: _A, **{p: _exact(v) for p, v in lo.params.items()}}
+        subs = {lo.yhat: A_SYMBOL, **{p: _exact(v) for p, v in lo.params.items()}}
         loss_expr = lo.numeric_expr.xreplace(subs)
-        grad_sym = lo.gradient.xreplace(subs)
+        grad_sym = lo.derivative.xreplace(subs)
         grad_num = lo.numeric_gradient.xreplace(subs)
         if out.identity:
             delta = grad_num
@@ -271,13 +317,20 @@ class Network:
 
     @cached_property
     def _code(self) -> tuple[str, dict]:
-        return build(self._spec)
+        """``(source, namespace)`` of the generated module."""
+        return build(self.spec)
 
     def source(self) -> str:
         """The generated NumPy source of the training code (forward, backward, updates)."""
         return self._code[0]
 
-    def _workspace(self, n: int):
+    def workspace(self, n: int):
+        """``(gradient, grads)`` for a batch of *n* rows (buffers allocated once per size).
+
+        ``gradient(X, Y, *net.params.values())`` runs the forward and backward pass,
+        writes dL/dparam into the arrays ``grads`` (in ``net.params`` order) and returns
+        the loss.
+        """
         cache = self.__dict__.setdefault("_workspaces", {})
         if n not in cache:
             shape = (n, self.layers[-1])
@@ -285,10 +338,14 @@ class Network:
             cache[n] = self._code[1]["make"](n, scale)
         return cache[n]
 
+    def updater(self, name: str):
+        """The generated in-place update of the optimiser *name* (see :mod:`symnn.nn.optimizers`)."""
+        return self._code[1][name]
+
     # -- numbers -------------------------------------------------------------------------
     def predict(self, X) -> np.ndarray:
         """The network's output for the samples in the rows of X (probabilities for softmax)."""
-        X = self._check_X(X)
+        X = self.check_X(X)
         return self._code[1]["forward"](X, *self._params.values())
 
     def hidden_activations(self, X) -> list[np.ndarray]:
@@ -304,7 +361,7 @@ class Network:
         >>> [A.shape for A in net.hidden_activations(np.ones((5, 2)))]
         [(5, 3), (5, 3)]
         """
-        A = self._check_X(X)
+        A = self.check_X(X)
         out = []
         for i, act in enumerate(self.activations[:-1], start=1):
             Z = A @ self._params[f"W{i}"]
@@ -316,19 +373,61 @@ class Network:
 
     def loss_value(self, X, y) -> float:
         """The loss of the network's predictions on (X, y), reduced as the loss says."""
-        X, Y = self._check_data(X, y)
-        gradient, _ = self._workspace(X.shape[0])
+        X, Y = self.check_data(X, y)
+        gradient, _ = self.workspace(X.shape[0])
         return float(gradient(X, Y, *self._params.values()))
 
     def gradients(self, X, y) -> dict[str, np.ndarray]:
         """The gradient of the loss on (X, y) with respect to every parameter (same keys)."""
-        X, Y = self._check_data(X, y)
-        gradient, grads = self._workspace(X.shape[0])
+        X, Y = self.check_data(X, y)
+        gradient, grads = self.workspace(X.shape[0])
         gradient(X, Y, *self._params.values())
         return {k: g.copy() for k, g in zip(self._params, grads, strict=True)}
 
+    def decision_threshold(self, y=None) -> float:
+        r"""The output value that separates the two classes of a network with one output.
+
+        * a loss on logits or margins (``loss.prediction`` is ``"logit"`` or ``"margin"``):
+          0 -- the logit of probability 1/2, or the sign of the margin;
+        * otherwise the midpoint of the two class target values in ``y``: 0.5 for
+          0/1 labels, 0 for -1/+1 labels;
+        * without ``y``, or when ``y`` holds one class only, 0.5 (symnn's labels are 0/1).
+
+        >>> import symnn as sn
+        >>> sn.Network([2, 4, 1], loss="bce").decision_threshold()
+        0.5
+        >>> sn.Network([2, 4, 1], loss="hinge").decision_threshold()
+        0.0
+        """
+        if self.layers[-1] != 1 or self.softmax_output:
+            raise ValueError(
+                f"a decision threshold belongs to a network with one output; this one has "
+                f"{self.layers[-1]} (classify by the largest output instead)"
+            )
+        if self.loss.prediction in ("logit", "margin"):
+            return 0.0
+        if y is None:
+            return 0.5
+        labels = np.unique(as_float_array(y, "y"))
+        if labels.size > 2 or not np.all(np.isfinite(labels)):
+            raise ValueError(
+                f"y must hold two class labels (e.g. 0 and 1) for a decision threshold; it has "
+                f"{labels.size} distinct values"
+            )
+        return float(labels.mean()) if labels.size == 2 else 0.5
+
+    def accuracy(self, X, y) -> float:
+        """The share of samples classified right: the largest output for several outputs,
+        the :meth:`decision_threshold` for one (margins: the sign)."""
+        X, Y = self.check_data(X, y)
+        out = self.predict(X)
+        if out.shape[1] == 1:
+            threshold = self.decision_threshold(Y)
+            return float(np.mean((out > threshold) == (threshold < Y)))
+        return float(np.mean(out.argmax(axis=1) == Y.argmax(axis=1)))
+
     def fit(self, X, y, **options):
-        """Train the network; see :func:`symnn.training.fit` for the options."""
+        """Train the network; see :func:`symnn.nn.training.fit` for the options."""
         from symnn.nn.training import fit
 
         return fit(self, X, y, **options)
@@ -353,7 +452,7 @@ class Network:
         return expanded(self) if max_params is None else expanded(self, max_params=max_params)
 
     # -- input checks -------------------------------------------------------------------------
-    def _check_X(self, X) -> np.ndarray:
+    def check_X(self, X) -> np.ndarray:
         X = _as_matrix(X, "X")
         if X.shape[1] != self.layers[0]:
             raise ValueError(
@@ -362,8 +461,13 @@ class Network:
             )
         return X
 
-    def _check_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
-        X = self._check_X(X)
+    def check_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        """``(X, Y)`` as float arrays of shapes (n, inputs) and (n, outputs), or a clear error.
+
+        Targets are checked against the loss's domain; a softmax network also takes
+        class indices (made one-hot) and needs rows that are distributions.
+        """
+        X = self.check_X(X)
         k = self.layers[-1]
         if self.softmax_output:
             Y = _targets_for_softmax(y, X.shape[0], k)
@@ -376,10 +480,6 @@ class Network:
                 )
         self.loss._check_domain(Y, self.loss.domain, "targets", "y")
         return X, Y
-
-
-def activation_identity() -> Activation:
-    return activation("identity")
 
 
 def _check_layers(layers) -> tuple[int, ...]:
@@ -397,14 +497,21 @@ def _check_layers(layers) -> tuple[int, ...]:
     return tuple(int(s) for s in sizes)
 
 
-def _resolve_activations(act, output_act, depth: int) -> tuple[list[Activation], bool]:
+def _resolve_activations(
+    act, output_act, depth: int, fits_loss: str
+) -> tuple[list[Activation], bool]:
+    """The activation of every layer and whether the output is a softmax.
+
+    *fits_loss* is the output the loss wants when none is given.
+    """
+
     def one(a) -> Activation:
-        return a if isinstance(a, Activation) else activation(a)
+        return a if isinstance(a, Activation) else as_activation(a)
 
     softmax = False
     if isinstance(act, (str, Activation)):
         hidden = [one(act)] * (depth - 1)
-        out = act
+        out = fits_loss
     else:
         acts = list(act)
         if len(acts) == depth:
@@ -415,7 +522,7 @@ def _resolve_activations(act, output_act, depth: int) -> tuple[list[Activation],
                 )
             hidden, out = [one(a) for a in acts[:-1]], acts[-1]
         elif len(acts) == depth - 1:
-            hidden, out = [one(a) for a in acts], (acts[-1] if acts else "identity")
+            hidden, out = [one(a) for a in acts], fits_loss
         else:
             raise ValueError(
                 f"activation has {len(acts)} entries; give one per hidden layer ({depth - 1}) "
@@ -430,10 +537,7 @@ def _resolve_activations(act, output_act, depth: int) -> tuple[list[Activation],
 
 
 def _as_matrix(a, name: str, column_ok: bool = False) -> np.ndarray:
-    try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numeric (an array of numbers)") from None
+    arr = as_float_array(a, name)
     if arr.ndim == 1 and column_ok:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
@@ -453,7 +557,16 @@ def _as_matrix(a, name: str, column_ok: bool = False) -> np.ndarray:
 def _targets_for_softmax(y, n: int, k: int) -> np.ndarray:
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape == (n, k):
-        return _as_matrix(arr, "y")
+        Y = _as_matrix(arr, "y")
+        sums = Y.sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1.0) > ROW_SUM_TOL)
+        if bad.size:
+            raise ValueError(
+                f"y row {int(bad[0])} sums to {sums[bad[0]]:g}; a softmax network's targets are "
+                "one-hot or probability rows that sum to 1 (multi-label targets need one sigmoid "
+                "output per label with loss='bce')"
+            )
+        return Y
     flat = arr.reshape(-1) if arr.ndim == 2 and arr.shape[1] == 1 else arr
     if flat.ndim == 1 and flat.shape[0] == n:
         try:

@@ -1,12 +1,7 @@
-r"""Training: optimisers (SGD, momentum, Adam), the fit loop and its History.
+r"""Training: the fit loop and its History.
 
-The update rules run as generated, in-place NumPy code (see :mod:`symnn.netcode`):
-
-* SGD: :math:`W \leftarrow W - \eta\,\nabla_W L`
-* momentum: :math:`v \leftarrow \mu v - \eta\,\nabla_W L,\; W \leftarrow W + v` (:math:`\mu = 0.9`)
-* Adam: :math:`m \leftarrow \beta_1 m + (1-\beta_1) g,\; s \leftarrow \beta_2 s + (1-\beta_2) g^2,\;
-  W \leftarrow W - \eta \frac{\hat m}{\sqrt{\hat s} + \epsilon}` (Kingma & Ba, 2015; :math:`\beta_1 = 0.9`,
-  :math:`\beta_2 = 0.999`, :math:`\epsilon = 10^{-8}`).
+The optimisers (SGD, momentum, Nesterov, Adam) are defined in :mod:`symnn.nn.optimizers`;
+their update rules run as generated, in-place NumPy code (see :mod:`symnn.nn.netcode`).
 
 Regularisation (``l1=``, ``l2=``) adds the penalties of :func:`symnn.regularizer` over the
 weights (not the biases) to the loss: :math:`\lambda_1 \sum |w|` and
@@ -19,28 +14,26 @@ from __future__ import annotations
 import math
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from symnn._validation import check_choice
+from symnn._random import make_rng
+from symnn._validation import check_choice, check_count, check_interval
+from symnn.catalogue.regularizers import regularizer
+from symnn.nn.optimizers import optimizer as get_optimizer
+from symnn.nn.optimizers import optimizers
 
-__all__ = ["OPTIMIZERS", "DivergenceError", "History", "fit", "optimizers"]
-
-OPTIMIZERS = ("sgd", "momentum", "adam")
-
-
-def optimizers() -> list[str]:
-    """The names of the optimisers ``fit`` takes.
-
-    >>> optimizers()
-    ['sgd', 'momentum', 'adam']
-    """
-    return list(OPTIMIZERS)
+__all__ = ["DivergenceError", "History", "TrainingWarning", "fit", "optimizers"]
 
 
 class DivergenceError(ArithmeticError, ValueError):
     """Training produced a non-finite loss; the parameters were restored."""
+
+
+class TrainingWarning(UserWarning):
+    """Training ran but something looks wrong (the loss did not fall, units are dead)."""
 
 
 @dataclass
@@ -50,6 +43,8 @@ class History:
     ``loss[e]`` is the training loss during epoch *e* (for full-batch training,
     at the parameters before that epoch's update, as the seed's tutorial
     prints it; for mini-batches, aggregated over the epoch's batches).
+    ``interrupted`` is True when Ctrl-C stopped the run (the network then holds the
+    parameters after the last completed step).
     """
 
     loss: list[float] = field(default_factory=list)
@@ -58,6 +53,7 @@ class History:
     optimizer: str = "sgd"
     lr: float = 0.0
     seconds: float = 0.0
+    interrupted: bool = False
 
     @property
     def epochs(self) -> int:
@@ -72,20 +68,27 @@ class History:
         if not self.loss:
             return "History(no epochs)"
         val = f", val_loss {self.val_loss[-1]:.6g}" if self.val_loss else ""
+        stop = ", interrupted" if self.interrupted else ""
         return (
             f"History({self.epochs} epochs, {self.optimizer}, lr={self.lr:g}: "
-            f"loss {self.loss[0]:.6g} -> {self.loss[-1]:.6g}{val}, {self.seconds:.2f} s)"
+            f"loss {self.loss[0]:.6g} -> {self.loss[-1]:.6g}{val}, {self.seconds:.2f} s{stop})"
         )
 
-
-def _positive(name: str, value, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, not {type(value).__name__} {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        rule = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be a finite {rule} number; got {value!r}")
-    return value
+    def _repr_html_(self) -> str:
+        if not self.loss:
+            return "<p>History: no epochs</p>"
+        rows = [
+            ("epochs", self.epochs),
+            ("optimizer", self.optimizer),
+            ("lr", f"{self.lr:g}"),
+            ("first loss", f"{self.loss[0]:.6g}"),
+            ("final loss", f"{self.loss[-1]:.6g}"),
+            ("seconds", f"{self.seconds:.2f}"),
+        ]
+        if self.val_loss:
+            rows.append(("final validation loss", f"{self.val_loss[-1]:.6g}"))
+        cells = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        return f"<table><caption>History</caption>{cells}</table>"
 
 
 def _show_progress(progress, epochs: int) -> bool:
@@ -113,73 +116,78 @@ def fit(
     momentum: float = 0.9,
     betas: tuple[float, float] = (0.9, 0.999),
     eps: float = 1e-8,
+    warn: bool = True,
 ) -> History:
-    """Train *net* on (X, y) and return the :class:`History`.
+    """Train *net* on (X, y) and return the :class:`History` (also kept as ``net.history_``).
 
     Parameters
     ----------
     epochs : passes over the data (the seed trains for 1500 full-batch iterations).
     lr : the learning rate.
-    optimizer : ``"sgd"``, ``"momentum"`` or ``"adam"``.
+    optimizer : a name from :func:`symnn.nn.optimizers.optimizers` (``"sgd"``,
+        ``"momentum"``, ``"nesterov"``, ``"adam"``).
     batch_size : samples per step (default: all of them, full-batch gradient descent).
-    l1, l2 : regularisation strengths on the weights (see the module docstring).
+    l1, l2 : regularisation strengths on the weights (see the module docstring); they
+        add to the penalties given with ``Network(loss=loss + regularizer)``.
     shuffle : reshuffle the samples every epoch (mini-batches only).
     seed : makes the shuffling reproducible.
     validation : ``(X_val, y_val)``; its loss is recorded every epoch.
     metrics : names of extra per-epoch metrics; ``"accuracy"`` is available.
     progress : show a tqdm progress bar (default: only on long runs in a terminal).
+    momentum : the velocity decay of ``"momentum"`` and ``"nesterov"``, in [0, 1).
+    betas, eps : Adam's decay rates, each in [0, 1), and its epsilon > 0.
+    warn : warn (:class:`TrainingWarning`) when the loss did not fall or most hidden
+        units are dead at the end.
 
     Raises
     ------
     DivergenceError
         When the loss becomes NaN or inf; the parameters are restored to the last
         state with a finite loss, and the message names the epoch.
+    KeyboardInterrupt
+        After Ctrl-C, once the parameters are back at the last completed step
+        (``net.history_.interrupted`` is True and says how far it got).
     """
-    from symnn._random import make_rng
-
-    X, Y = net._check_data(X, y)
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer; got {epochs!r}")
-    lr = _positive("lr", lr)
-    l1 = _positive("l1", l1, allow_zero=True)
-    l2 = _positive("l2", l2, allow_zero=True)
-    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    X, Y = net.check_data(X, y)
+    epochs = check_count("epochs", epochs, 0)
+    lr = check_interval("lr", lr, 0.0, low_open=True)
+    l1 = check_interval("l1", l1, 0.0)
+    l2 = check_interval("l2", l2, 0.0)
+    opt = get_optimizer(optimizer)
+    try:
+        b1, b2 = betas
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+    given = {"momentum": momentum} if "momentum" in opt.defaults else {}
+    if opt.name == "adam":
+        given = {"beta1": b1, "beta2": b2, "eps": eps}
+    hyper = opt.hyper(lr, given)
     n = X.shape[0]
     if batch_size is None:
         batch_size = n
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"batch_size must be an integer or None, not {batch_size!r}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1; got {batch_size}")
-    batch_size = min(int(batch_size), n)
+    batch_size = min(check_count("batch_size", batch_size, 1), n)
     val = None
     if validation is not None:
         try:
             Xv, yv = validation
         except (TypeError, ValueError):
             raise ValueError("validation must be a pair (X_val, y_val)") from None
-        val = net._check_data(Xv, yv)
+        val = net.check_data(Xv, yv)
     metric_names = list(metrics or [])
     for m in metric_names:
         check_choice("metric", m, ["accuracy"])
     rng = make_rng(seed)
-    from symnn.catalogue.regularizers import regularizer
+    penalties = list(net.regularizers) + [
+        regularizer(name, lam=lam) for name, lam in (("l1", l1), ("l2", l2)) if lam
+    ]
 
-    penalties = [regularizer(name, lam=lam) for name, lam in (("l1", l1), ("l2", l2)) if lam]
-
-    ns = net._code[1]
     params = list(net.params.values())
     names = list(net.params)
     weights = [i for i, k in enumerate(names) if k.startswith("W")]
-    state: list[np.ndarray] = []
-    if optimizer == "momentum":
-        state = [np.zeros_like(p) for p in params]
-    elif optimizer == "adam":
-        state = [np.zeros_like(p) for p in params] + [np.zeros_like(p) for p in params]
+    state = [np.zeros_like(p) for _ in opt.state for p in params]
     backup = [p.copy() for p in params]
-    sgd, mom, adam = ns["sgd"], ns["momentum"], ns["adam"]
-    b1, b2 = (float(b) for b in betas)
-    history = History(optimizer=optimizer, lr=lr, metrics={m: [] for m in metric_names})
+    update = net.updater(opt.name)
+    history = History(optimizer=opt.name, lr=lr, metrics={m: [] for m in metric_names})
     if val is not None:
         history.metrics.update({f"val_{m}": [] for m in metric_names})
     reduction_sum = net.loss.reduction == "sum"
@@ -192,6 +200,7 @@ def fit(
     full_batch = batch_size == n
     t_start = time.perf_counter()
     t = 0
+    epoch = 0
     # a diverging run overflows on its way to inf/NaN; the loss check below reports it
     errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     errstate.__enter__()
@@ -209,7 +218,7 @@ def fit(
                         else slice(start, start + batch_size)
                     )
                     Xb, Yb = X[idx], Y[idx]
-                gradient, grads = net._workspace(Xb.shape[0])
+                gradient, grads = net.workspace(Xb.shape[0])
                 loss = gradient(Xb, Yb, *params)
                 if penalties:
                     loss += _regularize(params, grads, weights, penalties)
@@ -217,7 +226,7 @@ def fit(
                     for p, b in zip(params, backup, strict=True):
                         p[...] = b
                     raise DivergenceError(
-                        f"the loss became {loss} in epoch {epoch} (optimizer {optimizer}, "
+                        f"the loss became {loss} in epoch {epoch} (optimizer {opt.name}, "
                         f"lr={lr:g}); try a smaller learning rate. The parameters were restored "
                         "to the last state with a finite loss."
                     )
@@ -228,31 +237,62 @@ def fit(
                 else:
                     total += loss * Xb.shape[0] / n
                 t += 1
-                if optimizer == "sgd":
-                    sgd(lr, *params, *grads)
-                elif optimizer == "momentum":
-                    mom(lr, momentum, *params, *grads, *state)
-                else:
-                    step_size = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-                    adam(step_size, b1, b2, eps * math.sqrt(1 - b2**t), *params, *grads, *state)
+                update(*opt.scalars(t, hyper), *params, *grads, *state)
             history.loss.append(total)
             if val is not None:
                 history.val_loss.append(net.loss_value(*val))
             for m in metric_names:
-                history.metrics[m].append(_accuracy(net, X, Y))
+                history.metrics[m].append(net.accuracy(X, Y))
                 if val is not None:
-                    history.metrics[f"val_{m}"].append(_accuracy(net, *val))
+                    history.metrics[f"val_{m}"].append(net.accuracy(*val))
             if bar is not None:
                 bar.update(1)
                 if epoch % max(1, epochs // 100) == 0:
                     bar.set_postfix(loss=f"{total:.4g}")
+    except KeyboardInterrupt:
+        # an update may have stopped half way (W1 stepped, b1 not): go back to the end of
+        # the last completed step, which the backup holds
+        for p, b in zip(params, backup, strict=True):
+            np.copyto(p, b)
+        history.interrupted = True
+        warnings.warn(
+            f"training interrupted in epoch {epoch} of {epochs}; the network holds the "
+            f"parameters after the last completed step ({len(history.loss)} full epochs)",
+            TrainingWarning,
+            stacklevel=2,
+        )
+        raise
     finally:
         errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
         history.seconds = time.perf_counter() - t_start
-    net.history_ = history
+        net.history_ = history
+    if warn:
+        _warn_if_stuck(net, X, history)
     return history
+
+
+def _warn_if_stuck(net, X, history: History) -> None:
+    """Warn when training went nowhere: the loss did not fall, or most hidden units are dead."""
+    if len(history.loss) >= 10 and not history.loss[-1] < history.loss[0]:
+        warnings.warn(
+            f"the loss did not decrease ({history.loss[0]:.4g} -> {history.loss[-1]:.4g} over "
+            f"{history.epochs} epochs); try another learning rate, optimizer or initialisation",
+            TrainingWarning,
+            stacklevel=3,
+        )
+    for i, A in enumerate(net.hidden_activations(X), start=1):
+        if A.shape[0] < 2 or A.shape[1] < 2:
+            continue
+        dead = np.all(A == 0.0, axis=0)
+        if dead.mean() > 0.5:
+            warnings.warn(
+                f"{int(dead.sum())} of {A.shape[1]} units of hidden layer {i} output 0 on every "
+                "sample (dead units); try a smaller learning rate, leaky_relu, or another seed",
+                TrainingWarning,
+                stacklevel=3,
+            )
 
 
 def _regularize(params, grads, weights, penalties) -> float:
@@ -263,14 +303,3 @@ def _regularize(params, grads, weights, penalties) -> float:
             total += reg.penalty(params[i])
             np.add(grads[i], reg.grad(params[i]), out=grads[i])
     return total
-
-
-def _accuracy(net, X, Y) -> float:
-    """Share of samples classified right (argmax for several outputs, 0.5 threshold for one)."""
-    out = net.predict(X)
-    if out.shape[1] == 1:
-        if net.loss.name in ("hinge", "squared_hinge"):
-            return float(np.mean(np.sign(out) == np.sign(Y)))
-        threshold = 0.0 if "logits" in net.loss.name else 0.5
-        return float(np.mean((out > threshold) == (Y > 0.5)))
-    return float(np.mean(out.argmax(axis=1) == Y.argmax(axis=1)))

@@ -28,7 +28,7 @@ from sympy.printing.str import StrPrinter
 
 from symnn._tex import aligned
 from symnn._validation import exact_number
-from symnn.nn.netcode import _A, _Z
+from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL
 
 __all__ = ["Backprop", "Equation", "Expanded", "Formula", "backprop", "expanded", "formula"]
 
@@ -221,7 +221,7 @@ def _act_names(net, i: int) -> tuple[str, str]:
     if i == net.depth and net.softmax_output:
         return r"\operatorname{softmax}", "softmax"
     act = net.activations[i - 1]
-    text = {"sigmoid": "σ", "tanh": "tanh"}.get(act.name, act.name)
+    text = act.plain
     return act.tex, text
 
 
@@ -294,7 +294,7 @@ def _scale(net) -> tuple[sp.Expr, str]:
 
 def backprop(net) -> Backprop:
     """The backpropagation equations of *net*, derivatives substituted and simplified."""
-    spec = net._spec
+    spec = net.spec
     L = net.depth
     eqs: list[Equation] = []
     scale, scale_text = _scale(net)
@@ -309,7 +309,7 @@ def backprop(net) -> Backprop:
         layer = spec.layers[i - 1]
         a_sym, _a_text = names(i)
         z_sym = sp.Symbol(f"Z_{{{i}}}")
-        subs = {_A: a_sym, _Z: z_sym, spec.y_symbol: y_sym}
+        subs = {A_SYMBOL: a_sym, Z_SYMBOL: z_sym, spec.y_symbol: y_sym}
         if i == L:
             if spec.fused_softmax:
                 rhs_expr = scale * (
@@ -413,7 +413,7 @@ class Expanded:
         from symnn.compiler import compile as compile_expr
 
         net = self._net
-        X, Y = net._check_data(X, y)
+        X, Y = net.check_data(X, y)
         values = {}
         for name, m in self.weights.items():
             arr = np.asarray(net.params[name], dtype=float).reshape(m.shape)
@@ -452,7 +452,7 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
             f"for up to {max_params} (pass max_params=... to raise the limit, at the cost of "
             "slow symbolic differentiation)"
         )
-    spec = net._spec
+    spec = net.spec
     xs = [sp.Symbol(f"x_{{{i + 1}}}", real=True) for i in range(net.layers[0])]
     ys = [sp.Symbol(f"y_{{{k + 1}}}", real=True) for k in range(net.layers[-1])]
     weights: dict[str, sp.Matrix] = {}
@@ -474,7 +474,7 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
             for c in range(n_out)
         ]
         layer = spec.layers[i - 1]
-        a = zs if i == net.depth and spec.fused_softmax else [layer.f.xreplace({_Z: z}) for z in zs]
+        a = zs if i == net.depth and spec.fused_softmax else [layer.f.xreplace({Z_SYMBOL: z}) for z in zs]
     lo = net.loss
     if spec.fused_softmax:
         lse = sp.log(sum(sp.exp(z) for z in zs))

@@ -177,7 +177,7 @@ def test_bad_parameter_values_are_refused():
 
 
 def test_bad_inputs_to_numerics_are_refused():
-    with pytest.raises(TypeError, match="relu takes numbers"):
+    with pytest.raises(TypeError, match="relu: the input must be numbers"):
         sn.activation("relu")(["a", "b"])
 
 

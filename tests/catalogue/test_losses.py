@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from matplotlib import mathtext
 
-from symnn.catalogue.losses import K, loss, losses, y, yhat
+from symnn.catalogue.loss import K
+from symnn.catalogue.losses import loss, losses, y, yhat
 from tests.loss_oracle import DPS, REL, compare, magnitude_function, mp_function
 
-L = importlib.import_module("symnn.catalogue.losses")  # symnn.losses is also the function losses()
+L = importlib.import_module("symnn.catalogue.losses")
 
 NAMES = losses()
 ELEMENTWISE = [n for n in NAMES if not loss(n).fused_softmax]

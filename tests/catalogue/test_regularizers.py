@@ -44,12 +44,12 @@ def test_compiled_penalty_and_gradient_match_mpmath(name, params, order):
 
 
 def _kw(reg: Regularizer) -> dict[str, sp.Symbol]:
-    return {kw: s.symbol for kw, s in reg._specs.items()}
+    return {kw: s.sympy_symbol() for kw, s in reg._specs.items()}
 
 
 def test_conventions():
-    lam = sp.Symbol("lambda", positive=True)
-    rho = sp.Symbol("rho", real=True)
+    lam = sp.Symbol("lambda", nonnegative=True)  # lam = 0 is allowed
+    rho = sp.Symbol("rho", nonnegative=True)
     assert regularizer("l1").expr == lam * sp.Abs(w)
     assert regularizer("l1").gradient == lam * sp.sign(w)
     assert regularizer("l2").expr == lam * w**2 / 2  # PyTorch's weight_decay = lam

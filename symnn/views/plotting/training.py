@@ -223,9 +223,10 @@ def plot_decision_boundary(
         colors = [cmap(0.85) if v > threshold else cmap(0.15) for v in labels]
         Z = out[:, 0].reshape(G1.shape)
         zmin, zmax = float(Z.min()), float(Z.max())
-        sigmoid_out = net.activations[-1].name == "sigmoid"
-        if sigmoid_out:
-            zmin, zmax = 0.0, 1.0
+        bounds = net.activations[-1].bounds
+        sigmoid_out = bounds == (0.0, 1.0)  # the output is a probability
+        if bounds is not None:
+            zmin, zmax = bounds
         if zmin < threshold < zmax:
             norm = TwoSlopeNorm(vcenter=threshold, vmin=zmin, vmax=zmax)
         else:
@@ -315,13 +316,15 @@ def plot_gradient_flow(
     """
     from matplotlib.ticker import MaxNLocator
 
-    from symnn.nn.network import _RELU_FAMILY
+    from symnn.catalogue.activations import as_activation
 
     flow = gradient_flow(activations, depth=depth, width=width, n_samples=n_samples, seed=seed)
+    named = [activations] if isinstance(activations, str) else list(activations)
+    inits = {a.name: a.init for a in map(as_activation, named)}
     ax = _axes(ax)
     markers = "osD^v<>ph*"
     for i, (name, norms) in enumerate(flow.items()):
-        init = "He" if name in _RELU_FAMILY else "Xavier"
+        init = {"he_normal": "He", "xavier_uniform": "Xavier"}.get(inits[name], inits[name])
         ax.plot(np.arange(1, len(norms) + 1), norms, marker=markers[i % len(markers)], ms=5,
                 lw=1.6, label=f"{name} ({init} init)", gid=name)  # fmt: skip
     ax.set_yscale("log")
