@@ -15,12 +15,21 @@ $\displaystyle \begin{aligned}f(x) &= x \\ f'(x) &= 1\end{aligned}$
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-__all__ = ["MathPrinter", "aligned", "all_negative", "display", "latex", "latex_part"]
+__all__ = [
+    "MathPrinter",
+    "aligned",
+    "all_negative",
+    "display",
+    "latex",
+    "latex_part",
+    "to_mathtext",
+]
 
 
 def aligned(equations: Iterable[str]) -> str:
@@ -95,3 +104,37 @@ def latex_part(order: int | str, element: bool, whole: str) -> str:
     if order == 0:
         return "element" if element else whole
     return "element_gradient" if element else "gradient"
+
+
+# SymPy prints piecewise functions with \begin{cases}, which full LaTeX (papers,
+# Jupyter/MathJax) renders but matplotlib's mathtext does not: plot labels go through
+# to_mathtext, which writes the cases on one line.
+_CASES = re.compile(r"\\begin\{cases\}(.*?)\\end\{cases\}", re.DOTALL)
+
+
+def _one_line_cases(match: re.Match) -> str:
+    rows = [r.strip() for r in match.group(1).split(r"\\") if r.strip()]
+    parts = []
+    for row in rows:
+        value, _, cond = row.partition("&")
+        cond = cond.strip()
+        cond = re.sub(r"^\\text\{for\}\\:\s*", "", cond)
+        if cond == r"\text{otherwise}":
+            parts.append(rf"{value.strip()} \;\text{{otherwise}}")
+        else:
+            parts.append(rf"{value.strip()} \;\text{{if}}\; {cond}")
+    return r"\left\{ " + r";\;\; ".join(parts) + r" \right."
+
+
+def to_mathtext(tex: str) -> str:
+    r"""Rewrite LaTeX that mathtext cannot parse (cases, ``\displaystyle``) into what it can.
+
+    >>> to_mathtext(r"\begin{cases} 0 & \text{for}\: x \leq 0 \\x & \text{otherwise} \end{cases}")
+    '\\left\\{ 0 \\;\\text{if}\\; x \\leq 0;\\;\\; x \\;\\text{otherwise} \\right.'
+    """
+    tex = tex.replace(r"\displaystyle", "")
+    previous = None
+    while previous != tex:  # innermost cases first when nested
+        previous = tex
+        tex = _CASES.sub(_one_line_cases, tex)
+    return tex.strip()

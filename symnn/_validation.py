@@ -20,6 +20,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_interval",
+    "check_window",
     "did_you_mean",
     "exact_number",
     "normalize_name",
@@ -229,3 +230,22 @@ def as_float_array(values: Any, what: str, owner: str | None = None) -> Any:
             f"{prefix}{what} must be numbers or an array of numbers, "
             f"not {type(values).__name__} {values!r}"
         ) from None
+
+
+def check_window(what: str, lim: object) -> tuple[float, float]:
+    """``(low, high)`` as floats, both finite and ``low < high``; else a ValueError naming *what*.
+
+    >>> check_window("xlim", (-2, 2))
+    (-2.0, 2.0)
+    >>> check_window("xlim", (2, -2))
+    Traceback (most recent call last):
+    ...
+    ValueError: xlim must be finite with low < high, got (2, -2)
+    """
+    try:
+        lo, hi = (float(v) for v in lim)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a pair (low, high) of numbers, got {lim!r}") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ValueError(f"{what} must be finite with low < high, got {lim!r}")
+    return lo, hi

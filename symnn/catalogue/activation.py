@@ -247,7 +247,12 @@ class Activation:
         numeric = self.expr.subs(self.params)
         return breakpoints(numeric, self.symbol)
 
-    def _lhs(self, order: int) -> str:
+    def lhs(self, order: int = 0) -> str:
+        r"""The left-hand side of the equation of the given derivative order, in LaTeX.
+
+        >>> Activation("tanh(x)", name="tanh", tex=r"\tanh").lhs(1)
+        "\\tanh'(x)"
+        """
         arg = sp.latex(self.symbol)
         if order == 0:
             return f"{self.tex}({arg})"
@@ -265,7 +270,7 @@ class Activation:
         \sigma'(x) = \left(1 - \sigma\left(x\right)\right) \sigma\left(x\right)
         """
         rhs = self.definition if order == 0 else self.diff(order)
-        return f"{self._lhs(order)} = {sp.latex(rhs)}"
+        return f"{self.lhs(order)} = {sp.latex(rhs)}"
 
     def _repr_latex_(self) -> str:
         return display([self.latex(0), self.latex(1)])

@@ -44,14 +44,14 @@ import inspect
 import math
 import numbers
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy
 
 from symnn._random import make_rng
-from symnn._validation import check_choice
+from symnn.catalogue.registry import Entry, ParamSpec, Registry, nonnegative, positive, real
 
 __all__ = [
     "FAN_IN",
@@ -68,29 +68,22 @@ FAN_IN = sympy.Symbol("fan_in", positive=True, integer=True)
 FAN_OUT = sympy.Symbol("fan_out", positive=True, integer=True)
 
 _SYMBOL_NAMES = {FAN_IN: "n_{in}", FAN_OUT: "n_{out}"}
-_DISTRIBUTIONS = ("constant", "uniform", "normal")
 _QUANTITY = {"constant": "value", "uniform": "bound", "normal": "std"}
 
 
 # --------------------------------------------------------------------------- registry
 
 
-@dataclass(frozen=True)
-class _Definition:
-    """One registered initialiser: its name, distribution and defining function."""
+@dataclass(frozen=True, kw_only=True)
+class InitializerEntry(Entry):
+    """One registered initialiser: its distribution and defining function."""
 
-    name: str
     distribution: str
     build: Callable[..., dict[str, Any]]
-    defaults: dict[str, float]
-    rules: dict[str, str]
-    aliases: tuple[str, ...]
-    reference: str | None
-    summary: str = field(default="")
+    reference: str | None = None
 
 
-_REGISTRY: dict[str, _Definition] = {}
-_ALIASES: dict[str, str] = {}
+REGISTRY: Registry[InitializerEntry] = Registry("initializer", "symnn.initializers()")
 
 
 def _register(
@@ -98,27 +91,31 @@ def _register(
     distribution: str,
     *,
     aliases: tuple[str, ...] = (),
-    rules: dict[str, str] | None = None,
+    params: tuple[ParamSpec, ...] = (),
     reference: str | None = None,
 ) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
     """Register *build* as the one definition of the initialiser *name*.
 
-    *build* takes the initialiser's parameters (with their defaults in its
-    signature) as SymPy numbers and returns the distribution's parameters as
-    SymPy expressions in :data:`FAN_IN`/:data:`FAN_OUT`: ``{"value": c}``,
-    ``{"low": l, "high": h}`` or ``{"mean": m, "std": s}``.  *rules* maps a
-    parameter to "positive", "nonnegative" or "finite" (the default).
+    *build* takes the initialiser's parameters (declared in *params*, each a
+    :class:`~symnn.catalogue.registry.ParamSpec` with its default and interval) as
+    SymPy numbers and returns the distribution's parameters as SymPy expressions in
+    :data:`FAN_IN`/:data:`FAN_OUT`: ``{"value": c}``, ``{"low": l, "high": h}`` or
+    ``{"mean": m, "std": s}``.
     """
 
     def decorate(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        signature = inspect.signature(build)
-        defaults = {p.name: p.default for p in signature.parameters.values()}
-        summary = (inspect.getdoc(build) or "").splitlines()[0] if build.__doc__ else ""
-        _REGISTRY[name] = _Definition(
-            name, distribution, build, defaults, dict(rules or {}), aliases, reference, summary
+        doc = inspect.getdoc(build) or ""
+        REGISTRY.add(
+            InitializerEntry(
+                name=name,
+                aliases=aliases,
+                params=params,
+                doc=doc,
+                distribution=distribution,
+                build=build,
+                reference=reference,
+            )
         )
-        for alias in aliases:
-            _ALIASES[alias] = name
         return build
 
     return decorate
@@ -136,22 +133,30 @@ def _ones() -> dict[str, Any]:
     return {"value": sympy.Integer(1)}
 
 
-@_register("constant", "constant", aliases=("const", "full"))
-def _constant(value: float = 0.1) -> dict[str, Any]:
+@_register("constant", "constant", aliases=("const", "full"), params=(real("value", 0.1),))
+def _constant(value) -> dict[str, Any]:
     """A constant c, default 0.1: a small positive bias keeps ReLU units active at the start."""
     return {"value": value}
 
 
-@_register("uniform", "uniform", aliases=("rand", "random_uniform"))
-def _uniform(low: float = 0, high: float = 1) -> dict[str, Any]:
+@_register(
+    "uniform",
+    "uniform",
+    aliases=("rand", "random_uniform"),
+    params=(real("low", 0), real("high", 1)),
+)
+def _uniform(low, high) -> dict[str, Any]:
     """Uniform on [low, high), default [0, 1) as the seed's ``np.random.rand``."""
     return {"low": low, "high": high}
 
 
 @_register(
-    "normal", "normal", aliases=("gaussian", "randn", "random_normal"), rules={"std": "nonnegative"}
+    "normal",
+    "normal",
+    aliases=("gaussian", "randn", "random_normal"),
+    params=(real("mean", 0), nonnegative("std", 1)),
 )
-def _normal(mean: float = 0, std: float = 1) -> dict[str, Any]:
+def _normal(mean, std) -> dict[str, Any]:
     """Normal N(mean, std^2), default N(0, 1) as ``np.random.randn`` and PyTorch's ``normal_``."""
     return {"mean": mean, "std": std}
 
@@ -160,10 +165,10 @@ def _normal(mean: float = 0, std: float = 1) -> dict[str, Any]:
     "xavier_uniform",
     "uniform",
     aliases=("glorot_uniform", "xavier", "glorot"),
-    rules={"gain": "positive"},
+    params=(positive("gain", 1),),
     reference="Glorot & Bengio (2010), AISTATS",
 )
-def _xavier_uniform(gain: float = 1) -> dict[str, Any]:
+def _xavier_uniform(gain) -> dict[str, Any]:
     """Glorot/Xavier uniform: a = gain * sqrt(6 / (fan_in + fan_out))."""
     bound = gain * sympy.sqrt(6 / (FAN_IN + FAN_OUT))
     return {"low": -bound, "high": bound}
@@ -173,10 +178,10 @@ def _xavier_uniform(gain: float = 1) -> dict[str, Any]:
     "xavier_normal",
     "normal",
     aliases=("glorot_normal",),
-    rules={"gain": "positive"},
+    params=(positive("gain", 1),),
     reference="Glorot & Bengio (2010), AISTATS",
 )
-def _xavier_normal(gain: float = 1) -> dict[str, Any]:
+def _xavier_normal(gain) -> dict[str, Any]:
     """Glorot/Xavier normal: sigma = gain * sqrt(2 / (fan_in + fan_out))."""
     return {"mean": sympy.Integer(0), "std": gain * sympy.sqrt(2 / (FAN_IN + FAN_OUT))}
 
@@ -185,10 +190,10 @@ def _xavier_normal(gain: float = 1) -> dict[str, Any]:
     "he_uniform",
     "uniform",
     aliases=("kaiming_uniform",),
-    rules={"negative_slope": "nonnegative"},
+    params=(nonnegative("negative_slope", 0),),
     reference="He et al. (2015), ICCV",
 )
-def _he_uniform(negative_slope: float = 0) -> dict[str, Any]:
+def _he_uniform(negative_slope) -> dict[str, Any]:
     """He/Kaiming uniform: a = sqrt(6 / ((1 + alpha^2) fan_in)), alpha the leaky-ReLU slope."""
     bound = sympy.sqrt(6 / ((1 + negative_slope**2) * FAN_IN))
     return {"low": -bound, "high": bound}
@@ -198,10 +203,10 @@ def _he_uniform(negative_slope: float = 0) -> dict[str, Any]:
     "he_normal",
     "normal",
     aliases=("kaiming_normal", "he", "kaiming"),
-    rules={"negative_slope": "nonnegative"},
+    params=(nonnegative("negative_slope", 0),),
     reference="He et al. (2015), ICCV",
 )
-def _he_normal(negative_slope: float = 0) -> dict[str, Any]:
+def _he_normal(negative_slope) -> dict[str, Any]:
     """He/Kaiming normal: sigma = sqrt(2 / ((1 + alpha^2) fan_in)), alpha the leaky-ReLU slope."""
     return {"mean": sympy.Integer(0), "std": sympy.sqrt(2 / ((1 + negative_slope**2) * FAN_IN))}
 
@@ -238,24 +243,19 @@ def initializers() -> list[str]:
     >>> "he_normal" in initializers()
     True
     """
-    return list(_REGISTRY)
+    return REGISTRY.names()
 
 
-def _as_number(param: str, value: object, rule: str, init: str) -> sympy.Expr:
-    """Validate one numeric parameter and return it as an exact-looking SymPy number."""
+def _as_number(spec: ParamSpec, value: object, init: str) -> sympy.Expr:
+    """Check one parameter against its spec; an exact-looking SymPy number."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"{init}: parameter {param} must be a real number, not {type(value).__name__} {value!r}"
+            f"{init} parameter {spec.name} must be a real number, not {type(value).__name__} "
+            f"{value!r}"
         )
-    x = float(value)
-    if not math.isfinite(x):
-        raise ValueError(f"{init}: parameter {param} must be finite, got {value!r}")
-    if rule == "positive" and x <= 0:
-        raise ValueError(f"{init}: parameter {param} must be > 0, got {value!r}")
-    if rule == "nonnegative" and x < 0:
-        raise ValueError(
-            f"{init}: parameter {param} must be >= 0, got {value!r} (use abs({value!r}))"
-        )
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{init} parameter {spec.name} must be finite, got {value!r}")
+    x = spec.check(value, init)
     # Integers stay exact (so gain=1 disappears from the formula); other values print as decimals.
     return sympy.Integer(int(x)) if x.is_integer() else sympy.Float(x)
 
@@ -313,27 +313,16 @@ def _check_shape(shape: object) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- Initializer
 
 
-def _resolve(name: str, params: dict[str, object]) -> tuple[_Definition, dict[str, sympy.Expr]]:
+def _resolve(
+    name: str, params: dict[str, object]
+) -> tuple[InitializerEntry, dict[str, sympy.Expr]]:
     """Look *name* up and validate *params* against its definition."""
-    key = check_choice(
-        "initializer",
-        name,
-        _REGISTRY,
-        listing="symnn.initializers() lists them all",
-        aliases=_ALIASES,
-    )
-    definition = _REGISTRY[key]
-    unknown = sorted(set(params) - set(definition.defaults))
-    if unknown:
-        accepted = ", ".join(definition.defaults) or "no parameters"
-        raise TypeError(
-            f"initializer {key!r} got unknown parameter(s) {', '.join(unknown)}; "
-            f"it accepts: {accepted}"
-        )
+    definition = REGISTRY.lookup(name)
+    key = definition.name
+    for k in params:
+        definition.param(k)  # an unknown parameter: did-you-mean and the list
     values = {**definition.defaults, **params}
-    checked = {
-        k: _as_number(k, v, definition.rules.get(k, "finite"), key) for k, v in values.items()
-    }
+    checked = {k: _as_number(definition.param(k), v, key) for k, v in values.items()}
     if {"low", "high"} <= set(checked) and not checked["low"] < checked["high"]:
         raise ValueError(
             f"{key}: low must be smaller than high, got low={values['low']!r}, "

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from symnn._validation import exact_number
+from symnn._validation import check_window, exact_number
 from symnn.catalogue.activations import Activation
 from symnn.catalogue.activations import activation as get_activation
-from symnn.expr.symbolic import breakpoints
+from symnn.expr.symbolic import branch_at, breakpoints
 
 __all__ = ["Kink", "kinks", "pieces"]
 
@@ -72,22 +72,6 @@ def _exact_expr(act: Activation, order: int) -> sp.Expr:
     """The derivative of the given order with the parameters as exact numbers."""
     subs = {p: exact_number(float(v)) for p, v in act.params.items()}
     return act.diff(order).xreplace(subs)
-
-
-def _branch_at(expr: sp.Expr, x: sp.Symbol, s: sp.Expr) -> sp.Expr:
-    """The analytic formula *expr* follows at the point *s*: Piecewise, Abs, sign resolved."""
-
-    def pick(*pairs):
-        for e, c in pairs:
-            if c == sp.true or bool(c.subs(x, s)):
-                return e
-        return sp.nan
-
-    expr = expr.replace(sp.Piecewise, pick)
-    expr = expr.replace(sp.Abs, lambda u: u * sp.sign(u.subs(x, s)))
-    expr = expr.replace(sp.sign, lambda u: sp.sign(u.subs(x, s)))
-    expr = expr.replace(sp.Heaviside, lambda u, *h: sp.Heaviside(u.subs(x, s), *h))
-    return expr
 
 
 def _one_sided(branch: sp.Expr, x: sp.Symbol, point: sp.Expr, side: str) -> float:
@@ -158,8 +142,8 @@ def kinks(
         i = every.index(p)
         before = every[i - 1] if i > 0 else p - 2
         after = every[i + 1] if i + 1 < len(every) else p + 2
-        left = _one_sided(_branch_at(expr, x, (before + p) / 2), x, p, "-")
-        right = _one_sided(_branch_at(expr, x, (p + after) / 2), x, p, "+")
+        left = _one_sided(branch_at(expr, x, (before + p) / 2), x, p, "-")
+        right = _one_sided(branch_at(expr, x, (p + after) / 2), x, p, "+")
         value = float(_evaluate(act, np.float64(float(p)), order))
         out.append(Kink(float(p), value, left, right))
     return out
@@ -198,7 +182,7 @@ def pieces(
     list of (xs, ys) arrays.
     """
     act = act if isinstance(act, Activation) else get_activation(act)
-    lo, hi = check_interval("xlim", xlim)
+    lo, hi = check_window("xlim", xlim)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n (grid points) must be an integer of at least 2, got {n!r}")
     found = kinks(act, order, within=(lo, hi))
@@ -224,14 +208,3 @@ def pieces(
         if sel.size:
             out.append((grid[sel], ys[sel]))
     return out
-
-
-def check_interval(name: str, lim: object) -> tuple[float, float]:
-    """``(lo, hi)`` as floats, finite, ``lo < hi``; else a ValueError naming *name*."""
-    try:
-        lo, hi = (float(v) for v in lim)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair (low, high) of numbers, got {lim!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ValueError(f"{name} must be finite with low < high, got {lim!r}")
-    return lo, hi

@@ -35,7 +35,7 @@ import mpmath
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
-__all__ = ["SPECIAL_FUNCTIONS", "sigmoid", "softplus", "to_elementary"]
+__all__ = ["sigmoid", "softplus", "to_elementary"]
 
 
 def _latex_call(printer, name: str, arg, exp=None) -> str:
@@ -185,7 +185,6 @@ class softplus(sp.Function):
 
 
 #: The named functions symnn adds to SymPy, by the name a user types.
-SPECIAL_FUNCTIONS: dict[str, type[sp.Function]] = {"sigmoid": sigmoid, "softplus": softplus}
 
 
 def to_elementary(expr: sp.Basic) -> sp.Basic:

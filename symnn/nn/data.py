@@ -38,13 +38,21 @@ import math
 import numbers
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from symnn._random import make_rng
-from symnn._validation import check_choice, normalize_name
+from symnn._validation import (
+    check_choice,
+    check_count,
+    check_interval,
+    normalize_name,
+    unknown_parameter,
+)
+from symnn.catalogue.registry import Entry, Registry
 
 __all__ = [
     "blobs",
@@ -62,49 +70,33 @@ __all__ = [
 Seed = int | np.random.Generator | None
 Data = tuple[np.ndarray, np.ndarray]
 
-_REGISTRY: dict[str, Callable[..., Data]] = {}
-_ALIASES: dict[str, str] = {}
+@dataclass(frozen=True, kw_only=True)
+class DatasetEntry(Entry):
+    """One data set: the function that makes it (its keyword arguments are the parameters)."""
+
+    make: Callable[..., Data]
+
+    @property
+    def arguments(self) -> list[str]:
+        return list(inspect.signature(self.make).parameters)
+
+
+REGISTRY: Registry[DatasetEntry] = Registry("dataset", "symnn.datasets()")
 
 
 def _register(name: str, *aliases: str) -> Callable[[Callable[..., Data]], Callable[..., Data]]:
+    """Register *function* as the data set *name* (its signature declares its parameters,
+    which it validates itself: data sets take seeds and arrays, not just numbers)."""
+
     def decorate(function: Callable[..., Data]) -> Callable[..., Data]:
-        _REGISTRY[name] = function
-        _ALIASES.update(dict.fromkeys(aliases, name))
+        doc = inspect.getdoc(function) or ""
+        REGISTRY.add(DatasetEntry(name=name, aliases=aliases, doc=doc, make=function))
         return function
 
     return decorate
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _count(param: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
-        raise TypeError(f"{param} must be an int, not {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{param} must be at least {minimum}, got {value!r}")
-    return int(value)
-
-
-def _real(
-    param: str,
-    value: object,
-    *,
-    low: float = -math.inf,
-    high: float = math.inf,
-    open_low: bool = False,
-    open_high: bool = False,
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{param} must be a real number, not {type(value).__name__} {value!r}")
-    x = float(value)
-    too_low = x <= low if open_low else x < low
-    too_high = x >= high if open_high else x > high
-    if not math.isfinite(x) or too_low or too_high:
-        left = "(" if open_low else "["
-        right = ")" if open_high else "]"
-        raise ValueError(f"{param} must be in {left}{low:g}, {high:g}{right}, got {value!r}")
-    return x
 
 
 def _shuffled(rng: np.random.Generator, X: np.ndarray, labels: np.ndarray) -> Data:
@@ -176,8 +168,8 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed: Seed = 0) -> Data:
     >>> X.shape, y.shape, int(y.sum())
     ((6, 2), (6, 1), 3)
     """
-    n = _count("n_samples", n_samples, 2)
-    noise = _real("noise", noise, low=0)
+    n = check_count("n_samples", n_samples, 2)
+    noise = check_interval("noise", noise, low=0)
     rng = make_rng(seed)
     n_outer = n // 2
     t_outer = np.linspace(0, np.pi, n_outer)
@@ -206,9 +198,9 @@ def circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5, seed
     >>> np.round(np.hypot(X[:, 0], X[:, 1]), 12)[np.argsort(y.ravel(), kind="stable")]
     array([1. , 1. , 1. , 1. , 0.5, 0.5, 0.5, 0.5])
     """
-    n = _count("n_samples", n_samples, 2)
-    noise = _real("noise", noise, low=0)
-    factor = _real("factor", factor, low=0, high=1, open_low=True, open_high=True)
+    n = check_count("n_samples", n_samples, 2)
+    noise = check_interval("noise", noise, low=0)
+    factor = check_interval("factor", factor, low=0, high=1, low_open=True, high_open=True)
     rng = make_rng(seed)
     n_outer = n // 2
     t_outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
@@ -264,17 +256,17 @@ def blobs(
     >>> np.bincount(blobs()[1].ravel().astype(int))
     array([75, 75, 75, 75])
     """
-    std = _real("std", std, low=0)
+    std = check_interval("std", std, low=0)
     rng = make_rng(seed)
     if isinstance(centers, (numbers.Integral, np.integer)) and not isinstance(centers, bool):
-        k = _count("centers", centers, 1)
-        d = _count("n_features", n_features, 1)
+        k = check_count("centers", centers, 1)
+        d = check_count("n_features", n_features, 1)
         box = _box(center_box)
         centres = _separated_centres(rng, k, d, box, min_distance=6 * std)
     else:
         centres = _centre_array(centers)
         k, d = centres.shape
-    n = _count("n_samples", n_samples, k)
+    n = check_count("n_samples", n_samples, k)
     sizes = np.full(k, n // k)
     sizes[: n % k] += 1
     labels = np.repeat(np.arange(k), sizes)
@@ -340,10 +332,10 @@ def spiral(
     >>> X.shape, sorted(set(y.ravel().tolist()))
     ((9, 2), [0.0, 1.0, 2.0])
     """
-    k = _count("classes", classes, 2)
-    n = _count("n_samples", n_samples, k)
-    noise = _real("noise", noise, low=0)
-    turns = _real("turns", turns, low=0, open_low=True)
+    k = check_count("classes", classes, 2)
+    n = check_count("n_samples", n_samples, k)
+    noise = check_interval("noise", noise, low=0)
+    turns = check_interval("turns", turns, low=0, low_open=True)
     rng = make_rng(seed)
     sizes = np.full(k, n // k)
     sizes[: n % k] += 1
@@ -381,7 +373,7 @@ def one_hot(labels: Any, n_classes: int | None = None) -> np.ndarray:
     indices = values.astype(np.int64)
     k = int(indices.max()) + 1 if indices.size else 0
     if n_classes is not None:
-        n_classes = _count("n_classes", n_classes, 1)
+        n_classes = check_count("n_classes", n_classes, 1)
         if k > n_classes:
             raise ValueError(f"labels go up to {k - 1}, but n_classes={n_classes}")
         k = n_classes
@@ -394,7 +386,7 @@ def datasets() -> list[str]:
     >>> "moons" in datasets()
     True
     """
-    return list(_REGISTRY)
+    return REGISTRY.names()
 
 
 def dataset(name: str, **params: Any) -> tuple[np.ndarray, np.ndarray | None]:
@@ -415,18 +407,11 @@ def dataset(name: str, **params: Any) -> tuple[np.ndarray, np.ndarray | None]:
         str(name).lower().endswith(".csv") or os.sep in str(name) or "/" in str(name)
     ):
         return load_csv(name, **params)
-    key = check_choice(
-        "dataset", name, _REGISTRY, listing="symnn.datasets() lists them all", aliases=_ALIASES
-    )
-    function = _REGISTRY[key]
-    accepted = list(inspect.signature(function).parameters)
-    unknown = sorted(set(params) - set(accepted))
-    if unknown:
-        raise TypeError(
-            f"dataset {key!r} got unknown parameter(s) {', '.join(unknown)}; "
-            f"it accepts: {', '.join(accepted) or 'no parameters'}"
-        )
-    return function(**params)
+    entry = REGISTRY.lookup(name)
+    for key in params:
+        if key not in entry.arguments:
+            raise unknown_parameter(f"dataset {entry.name!r}", key, entry.arguments)
+    return entry.make(**params)
 
 
 # --------------------------------------------------------------------------- CSV

@@ -36,6 +36,7 @@ import numpy as np
 
 __all__ = ["MinMax", "NotFittedError", "Standardize"]
 
+_TINY = np.finfo(np.float64).tiny
 _EPS = np.finfo(np.float64).eps
 
 
@@ -146,7 +147,8 @@ class Standardize(_Scaler):
     :math:`\mu_j` is the column mean and :math:`\sigma_j` the population
     standard deviation (``ddof=0``, as scikit-learn's ``StandardScaler``).
 
-    Constant columns (zero variance, up to rounding) get :math:`\sigma_j = 1`,
+    Constant columns (zero variance, up to rounding, or a variance below the smallest
+    normal float, 2.2e-308) get :math:`\sigma_j = 1`,
     so they are only centred, to 0, and never divided by zero.
 
     Fitted attributes: ``mean_``, ``var_``, ``scale_`` (:math:`\sigma_j`, or 1),
@@ -172,9 +174,15 @@ class Standardize(_Scaler):
 
     def _fit(self, X: np.ndarray) -> None:
         n = X.shape[0]
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             mean = X.mean(axis=0)
-            var = X.var(axis=0)
+            # the standard deviation of the deviations scaled by their largest magnitude:
+            # squares of tiny values (1e-160) underflow into subnormals and lose their digits
+            dev = X - mean
+            biggest = np.max(np.abs(dev), axis=0)
+            unit = np.where(biggest > 0, biggest, 1.0)
+            scale = unit * np.sqrt(np.mean((dev / unit) ** 2, axis=0))
+            var = scale**2
         overflow = ~(np.isfinite(mean) & np.isfinite(var))
         if overflow.any():
             col = int(np.flatnonzero(overflow)[0])
@@ -182,10 +190,11 @@ class Standardize(_Scaler):
                 f"X column {col} is too large to standardise (its variance overflows float64); "
                 f"divide it by a constant first"
             )
-        # A column is constant when its variance is within the rounding error of computing
-        # it (scikit-learn's _is_constant_feature); its scale is then 1.
-        constant = var <= n * _EPS * var + (n * mean * _EPS) ** 2
-        scale = np.sqrt(var)
+        # A column is constant when its standard deviation is within the rounding error of
+        # computing it (scikit-learn's _is_constant_feature on the variance), or when its
+        # variance is not a normal float (a spread below 1.5e-154); its scale is then 1.
+        constant = (var < _TINY) | (scale <= n * _EPS * np.abs(mean))
+        scale = scale.copy()
         scale[constant] = 1.0
         self.mean_ = mean
         self.var_ = var

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.printer import Printer
 from sympy.printing.str import StrPrinter
 
 from symnn._tex import aligned
@@ -41,7 +42,9 @@ MAX_EXPANDED_PARAMS = 120
 
 def _positive_first(printer, expr, order=None):
     """Sum terms with the positive ones first: ``Ŷ - Y`` and ``1 - A``, not ``-Y + Ŷ``."""
-    terms = list(type(printer).__mro__[2]._as_ordered_terms(printer, expr, order))
+    # SymPy's generic term order (Printer's), which LatexPrinter/StrPrinter refine; we refine
+    # it once more: the same order, with the terms that carry a minus sign last
+    terms = list(Printer._as_ordered_terms(printer, expr, order))
     return sorted(terms, key=lambda t: t.could_extract_minus_sign())
 
 
@@ -121,9 +124,6 @@ def _tex(expr) -> str:
     return _HadamardLatex().doprint(expr)
 
 
-_TEXT_NAMES: dict[sp.Symbol, str] = {}
-
-
 def _text(expr) -> str:
     names = {s: _plain_name(s.name) for s in expr.free_symbols}
     return _HadamardStr(names).doprint(expr)
@@ -200,10 +200,6 @@ class Backprop(_Equations):
 
 
 # -- matrix form ---------------------------------------------------------------------------
-
-
-def _matrix_symbol(tex: str, text: str) -> sp.Symbol:
-    return sp.Symbol(tex, commutative=False), text
 
 
 @functools.cache

@@ -28,7 +28,15 @@ import numpy as np
 __all__ = ["TourResult", "run_tour"]
 
 SEED = 0
-_DPI = [110]  # the resolution of the pictures (docs/make_gallery.py asks for smaller ones)
+
+
+@dataclass
+class _Output:
+    """Where the steps write their pictures, at which resolution, and what they wrote."""
+
+    folder: Path
+    dpi: int
+    files: list[Path] = field(default_factory=list)
 
 
 @dataclass
@@ -61,18 +69,18 @@ class TourResult:
     timings: dict[str, float]
 
 
-def _save(fig, out: Path, name: str, files: list[Path]) -> str:
+def _save(fig, dest: _Output, name: str) -> str:
     import matplotlib.pyplot as plt
 
     from symnn.views.plotting import save_figure
 
-    path = Path(save_figure(fig, out / name, dpi=_DPI[0]))
+    path = Path(save_figure(fig, dest.folder / name, dpi=dest.dpi))
     plt.close(fig)
-    files.append(path)
+    dest.files.append(path)
     return path.name
 
 
-def _step_curve(out: Path, files: list[Path]) -> _Section:
+def _step_curve(dest: _Output) -> _Section:
     from symnn.curves import classify_conic
     from symnn.views.plotting import plot_implicit
 
@@ -87,11 +95,11 @@ def _step_curve(out: Path, files: list[Path]) -> _Section:
     s.math(conic.latex())
     s.code(str(conic), "text")
     ax = plot_implicit(eq, classify=True)
-    s.image(_save(ax.figure, out, "implicit_curve.png", files), "the ellipse x^2 + y^2 + xy = 1")
+    s.image(_save(ax.figure, dest, "implicit_curve.png"), "the ellipse x^2 + y^2 + xy = 1")
     return s
 
 
-def _step_activations(out: Path, files: list[Path]) -> _Section:
+def _step_activations(dest: _Output) -> _Section:
     from symnn.catalogue.activations import activation, activations
     from symnn.views.plotting import plot_activation, plot_activations
     from symnn.views.tables import activation_table
@@ -102,7 +110,7 @@ def _step_activations(out: Path, files: list[Path]) -> _Section:
         "derivatives, LaTeX, properties and stable NumPy code are derived from it."
     )
     fig = plot_activations()
-    s.image(_save(fig, out, "activations.png", files), "gallery of activation functions")
+    s.image(_save(fig, dest, "activations.png"), "gallery of activation functions")
     relu = activation("relu")
     s.text(
         "ReLU returns its input when positive and 0 otherwise. Its derivative is 1 for x > 0 "
@@ -112,13 +120,13 @@ def _step_activations(out: Path, files: list[Path]) -> _Section:
     s.math(relu.latex(0))
     s.math(relu.latex(1))
     ax = plot_activation(relu, xlim=(-10, 10))
-    s.image(_save(ax.figure, out, "relu.png", files), "ReLU and its derivative from -10 to 10")
+    s.image(_save(ax.figure, dest, "relu.png"), "ReLU and its derivative from -10 to 10")
     s.text("Properties, computed symbolically (numerically verified where SymPy cannot finish):")
     s.table(activation_table().to_markdown())
     return s
 
 
-def _step_network(out: Path, files: list[Path]) -> _Section:
+def _step_network(dest: _Output) -> _Section:
     from symnn.nn.data import seed_data
     from symnn.nn.network import Network
     from symnn.views.plotting import plot_history
@@ -141,7 +149,7 @@ def _step_network(out: Path, files: list[Path]) -> _Section:
     s.math(net.backprop().latex())
     history = net.fit(X, y, epochs=1500, lr=1.0, progress=False)
     ax = plot_history(history)
-    s.image(_save(ax.figure, out, "loss_curve.png", files), "training loss per iteration")
+    s.image(_save(ax.figure, dest, "loss_curve.png"), "training loss per iteration")
     monotone = bool(np.all(np.diff(history.loss) < 0))
     s.text(
         f"The loss falls from {history.loss[0]:.4f} to {history.final_loss:.6f}"
@@ -157,7 +165,7 @@ def _step_network(out: Path, files: list[Path]) -> _Section:
     return s
 
 
-def _step_relu_vs_sigmoid(out: Path, files: list[Path]) -> _Section:
+def _step_relu_vs_sigmoid(dest: _Output) -> _Section:
     from symnn.nn.diagnostics import gradient_flow, sparsity
     from symnn.nn.network import Network
     from symnn.views.plotting import plot_gradient_flow
@@ -170,7 +178,7 @@ def _step_relu_vs_sigmoid(out: Path, files: list[Path]) -> _Section:
         "gradient that reaches the first layers shrinks with every sigmoid layer, because "
         "σ′ ≤ 1/4; ReLU passes gradients through unchanged where it is active."
     )
-    s.image(_save(ax.figure, out, "gradient_flow.png", files), "norm of dL/dW per layer")
+    s.image(_save(ax.figure, dest, "gradient_flow.png"), "norm of dL/dW per layer")
     rows = [["activation", "‖dL/dW1‖", f"‖dL/dW{len(next(iter(flows.values())))}‖", "ratio"]]
     for name, norms in flows.items():
         rows.append([name, f"{norms[0]:.3g}", f"{norms[-1]:.3g}", f"{norms[0] / norms[-1]:.3g}"])
@@ -189,7 +197,7 @@ def _step_relu_vs_sigmoid(out: Path, files: list[Path]) -> _Section:
     return s
 
 
-def _step_elbow(out: Path, files: list[Path]) -> _Section:
+def _step_elbow(dest: _Output) -> _Section:
     from symnn.cluster import elbow
     from symnn.nn.data import blobs
     from symnn.views.plotting import plot_elbow
@@ -203,7 +211,7 @@ def _step_elbow(out: Path, files: list[Path]) -> _Section:
         f"paying: k = {result.knee}."
     )
     ax = plot_elbow(result)
-    s.image(_save(ax.figure, out, "elbow.png", files), "SSE against k with the knee")
+    s.image(_save(ax.figure, dest, "elbow.png"), "SSE against k with the knee")
     rows = [["k", "SSE"]] + [
         [str(k), f"{v:.1f}"] for k, v in zip(result.k, result.sse, strict=True)
     ]
@@ -302,19 +310,19 @@ def run_tour(
     out: str | Path = "symnn-tour", echo: Callable[[str], None] | None = print, dpi: int = 110
 ) -> TourResult:
     """Run every step, write ``index.md``/``index.html`` and the pictures (at *dpi*) into *out*."""
-    _DPI[0] = dpi
     import matplotlib
 
     matplotlib.use("Agg", force=False) if matplotlib.get_backend() == "" else None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
+    dest = _Output(out, dpi)
+    files = dest.files
     sections: list[_Section] = []
     timings: dict[str, float] = {}
     t_all = time.perf_counter()
     for i, (name, step) in enumerate(STEPS, 1):
         t0 = time.perf_counter()
-        sections.append(step(out, files))
+        sections.append(step(dest))
         timings[name] = time.perf_counter() - t0
         if echo:
             echo(f"[{i}/{len(STEPS)}] {name:<16} {timings[name]:6.2f} s")

@@ -70,7 +70,7 @@ def test_latex_renders_with_mathtext(name):
 
 def _mathtext(s):
     """Mathtext has no cases environment; the plot labels use the same conversion."""
-    from symnn.views.latex import to_mathtext
+    from symnn._tex import to_mathtext
 
     return to_mathtext(s)
 

@@ -13,8 +13,8 @@ import pytest
 import sympy as sp
 
 import symnn as sn
+from symnn._tex import to_mathtext
 from symnn.nn.training import DivergenceError
-from symnn.views.latex import to_mathtext
 
 ACTIVATIONS = sn.activations()
 LOSSES = sn.losses()

@@ -14,7 +14,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.mathtext import MathTextParser
 
 import symnn as sn
-from symnn.views.latex import to_mathtext
+from symnn._tex import to_mathtext
 from symnn.views.plotting import plot_activation, plot_activations
 
 KINKED = [name for name in sn.activations() if sn.activation(name).kinks]

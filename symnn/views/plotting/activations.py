@@ -4,7 +4,7 @@ The numbers come from the compiled functions (``act(x)``, ``act.grad(x)``) via
 :func:`symnn.kinks.pieces`, which splits the curves where they jump; the kink
 values and one-sided limits come from :func:`symnn.kinks.kinks`; the labels
 are the activation's own LaTeX (:meth:`symnn.Activation.latex`) made
-mathtext-safe by :func:`symnn.latex.to_mathtext`.  These functions only draw.
+mathtext-safe by :func:`symnn._tex.to_mathtext`.  These functions only draw.
 
 The derivative's convention at a kink is drawn the usual way: a filled dot at
 the value taken, an open circle at a one-sided limit that is not taken
@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from symnn._tex import to_mathtext
+from symnn._validation import check_window
 from symnn.catalogue.activations import Activation
 from symnn.catalogue.activations import activation as get_activation
 from symnn.catalogue.activations import activations as catalogue
-from symnn.catalogue.kinks import check_interval, kinks, pieces
-from symnn.views.latex import to_mathtext
+from symnn.catalogue.kinks import kinks, pieces
 from symnn.views.plotting.curves import _math
 
 __all__ = ["plot_activation", "plot_activations"]
@@ -30,10 +31,6 @@ __all__ = ["plot_activation", "plot_activations"]
 _COLORS = ("C0", "C1")  # the function, its derivative
 _GIDS = ("function", "derivative")
 _KINK_GIDS = (("kink", "kink_limit"), ("derivative_kink", "derivative_kink_limit"))
-
-
-def _lhs(act: Activation, order: int) -> str:
-    return f"{act.tex}{chr(39) * order}({act.symbol})"
 
 
 def _title(act: Activation) -> str:
@@ -65,7 +62,7 @@ def _draw(
     for order in (0, 1) if derivative else (0,):
         color = _COLORS[order]
         if compact:
-            label = f"${_lhs(act, order)}$"
+            label = f"${act.lhs(order)}$"
         else:
             fallback = f"{act.name}{chr(39) * order}(x) = {act.diff(order) if order else act.expr}"
             label = _math(to_mathtext(act.latex(order)), fallback)
@@ -154,7 +151,7 @@ def plot_activation(
     matplotlib.axes.Axes
     """
     act = get_activation(name_or_activation, **params)
-    xlim = check_interval("xlim", xlim)
+    xlim = check_window("xlim", xlim)
     n = _check_n(n)
     if not isinstance(derivative, bool):
         raise TypeError(f"derivative must be True or False, got {derivative!r}")
@@ -165,7 +162,7 @@ def plot_activation(
     marked = _draw(ax, act, derivative, xlim, n, compact=False)
     x = act.symbol
     ax.set_xlabel(f"${x}$")
-    ax.set_ylabel(f"${_lhs(act, 0)}$" + (f", ${_lhs(act, 1)}$" if derivative else ""))
+    ax.set_ylabel(f"${act.lhs(0)}$" + (f", ${act.lhs(1)}$" if derivative else ""))
     ax.set_title(_title(act))
     handles, _ = ax.get_legend_handles_labels()
     if marked:
@@ -225,7 +222,7 @@ def plot_activations(
         raise ValueError(f"ncols must be a positive integer, got {ncols!r}")
     if not isinstance(derivative, bool):
         raise TypeError(f"derivative must be True or False, got {derivative!r}")
-    xlim = check_interval("xlim", xlim)
+    xlim = check_window("xlim", xlim)
     n = _check_n(n)
     ncols = min(int(ncols), len(acts))
     nrows = -(-len(acts) // ncols)
