@@ -158,10 +158,8 @@ def fit(
         b1, b2 = betas
     except (TypeError, ValueError):
         raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-    given = {"momentum": momentum} if "momentum" in opt.defaults else {}
-    if opt.name == "adam":
-        given = {"beta1": b1, "beta2": b2, "eps": eps}
-    hyper = opt.hyper(lr, given)
+    offered = {"momentum": momentum, "beta1": b1, "beta2": b2, "eps": eps}
+    hyper = opt.hyper(lr, {k: v for k, v in offered.items() if k in opt.defaults})
     n = X.shape[0]
     if batch_size is None:
         batch_size = n

@@ -232,7 +232,7 @@ def formula(net) -> Formula:
         b = sp.Symbol(f"b_{{{i}}}", commutative=False)
         lin = nested * W + (b if net.bias else 0)
         tex, text = _act_names(net, i)
-        identity = net.activations[i - 1].name == "identity" and not (
+        identity = net.spec.layers[i - 1].identity and not (
             i == net.depth and net.softmax_output
         )
         nested = lin if identity else _apply(tex, text)(lin)
