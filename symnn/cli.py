@@ -1,65 +1,690 @@
 """The ``symnn`` command: plain argparse calling the library.
 
-Bad usage or bad input is one line on stderr and exit status 2 (a bad
-formula shows the parser's caret); anything unexpected is exit status 1,
-with ``--debug`` for the traceback.
+Exit statuses
+-------------
+* **0** -- done.
+* **2** -- bad usage or bad input: one line on stderr (a bad formula adds the
+  parser's caret), in the CLI's terms (``symnn activations``, ``--param a=2``).
+* **1** -- anything unexpected: one line ending "run with --debug for the
+  traceback"; ``--debug`` (before or after the subcommand) shows it.
+* **130** -- interrupted (Ctrl-C): one line, no traceback.
+
+The rule that tells the two kinds of error apart: every command runs in two
+phases.  The *input phase* reads and checks the arguments -- parses formulas,
+looks names up in the registries, reads files, builds the network, checks
+the output file -- inside ``with _input():`` blocks, and only there does a
+``ValueError``, ``TypeError``, ``KeyError`` or ``OSError`` become a usage
+error (status 2).  Nothing is computed or printed before the input phase is
+over.  In the *work phase* (derivatives, plots, training) every exception is
+unexpected, a ``ValueError`` included: a library bug is reported as status 1,
+never dressed as bad usage.  The one expected failure of the work phase,
+training that diverges (``DivergenceError``), is caught by name.
+
+Output files are never overwritten: a plot or model whose file exists is
+refused (status 2) unless ``--force`` is given; every file written is printed.
+
+Only argparse and the standard library are imported at module level: the
+registries, SymPy, NumPy and matplotlib are imported by the subcommand that
+needs them, so ``symnn --help`` and usage errors stay fast.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from symnn import __version__
+#: ``symnn activations --format``: the property table's formats (``ActivationTable.to_<format>``).
+TABLE_FORMATS = ("text", "markdown", "latex")
 
-_USAGE_ERRORS = (ValueError, TypeError, KeyError, OSError)
+#: The largest ``symnn diff --order``: the size of a derivative can grow exponentially.
+MAX_ORDER = 20
+
+#: Exceptions that are usage errors when raised in the input phase (see the module docstring).
+_INPUT_ERRORS: tuple[type[BaseException], ...] = (ValueError, TypeError, KeyError, OSError)
+
+
+class UsageError(Exception):
+    """Bad usage or bad input: one line on stderr and exit status 2."""
+
+
+@contextmanager
+def _input(*errors: type[BaseException], param_option: str = "--param") -> Iterator[None]:
+    """The input phase: the errors it raises are the user's (usage errors, status 2).
+
+    *errors* replaces the default ``ValueError, TypeError, KeyError, OSError``;
+    *param_option* is the option that sets parameters here, for the hints.
+    """
+    caught = errors or _INPUT_ERRORS
+    try:
+        yield
+    except caught as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        raise UsageError(speak_cli(str(message), param_option)) from exc
+
+
+# -- errors in CLI terms ----------------------------------------------------------------
+
+
+_OPTIONS = ("output_activation", "activation", "loss", "optimizer", "lr", "epochs", "batch_size")
+
+#: The library's Python-flavoured hints and their command-line words: (pattern, replacement);
+#: ``{param}`` in a replacement is the option that sets parameters where the error arose.
+_REWRITES: tuple[tuple[str, str], ...] = (
+    (r"symnn\.(activations|losses)\(\)", r"symnn \1"),
+    (r"symnn\.datasets\(\)", "symnn train --help"),
+    (
+        r"say which one is the input with symbol=\.\.\., and give the others defaults "
+        r"with params=\{\.\.\.\}",
+        "give every symbol but the input a value with {param} NAME=VALUE",
+    ),
+    (r"add it to symbols=\[\.\.\.\] or pass symbols=None to accept any single-letter variable",
+     "give it a value with {param} NAME=VALUE"),
+    (r",? or pass symbols=\[\.\.\.\]| \(or pass symbols=\[\.\.\.\]\)", ""),
+    (r"see symnn\.parse\.known_functions\(\)",
+     "exp, log, sqrt, sin, tanh, erf, ... and the names symnn activations lists"),
+)  # fmt: skip
+
+
+def speak_cli(message: str, param_option: str = "--param") -> str:
+    """Rewrite the library's Python-flavoured hints into the command line's terms.
+
+    >>> speak_cli("unknown loss 'hubr' (symnn.losses() lists them all)")
+    "unknown loss 'hubr' (symnn losses lists them all)"
+    >>> speak_cli("activation a*x has free symbol(s) a; pass params={'a': ...}")
+    'activation a*x has free symbol(s) a; pass --param a=VALUE'
+    >>> speak_cli("use output_activation='sigmoid'")
+    'use --output-activation sigmoid'
+    """
+    for pattern, replacement in _REWRITES:
+        message = re.sub(pattern, replacement.replace("{param}", param_option), message)
+
+    def params(match: re.Match[str]) -> str:
+        names = re.findall(r"'(\w+)'", match[1])
+        return " ".join(f"{param_option} {n}=VALUE" for n in names or ["NAME"])
+
+    message = re.sub(r"params=\{([^}]*)\}", params, message)
+    return re.sub(
+        rf"\b({'|'.join(_OPTIONS)})=('?)([\w.\-]+)\2",
+        lambda m: f"--{m[1].replace('_', '-')} {m[3]}",
+        message,
+    )
+
+
+# -- the parser -------------------------------------------------------------------------
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse with errors in symnn's one-line style (still exit status 2)."""
 
-    def error(self, message: str):  # pragma: no cover - exercised through subprocess tests
+    def error(self, message: str):  # type: ignore[override]
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _params(pairs: list[str] | None) -> dict[str, float]:
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Every option's help ends with its default (those without one say so in words)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (
+            action.option_strings
+            and "%(default)" not in text
+            and "default" not in text
+            and default is not None
+            and default is not False
+            and default is not argparse.SUPPRESS
+            and action.nargs != 0
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Names:
+    """A registry's names, read on first use, so that ``symnn --help`` imports no registry.
+
+    Set on an argparse action as ``action.names``, it fills ``%(names)s`` in the help.
+    """
+
+    def __init__(self, load: Callable[[], Iterable[str]]) -> None:
+        self._load = load
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._load()))
+
+    def __str__(self) -> str:
+        return ", ".join(self)
+
+
+def _datasets() -> list[str]:
+    from symnn.nn.data import datasets
+
+    return datasets()
+
+
+def _optimizers() -> list[str]:
+    from symnn.nn.training import optimizers
+
+    return optimizers()
+
+
+def _methods() -> tuple[str, ...]:
+    from symnn.curves import METHODS
+
+    return METHODS
+
+
+def _number_type(kind: type, low: float, high: float | None = None) -> Callable[[str], Any]:
+    """An argparse type: an int or float in [low, high], refused at parse time otherwise."""
+
+    def convert(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected {'a whole number' if kind is int else 'a number'}, got {text!r}"
+            ) from None
+        if not (low <= value and (high is None or value <= high)) or value != value:
+            bound = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
+            raise argparse.ArgumentTypeError(f"must be {bound}; got {text}")
+        return value
+
+    convert.__name__ = kind.__name__
+    return convert
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number; got {text}")
+    return value
+
+
+def _range(text: str) -> tuple[float, float]:
+    """``"a,b"`` -> ``(a, b)`` with a < b (``-a b`` is joined into ``-a,b`` by :func:`_join_ranges`)."""
+    parts = text.split(",")
+    try:
+        a, b = (float(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"takes two numbers, as -2,2 or -2 2; got {text!r}"
+        ) from None
+    if not (a < b and abs(a) < float("inf") and abs(b) < float("inf")):
+        raise argparse.ArgumentTypeError(
+            f"the first number must be smaller than the second, both finite; got {text!r}"
+        )
+    return a, b
+
+
+_range.__name__ = "range"
+
+#: Options taking a range ``a,b``; ``--xlim -2,2`` and ``--xlim -2 2`` are joined to ``--xlim=-2,2``.
+_RANGE_OPTIONS = ("--xlim", "--ylim")
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def _join_ranges(argv: list[str]) -> list[str]:
+    """Let ranges start with a minus sign, which argparse would read as an option.
+
+    ``--xlim -2,2`` and ``--xlim -2 2`` become ``--xlim=-2,2``; a value after the
+    option that starts with ``-`` is attached too, so ``_range`` can name it.
+
+    >>> _join_ranges(["plot", "x", "--xlim", "-2", "2", "--ylim", "-1,1"])
+    ['plot', 'x', '--xlim=-2,2', '--ylim=-1,1']
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            out.extend(argv[i:])
+            break
+        following = argv[i + 1 : i + 3]
+        if token in _RANGE_OPTIONS and following:
+            if (
+                len(following) == 2
+                and re.fullmatch(_NUMBER, following[0])
+                and re.fullmatch(_NUMBER, following[1])
+            ):
+                out.append(f"{token}={following[0]},{following[1]}")
+                i += 3
+                continue
+            if following[0].startswith("-"):
+                out.append(f"{token}={following[0]}")
+                i += 2
+                continue
+        out.append(token)
+        i += 1
+    return out
+
+
+class _Version(argparse.Action):
+    """``--version``: imports the package only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from symnn import __version__
+
+        print(f"symnn {__version__}")
+        parser.exit(0)
+
+
+def _debug_option(parser: argparse.ArgumentParser, default: Any) -> None:
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks of errors"
+    )
+
+
+def _command(sub, name: str, func: Callable[[argparse.Namespace], int], help_: str):
+    p = sub.add_parser(name, help=help_, description=help_, formatter_class=_Formatter)
+    p.set_defaults(func=func)
+    _debug_option(p, argparse.SUPPRESS)  # after the subcommand too; SUPPRESS keeps the first
+    return p
+
+
+def _output_option(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=default,
+        help="output file: .png, .svg or .pdf (no extension means .png)",
+    )
+    _force_option(p)
+    _show_option(p)
+
+
+def _force_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="overwrite output files that exist")
+
+
+def _show_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
+
+
+def _network_options(p: argparse.ArgumentParser, layers: str | None) -> None:
+    p.add_argument(
+        "--layers",
+        default=layers,
+        metavar="WIDTHS",
+        help="widths, inputs first, e.g. 3,4,1"
+        + ("" if layers else " (default: inputs,8,outputs from the data)"),
+    )
+    p.add_argument(
+        "--activation",
+        default="sigmoid",
+        help="hidden activation: a name (symnn activations lists them), a formula in x "
+        'such as "x*tanh(x)", or one per hidden layer: relu,tanh',
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set a parameter of the hidden activation, e.g. alpha=0.2 (repeatable; "
+        "default: the activation's own)",
+    )
+    p.add_argument(
+        "--output-activation",
+        default="auto",
+        help='output activation: "auto" (what fits the loss), a name, a formula, or softmax',
+    )
+    p.add_argument(
+        "--loss",
+        default="sse",
+        help='a name (symnn losses lists them) or a formula in yhat and y, e.g. "(y-yhat)^4"',
+    )
+    p.add_argument(
+        "--loss-param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set a parameter of the loss, e.g. delta=0.5 (repeatable; default: the loss's own)",
+    )
+    p.add_argument("--no-bias", action="store_true", help="layers without biases (as the seed)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``symnn`` argument parser (cheap: the registries are read when help needs them)."""
+    parser = _Parser(
+        prog="symnn",
+        description="The mathematics of neural networks, explorable: SymPy definitions, "
+        "symbolic derivatives, stable NumPy code, LaTeX and plots.",
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action=_Version, help="print the version")
+    _debug_option(parser, False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = _command(
+        sub, "tour", cmd_tour, "reproduce every topic of the seed documents (the main job)"
+    )
+    p.add_argument("--out", default="symnn-tour", metavar="DIR", help="output folder")
+
+    p = _command(sub, "activations", cmd_activations, "the property table of every activation")
+    p.add_argument("--format", choices=TABLE_FORMATS, default=TABLE_FORMATS[0], help="table format")
+
+    _command(sub, "losses", cmd_losses, "every loss, with its other names and what it is")
+
+    p = _command(sub, "show", cmd_show, "one activation: formula, derivative, properties, LaTeX")
+    p.add_argument(
+        "name",
+        help='an activation name (symnn activations lists them) or a formula, e.g. "x*tanh(x)"',
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="set a parameter, e.g. alpha=0.2 (repeatable; default: the activation's own)",
+    )
+    p.add_argument("--latex", action="store_true", help="print only the LaTeX equations")
+    p.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="also draw the function and its derivative into FILE (default: no picture)",
+    )
+    _force_option(p)
+    _show_option(p)
+
+    p = _command(sub, "diff", cmd_diff, "the simplified derivative of any expression")
+    p.add_argument("expr", help='a formula, e.g. "x*tanh(log(1+exp(x)))" (^ or ** for powers)')
+    p.add_argument("--wrt", help="the variable (default: the only one, or x)")
+    p.add_argument(
+        "--order",
+        type=_number_type(int, 0, MAX_ORDER),
+        default=1,
+        help=f"derivative order, 0 to {MAX_ORDER}",
+    )
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+
+    p = _command(sub, "plot", cmd_plot, "plot explicit curves y = f(x)")
+    p.add_argument("expr", nargs="+", help='one or more formulas, e.g. "sin(x)/x" "x^2"')
+    p.add_argument(
+        "--xlim", type=_range, default="-10,10", metavar="A,B", help="x range: -2,2 or -2 2"
+    )
+    p.add_argument(
+        "--ylim", type=_range, metavar="A,B", help="y range (default: automatic, poles clipped)"
+    )
+    _output_option(p, "plot.png")
+
+    p = _command(sub, "implicit", cmd_implicit, "plot an implicit curve such as x^2+y^2+xy=1")
+    p.add_argument("expr", help='an equation, e.g. "x^2+y^2+xy=1", or an inequality')
+    p.add_argument(
+        "--xlim",
+        type=_range,
+        metavar="A,B",
+        help="x range (default: automatic, the whole curve when it is bounded)",
+    )
+    p.add_argument("--ylim", type=_range, metavar="A,B", help="y range (default: as --xlim)")
+    a = p.add_argument(
+        "--method", help="how to draw: %(names)s (default: the first, the fastest and smoothest)"
+    )
+    a.names = _Names(_methods)  # type: ignore[attr-defined]
+    p.add_argument("--classify", action="store_true", help="analyse the conic and annotate it")
+    _output_option(p, "implicit.png")
+
+    p = _command(sub, "train", cmd_train, "train a network and print its loss and predictions")
+    a = p.add_argument("--data", default="seed", help="a data set (%(names)s) or PATH.csv")
+    a.names = _Names(_datasets)  # type: ignore[attr-defined]
+    _network_options(p, layers=None)
+    p.add_argument("--epochs", type=_number_type(int, 1), default=1500, help="passes over the data")
+    p.add_argument("--lr", type=_positive_float, default=1.0, help="learning rate")
+    a = p.add_argument("--optimizer", default="sgd", help="%(names)s")
+    a.names = _Names(_optimizers)  # type: ignore[attr-defined]
+    p.add_argument(
+        "--batch-size",
+        type=_number_type(int, 1),
+        default=None,
+        help="samples per step (default: all, full-batch gradient descent)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed of weights and shuffling")
+    p.add_argument(
+        "--save", metavar="MODEL", help="save the trained network (.npz) (default: not saved)"
+    )
+    p.add_argument("--plot", metavar="FILE", help="draw the loss curve into FILE (default: none)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _force_option(p)
+    _show_option(p)
+
+    p = _command(
+        sub, "formula", cmd_formula, "the forward formula and the backpropagation equations"
+    )
+    _network_options(p, layers="3,4,1")
+    p.add_argument("--latex", action="store_true", help="print LaTeX")
+
+    p = _command(sub, "elbow", cmd_elbow, "k-means SSE against k, with the knee")
+    p.add_argument("path", help="a numeric CSV file (rows are points)")
+    p.add_argument(
+        "--kmax",
+        type=_number_type(int, 1),
+        default=10,
+        help="try k = 1 .. KMAX clusters (at most the number of points)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="random seed of k-means")
+    _output_option(p, "elbow.png")
+    return parser
+
+
+# -- the input phase: helpers -------------------------------------------------------------
+
+
+def _params(pairs: list[str] | None, option: str = "--param") -> dict[str, float]:
     """``["alpha=0.2", "beta=1"]`` -> ``{"alpha": 0.2, "beta": 1.0}``, with clear errors."""
     out: dict[str, float] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise ValueError(f"--param takes NAME=VALUE, e.g. --param alpha=0.2; got {pair!r}")
+            raise ValueError(f"{option} takes NAME=VALUE, e.g. {option} alpha=0.2; got {pair!r}")
         try:
             out[key.strip()] = float(value)
         except ValueError:
-            raise ValueError(f"--param {key.strip()}: {value!r} is not a number") from None
+            raise ValueError(f"{option} {key.strip()}: {value!r} is not a number") from None
     return out
 
 
-# -- subcommands -------------------------------------------------------------------
+def _activation(text: str, params: dict[str, float]):
+    """A name, an alias or a formula: the library's one test (``as_activation``) decides."""
+    from symnn.catalogue.activations import as_activation
+
+    return as_activation(text.strip(), **params)
+
+
+def _loss(text: str, params: dict[str, float]):
+    """A loss name or alias, else a formula in yhat and y (the library has no ``as_loss`` yet)."""
+    from symnn._validation import normalize_name
+    from symnn.catalogue.activations import looks_like_formula
+    from symnn.catalogue.losses import Loss, loss, loss_aliases, losses
+
+    key = normalize_name(text)
+    if key not in losses() and key not in loss_aliases() and looks_like_formula(text):
+        from symnn.expr.parse import parse
+
+        expr = parse(text, symbols=["yhat", "y", *params])
+        return Loss(expr, name="custom", params=params or None)
+    return loss(text, **params)
+
+
+def _output(path: str | None, force: bool, option: str) -> str | None:
+    """The file a figure will be written to (``.png`` added as ``save_figure`` does), checked."""
+    if path is None:
+        return None
+    from symnn.views.plotting import FORMATS
+
+    root, ext = os.path.splitext(path)
+    if not ext:
+        path, ext = root + ".png", ".png"
+    if ext.lower() not in FORMATS:
+        raise ValueError(
+            f"{option} {path}: cannot write {ext!r}; use one of {', '.join(FORMATS)} "
+            "(no extension means .png)"
+        )
+    return _free(path, force, option)
+
+
+def _free(path: str, force: bool, option: str) -> str:
+    """*path* if it can be written: its folder exists and it does not (or ``--force``)."""
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise ValueError(f"{option} {path}: the folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise ValueError(f"{option} {path}: that is a folder; give a file name")
+    if os.path.exists(path) and not force:
+        raise ValueError(
+            f"{path} exists; pass --force to overwrite it, or choose another name with {option}"
+        )
+    return path
+
+
+def _layers(text: str) -> list[int]:
+    try:
+        return [int(p) for p in text.split(",")]
+    except ValueError:
+        raise ValueError(f"--layers takes widths like 3,4,1; got {text!r}") from None
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at the commas outside parentheses: ``"relu,max(x,0)"`` -> ``["relu", "max(x,0)"]``."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if c == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
+
+
+def _network(args: argparse.Namespace, layers: list[int]):
+    """The network the options describe (the input phase: its errors are usage errors)."""
+    from symnn.nn.network import Network
+
+    with _input():
+        names = _split_top(args.activation)
+        params = _params(args.param)
+        if len(names) > 1:
+            hidden: Any = [_activation(t, params) for t in names]
+        else:
+            hidden = _activation(args.activation, params)
+        out = args.output_activation.strip()
+        if out.lower() == "auto":
+            output: Any = None
+        elif out.lower() == "softmax":
+            output = "softmax"
+        else:
+            output = _activation(out, {})
+    with _input(param_option="--loss-param"):
+        loss = _loss(args.loss, _params(args.loss_param, "--loss-param"))
+    with _input():
+        return Network(
+            layers,
+            activation=hidden,
+            output_activation=output,
+            loss=loss,
+            bias=not args.no_bias,
+            seed=getattr(args, "seed", None),
+        )
+
+
+# -- the work phase: helpers --------------------------------------------------------------
+
+
+def _save(fig: Any, path: str, show: bool) -> None:
+    """Write the figure (the path was checked in the input phase), say where, maybe show it."""
+    from symnn.views.plotting import save_figure
+
+    print(f"wrote {save_figure(fig, path)}")
+    if show:
+        _show()
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+def _show() -> None:
+    import matplotlib
+
+    if not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ) and sys.platform.startswith("linux"):
+        print("symnn: --show: no display here; the figure was saved instead", file=sys.stderr)
+        return
+    if matplotlib.get_backend().lower() == "agg":
+        return
+    import matplotlib.pyplot as plt
+
+    plt.show()
+
+
+def _plain(doc: str) -> str:
+    """A docstring without reST math markup, for the terminal."""
+    import textwrap
+
+    text = re.sub(r":math:`([^`]*)`", r"\1", doc)
+    return textwrap.dedent(text).strip()
+
+
+def _summary(doc: str) -> str:
+    """One line for a listing: the doc's first sentence up to its first formula, no markup.
+
+    >>> _summary("Mean squared error :math:`x^2` (PyTorch ``mse_loss``).")
+    'Mean squared error'
+    >>> _summary("Poisson negative log-likelihood (PyTorch ``poisson_nll_loss``):\\n :math:`e^z`")
+    'Poisson negative log-likelihood (PyTorch poisson_nll_loss)'
+    """
+    text = " ".join(doc.split())
+    text = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    text = text.split(":math:", 1)[0].replace("``", "")
+    return text.rstrip(" .:,;")
+
+
+# -- subcommands ------------------------------------------------------------------------------
+
+
+def cmd_tour(args: argparse.Namespace) -> int:
+    from symnn.views.tour import run_tour
+
+    with _input():
+        if os.path.exists(args.out) and not os.path.isdir(args.out):
+            raise ValueError(f"--out {args.out}: that is a file; give a folder")
+    run_tour(args.out, echo=print)
+    return 0
 
 
 def cmd_activations(args: argparse.Namespace) -> int:
     from symnn.views.tables import activation_table
 
-    table = activation_table()
-    if args.format == "markdown":
-        print(table.to_markdown())
-    elif args.format == "latex":
-        print(table.to_latex())
-    else:
-        print(table)
+    print(getattr(activation_table(), f"to_{args.format}")())
+    return 0
+
+
+def cmd_losses(args: argparse.Namespace) -> int:
+    from symnn.catalogue.losses import loss, loss_aliases, losses
+
+    others: dict[str, list[str]] = {}
+    for alias, name in loss_aliases().items():
+        others.setdefault(name, []).append(alias)
+    width = max(len(n) for n in losses())
+    for name in losses():
+        entry = loss(name)
+        print(f"{name:<{width}}  {_summary(entry.doc)}")
+        if others.get(name):
+            print(f"{'':<{width}}  also: {', '.join(others[name])}")
+        if entry.params:
+            values = ", ".join(f"{entry.kwnames[p]}={v:g}" for p, v in entry.params.items())
+            print(f"{'':<{width}}  --loss-param {values}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    import symnn as sn
-
-    if any(c in args.name for c in "()*+/^ "):  # a formula: your own activation
-        act = sn.Activation(args.name, name="f", params=_params(args.param) or None)
-    else:
-        act = sn.activation(args.name, **_params(args.param))
+    with _input():
+        act = _activation(args.name, _params(args.param))
+        plot = _output(args.plot, args.force, "--plot")
     if args.latex:
         print(act.latex(0))
         print(act.latex(1))
@@ -78,58 +703,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         if act.doc:
             print()
             print(_plain(act.doc))
-    if args.plot:
+    if plot:
         from symnn.views.plotting import plot_activation
 
-        _save(plot_activation(act).figure, args.plot, "activation.png", args.show)
+        _save(plot_activation(act).figure, plot, args.show)
     return 0
-
-
-def _plain(doc: str) -> str:
-    """A docstring without reST math markup, for the terminal."""
-    import re
-    import textwrap
-
-    text = re.sub(r":math:`([^`]*)`", r"\1", doc)
-    return textwrap.dedent(text).strip()
-
-
-def _pair(text: str, what: str) -> tuple[float, float]:
-    """``"a,b"`` -> ``(a, b)`` with a < b."""
-    parts = text.split(",")
-    try:
-        a, b = (float(p) for p in parts)
-    except ValueError:
-        raise ValueError(f"{what} takes two numbers a,b (e.g. -10,10); got {text!r}") from None
-    if not a < b:
-        raise ValueError(f"{what}: the first number must be smaller than the second; got {text!r}")
-    return a, b
-
-
-def _save(fig, path: str | None, default: str, show: bool) -> None:
-    from symnn.views.plotting import save_figure
-
-    written = save_figure(fig, path or default)
-    print(f"wrote {written}")
-    if show:
-        _show()
-
-
-def _show() -> None:
-    import os
-
-    import matplotlib
-
-    if not (
-        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-    ) and sys.platform.startswith("linux"):
-        print("symnn: --show: no display here; the figure was saved instead", file=sys.stderr)
-        return
-    if matplotlib.get_backend().lower() == "agg":
-        return
-    import matplotlib.pyplot as plt
-
-    plt.show()
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -138,102 +716,108 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from symnn.expr.parse import parse
     from symnn.expr.symbolic import tidy
 
-    expr = parse(args.expr)
-    if not isinstance(expr, sp.Expr) or isinstance(expr, sp.logic.boolalg.Boolean):
-        raise ValueError(f"diff needs an expression, not an equation or inequality: {args.expr!r}")
-    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
-    if args.wrt:
-        wrt = next((s for s in symbols if s.name == args.wrt), sp.Symbol(args.wrt, real=True))
-    elif len(symbols) == 1:
-        wrt = symbols[0]
-    elif not symbols:
-        wrt = sp.Symbol("x", real=True)
-    elif any(s.name == "x" for s in symbols):
-        wrt = next(s for s in symbols if s.name == "x")
-    else:
-        names = ", ".join(s.name for s in symbols)
-        raise ValueError(f"the expression has several variables ({names}); choose one with --wrt")
-    if args.order < 0:
-        raise ValueError(f"--order must be 0 or more; got {args.order}")
+    with _input():
+        expr = parse(args.expr)
+        if not isinstance(expr, sp.Expr):
+            raise ValueError(
+                f"diff needs an expression, not an equation or inequality: {args.expr!r}"
+            )
+        symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+        if args.wrt:
+            if not args.wrt.isidentifier():
+                raise ValueError(f"--wrt takes a variable name such as x; got {args.wrt!r}")
+            wrt = next((s for s in symbols if s.name == args.wrt), sp.Symbol(args.wrt, real=True))
+        elif len(symbols) == 1:
+            wrt = symbols[0]
+        elif not symbols:
+            wrt = sp.Symbol("x", real=True)
+        elif any(s.name == "x" for s in symbols):
+            wrt = next(s for s in symbols if s.name == "x")
+        else:
+            names = ", ".join(s.name for s in symbols)
+            raise ValueError(
+                f"the expression has several variables ({names}); choose one with --wrt"
+            )
     result = expr
     for _ in range(args.order):
         result = tidy(sp.diff(result, wrt))
-    if args.latex:
-        print(sp.latex(result))
-    else:
-        print(result)
+    print(sp.latex(result) if args.latex else result)
     return 0
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from symnn.curves import _single_variable
     from symnn.views.plotting import plot
 
-    xlim = _pair(args.xlim, "--xlim")
-    ax = plot(*args.expr, xlim=xlim)
-    _save(ax.figure, args.output, "plot.png", args.show)
+    with _input():
+        exprs = [_single_variable(text, None)[0] for text in args.expr]
+        output = _output(args.output, args.force, "-o")
+    ax = plot(*exprs, xlim=args.xlim, ylim=args.ylim)
+    _save(ax.figure, output, args.show)
     return 0
 
 
 def cmd_implicit(args: argparse.Namespace) -> int:
+    from symnn._validation import check_choice
+    from symnn.curves import METHODS, _as_expr, _split_relation, _xy_symbols, classify_conic
     from symnn.views.plotting import plot_implicit
 
-    if args.classify:
-        from symnn.curves import classify_conic
-
-        print(classify_conic(args.expr))
-    ax = plot_implicit(args.expr, method=args.method, classify=args.classify)
-    _save(ax.figure, args.output, "implicit.png", args.show)
+    with _input():
+        method = check_choice(
+            "method", args.method or METHODS[0], METHODS, listing="symnn implicit --help"
+        )
+        curve = _as_expr(args.expr)
+        _xy_symbols(_split_relation(curve)[0], None, None)
+        conic = classify_conic(curve) if args.classify else None
+        output = _output(args.output, args.force, "-o")
+    if conic is not None:
+        print(conic)
+    ax = plot_implicit(curve, xlim=args.xlim, ylim=args.ylim, method=method, classify=args.classify)
+    _save(ax.figure, output, args.show)
     return 0
-
-
-def _layers(text: str) -> list[int]:
-    try:
-        sizes = [int(p) for p in text.split(",")]
-    except ValueError:
-        raise ValueError(f"--layers takes widths like 3,4,1; got {text!r}") from None
-    return sizes
-
-
-def _activation_arg(text: str):
-    names = [t.strip() for t in text.split(",")]
-    return names[0] if len(names) == 1 else names
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     import numpy as np
 
-    import symnn as sn
+    from symnn._validation import check_choice
+    from symnn.nn.data import dataset
+    from symnn.nn.persistence import save
+    from symnn.nn.training import DivergenceError, optimizers
 
-    X, y = (
-        sn.dataset(args.data) if not args.data.lower().endswith(".csv") else sn.load_csv(args.data)
-    )
-    if y is None:
-        raise ValueError(f"{args.data}: the CSV has no target column")
-    layers = _layers(args.layers) if args.layers else [X.shape[1], 8, y.shape[1]]
-    if layers[0] != X.shape[1]:
-        raise ValueError(
-            f"--layers starts with {layers[0]} inputs but the data has {X.shape[1]} columns; "
-            f"use --layers {X.shape[1]},{','.join(map(str, layers[1:]))}"
+    with _input():
+        optimizer = check_choice(
+            "optimizer", args.optimizer, optimizers(), listing="symnn train --help"
         )
-    net = sn.Network(
-        layers,
-        activation=_activation_arg(args.activation),
-        output_activation=args.output_activation,
-        loss=args.loss,
-        bias=not args.no_bias,
-        seed=args.seed,
-    )
+        X, y = dataset(args.data)
+        if y is None:
+            raise ValueError(f"{args.data}: the CSV has no target column")
+        layers = _layers(args.layers) if args.layers else [X.shape[1], 8, y.shape[1]]
+        if layers[0] != X.shape[1]:
+            raise ValueError(
+                f"--layers starts with {layers[0]} inputs but the data has {X.shape[1]} columns; "
+                f"use --layers {X.shape[1]},{','.join(map(str, layers[1:]))}"
+            )
+    net = _network(args, layers)
+    with _input():
+        net._check_data(X, y)
+        model = args.save
+        if model is not None:
+            model = model if model.endswith(".npz") else model + ".npz"
+            _free(model, args.force, "--save")
+        plot = _output(args.plot, args.force, "--plot")
     print(net)
-    history = net.fit(
-        X,
-        y,
-        epochs=args.epochs,
-        lr=args.lr,
-        optimizer=args.optimizer,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        progress=None if not args.quiet else False,
-    )
+    with _input(DivergenceError):
+        history = net.fit(
+            X,
+            y,
+            epochs=args.epochs,
+            lr=args.lr,
+            optimizer=optimizer,
+            batch_size=args.batch_size,
+            seed=args.seed,
+            progress=None if not args.quiet else False,
+        )
     print(
         f"loss: {history.loss[0]:.6g} (epoch 1) -> {history.final_loss:.6g} (epoch {history.epochs})"
     )
@@ -243,26 +827,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     with np.printoptions(precision=4, suppress=True):
         for target, out in zip(y[:rows], pred[:rows], strict=True):
             print(f"  target {target}  predicted {out}")
-    if args.save:
-        print(f"saved {sn.save(net, args.save)}")
-    if args.plot:
+    if model:
+        print(f"saved {save(net, model)}")
+    if plot:
         from symnn.views.plotting import plot_history
 
-        ax = plot_history(history)
-        _save(ax.figure, args.plot, "history.png", args.show)
+        _save(plot_history(history).figure, plot, args.show)
     return 0
 
 
 def cmd_formula(args: argparse.Namespace) -> int:
-    import symnn as sn
-
-    net = sn.Network(
-        _layers(args.layers),
-        activation=_activation_arg(args.activation),
-        output_activation=args.output_activation,
-        loss=args.loss,
-        bias=not args.no_bias,
-    )
+    with _input():
+        layers = _layers(args.layers)
+    net = _network(args, layers)
     if args.latex:
         print(net.formula().latex())
         print()
@@ -276,139 +853,65 @@ def cmd_formula(args: argparse.Namespace) -> int:
 
 
 def cmd_elbow(args: argparse.Namespace) -> int:
-    import symnn as sn
+    from symnn.cluster import elbow
+    from symnn.nn.data import load_csv
+    from symnn.views.plotting import plot_elbow
 
-    X, _ = sn.load_csv(args.path, target=None)
-    if args.kmax < 1:
-        raise ValueError(f"--kmax must be at least 1; got {args.kmax}")
-    result = sn.elbow(X, k=range(1, args.kmax + 1), seed=args.seed)
+    with _input():
+        X, _ = load_csv(args.path, target=None)
+        if args.kmax > len(X):
+            raise ValueError(
+                f"--kmax {args.kmax} is more than the {len(X)} points in {args.path}; "
+                f"use --kmax {min(len(X), 10)} (at most {len(X)})"
+            )
+        output = _output(args.output, args.force, "-o")
+    result = elbow(X, k=range(1, args.kmax + 1), seed=args.seed)
     for k, sse in zip(result.k, result.sse, strict=True):
         mark = "  <- knee" if k == result.knee else ""
         print(f"k={k:<3} SSE={sse:.6g}{mark}")
-    _save(sn.plot_elbow(result).figure, args.output, "elbow.png", args.show)
+    _save(plot_elbow(result).figure, output, args.show)
     return 0
 
 
-def cmd_tour(args: argparse.Namespace) -> int:
-    from symnn.views.tour import run_tour
-
-    run_tour(args.out, echo=print)
-    return 0
-
-
-# -- the parser -----------------------------------------------------------------------
-
-
-def _add(sub, name: str, func: Callable, help_: str) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help_, description=help_)
-    p.set_defaults(func=func)
-    return p
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="symnn",
-        description="The mathematics of neural networks, explorable: SymPy definitions, "
-        "symbolic derivatives, stable NumPy code, LaTeX and plots.",
-    )
-    parser.add_argument("--version", action="version", version=f"symnn {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    p = _add(sub, "activations", cmd_activations, "the property table of every activation")
-    p.add_argument("--format", choices=["text", "markdown", "latex"], default="text")
-
-    p = _add(sub, "show", cmd_show, "one activation: formula, derivative, properties, LaTeX")
-    p.add_argument(
-        "name",
-        help='an activation name (symnn activations lists them) or a formula, e.g. "x*tanh(x)"',
-    )
-    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
-    p.add_argument("--latex", action="store_true", help="print only the LaTeX equations")
-    p.add_argument("--plot", metavar="FILE", help="also draw the function and its derivative")
-    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
-
-    p = _add(sub, "diff", cmd_diff, "the simplified derivative of any expression")
-    p.add_argument("expr", help='a formula, e.g. "x*tanh(log(1+exp(x)))" (^ or ** for powers)')
-    p.add_argument("--wrt", help="the variable (default: the only one, or x)")
-    p.add_argument("--order", type=int, default=1, help="derivative order (default 1)")
-    p.add_argument("--latex", action="store_true", help="print LaTeX")
-
-    p = _add(sub, "plot", cmd_plot, "plot explicit curves y = f(x)")
-    p.add_argument("expr", nargs="+", help='one or more formulas, e.g. "sin(x)/x" "x^2"')
-    p.add_argument("-o", "--output", metavar="FILE", help="output file (.png, .svg, .pdf)")
-    p.add_argument("--xlim", default="-10,10", metavar="A,B", help="x range (default -10,10)")
-    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
-
-    p = _add(sub, "implicit", cmd_implicit, "plot an implicit curve such as x^2+y^2+xy=1")
-    p.add_argument("expr", help='an equation, e.g. "x^2+y^2+xy=1", or an inequality')
-    p.add_argument("-o", "--output", metavar="FILE", help="output file (.png, .svg, .pdf)")
-    p.add_argument("--method", choices=["sympy", "contour"], default=None)
-    p.add_argument("--classify", action="store_true", help="analyse the conic and annotate it")
-    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
-
-    p = _add(sub, "train", cmd_train, "train a network and print its loss and predictions")
-    p.add_argument("--data", default="seed", help="seed, xor, moons, circles, blobs or PATH.csv")
-    p.add_argument("--layers", help="widths, inputs first, e.g. 3,4,1")
-    p.add_argument("--activation", default="sigmoid", help="hidden activation(s), e.g. relu")
-    p.add_argument("--output-activation", default=None, help="output activation (e.g. softmax)")
-    p.add_argument("--loss", default="sse")
-    p.add_argument("--epochs", type=int, default=1500)
-    p.add_argument("--lr", type=float, default=1.0)
-    p.add_argument("--optimizer", default="sgd", help="sgd, momentum or adam")
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--no-bias", action="store_true", help="layers without biases (as the seed)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--save", metavar="MODEL", help="save the trained network (.npz)")
-    p.add_argument("--plot", metavar="FILE", help="draw the loss curve")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
-
-    p = _add(sub, "formula", cmd_formula, "the forward formula and the backpropagation equations")
-    p.add_argument("--layers", default="3,4,1", help="widths, inputs first (default 3,4,1)")
-    p.add_argument("--activation", default="sigmoid")
-    p.add_argument("--output-activation", default=None)
-    p.add_argument("--loss", default="sse")
-    p.add_argument("--no-bias", action="store_true")
-    p.add_argument("--latex", action="store_true", help="print LaTeX")
-
-    p = _add(sub, "elbow", cmd_elbow, "k-means SSE against k, with the knee")
-    p.add_argument("path", help="a numeric CSV file (rows are points)")
-    p.add_argument("--kmax", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-o", "--output", metavar="FILE", help="output file (.png, .svg, .pdf)")
-    p.add_argument("--show", action="store_true", help="open a window (where there is a display)")
-
-    p = _add(sub, "tour", cmd_tour, "reproduce every topic of the seed documents (the main job)")
-    p.add_argument("--out", default="symnn-tour", help="output folder (default ./symnn-tour)")
-    return parser
+# -- main ------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``symnn`` command with *argv* (default ``sys.argv[1:]``); return the exit status."""
+    try:
+        return _main(sys.argv[1:] if argv is None else list(argv))
+    except KeyboardInterrupt:
+        print("symnn: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(_join_ranges(argv))
+    except SystemExit as exc:  # --help, --version and usage errors: argparse has printed
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     if not getattr(args, "func", None):
         parser.print_help(sys.stdout)
         return 0
     try:
         return int(args.func(args) or 0)
     except BrokenPipeError:  # e.g. `symnn activations | head`: stop quietly
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except _USAGE_ERRORS as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"symnn: error: {message}", file=sys.stderr)
+    except UsageError as exc:
+        if args.debug:
+            import traceback
+
+            traceback.print_exception(exc.__cause__ or exc)
+        print(f"symnn: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # pragma: no cover
-        print("symnn: interrupted", file=sys.stderr)
-        return 130
     except Exception as exc:
         if args.debug:
             raise
         print(
-            f"symnn: unexpected error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"symnn: unexpected error: {type(exc).__name__}: {exc} "
+            "(run with --debug for the traceback)",
             file=sys.stderr,
         )
         return 1
