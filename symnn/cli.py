@@ -497,18 +497,10 @@ def _activation(text: str, params: dict[str, float]):
 
 
 def _loss(text: str, params: dict[str, float]):
-    """A loss name or alias, else a formula in yhat and y (the library has no ``as_loss`` yet)."""
-    from symnn._validation import normalize_name
-    from symnn.catalogue.activations import looks_like_formula
-    from symnn.catalogue.losses import Loss, loss, loss_aliases, losses
+    """A loss name or alias, else a formula in yhat and y."""
+    from symnn.catalogue.losses import as_loss
 
-    key = normalize_name(text)
-    if key not in losses() and key not in loss_aliases() and looks_like_formula(text):
-        from symnn.expr.parse import parse
-
-        expr = parse(text, symbols=["yhat", "y", *params])
-        return Loss(expr, name="custom", params=params or None)
-    return loss(text, **params)
+    return as_loss(text.strip(), **params)
 
 
 def _output(path: str | None, force: bool, option: str) -> str | None:
@@ -800,7 +792,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             )
     net = _network(args, layers)
     with _input():
-        net._check_data(X, y)
+        net.check_data(X, y)
         model = args.save
         if model is not None:
             model = model if model.endswith(".npz") else model + ".npz"

@@ -31,3 +31,15 @@ def test_lazy_plotting_names_match_the_plotting_package():
     assert set(plotting.__all__) - {"FORMATS"} == symnn._PLOTTING
     for name in symnn._PLOTTING:
         assert getattr(symnn, name) is getattr(plotting, name)
+
+
+def test_every_public_name_resolves_and_tab_completes():
+    """The facade loads names on first use; each must exist where the table says, and dir()
+    (IPython's tab completion) must list them without importing anything."""
+    import symnn
+
+    listed = dir(symnn)
+    for name in symnn.__all__:
+        assert name in listed
+        assert getattr(symnn, name) is not None
+    assert symnn.data.seed_data()[0].shape == (4, 3)

@@ -54,7 +54,7 @@ def test_every_catalogue_suggests_the_closest_name(kind):
 
 @pytest.mark.parametrize("kind", [k for k in CATALOGUES if CATALOGUES[k][1] is not None])
 def test_parameters_are_declared_one_way_and_checked(kind):
-    registry, lookup, _ = CATALOGUES[kind]
+    registry, _, _ = CATALOGUES[kind]
     for entry in registry:
         for spec in entry.params:
             assert isinstance(spec, ParamSpec)
