@@ -47,6 +47,14 @@ __all__ = ["MAX_PARAMS", "Network", "Params"]
 #: gradients and optimiser state): refuse up front instead of failing deep in NumPy.
 MAX_PARAMS = 50_000_000
 
+_PREDICTIONS = {  # what a loss's prediction kind is, in words
+    "value": "values",
+    "probability": "probabilities",
+    "logit": "logits",
+    "margin": "margins",
+    "log_probability": "log-probabilities",
+}
+
 
 def _exact(value: float) -> sp.Expr:
     """A float parameter as the exact number its shortest repr states (0.01 -> 1/100)."""
@@ -189,7 +197,7 @@ class Network:
             if self.loss.with_softmax is None:
                 raise ValueError(
                     f"a softmax output does not go with the loss {self.loss.name!r} "
-                    f"(it takes {self.loss.prediction.replace('_', '-')}s); use "
+                    f"(it takes {_PREDICTIONS[self.loss.prediction]}); use "
                     "loss='cross_entropy' (softmax and cross-entropy fused, for stability)"
                 )
             self.loss = get_loss(self.loss.with_softmax, reduction=self.loss.reduction)

@@ -1,0 +1,216 @@
+"""symnn.nn.training and symnn.nn.optimizers: each optimiser against a direct transcription of its
+rule, the first-contact fixes (output activation, softmax targets), interruptions and warnings."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import symnn as sn
+from symnn.nn.optimizers import REGISTRY as OPTIMIZERS
+from symnn.nn.training import TrainingWarning
+
+KW = dict(activation="tanh", output_activation="identity", loss="mse")
+
+
+def _data(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+
+
+def _transcribe(name, params, grads_of, steps, lr, hyper):
+    """The textbook rule of each optimiser, written out with NumPy, one step at a time."""
+    state = {k: np.zeros_like(v) for k, v in params.items()}
+    second = {k: np.zeros_like(v) for k, v in params.items()}
+    for t in range(1, steps + 1):
+        g = grads_of(params)
+        for k in params:
+            if name == "sgd":
+                params[k] = params[k] - lr * g[k]
+            elif name == "momentum":
+                state[k] = hyper["momentum"] * state[k] - lr * g[k]
+                params[k] = params[k] + state[k]
+            elif name == "nesterov":  # PyTorch's SGD(nesterov=True): b = mu*b + g; W -= lr*(g + mu*b)
+                state[k] = hyper["momentum"] * state[k] + g[k]
+                params[k] = params[k] - lr * (g[k] + hyper["momentum"] * state[k])
+            elif name == "adam":
+                b1, b2, eps = hyper["beta1"], hyper["beta2"], hyper["eps"]
+                state[k] = b1 * state[k] + (1 - b1) * g[k]
+                second[k] = b2 * second[k] + (1 - b2) * g[k] ** 2
+                mhat, vhat = state[k] / (1 - b1**t), second[k] / (1 - b2**t)
+                params[k] = params[k] - lr * mhat / (np.sqrt(vhat) + eps)
+            else:  # pragma: no cover - a new optimiser needs its transcription here
+                raise AssertionError(f"no transcription for {name}")
+    return params
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+def test_every_optimizer_matches_a_direct_transcription(name):
+    X, Y = _data()
+    net = sn.Network([2, 3, 1], seed=1, **KW)
+    ref = sn.Network([2, 3, 1], seed=1, **KW)
+
+    def grads_of(params):
+        ref.params = params
+        return ref.gradients(X, Y)
+
+    hyper = {"momentum": 0.8, "beta1": 0.85, "beta2": 0.99, "eps": 1e-7}
+    expected = _transcribe(name, net.params.copy(), grads_of, 15, 0.05, hyper)
+    net.fit(X, Y, epochs=15, lr=0.05, optimizer=name, momentum=0.8, betas=(0.85, 0.99), eps=1e-7)
+    for k in expected:
+        np.testing.assert_allclose(net.params[k], expected[k], rtol=1e-10, atol=1e-13)
+
+
+def test_nesterov_agrees_with_pytorch_when_installed():
+    torch = pytest.importorskip("torch")
+    X, Y = _data(2)
+    net = sn.Network([2, 3, 1], seed=4, **KW)
+    W = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in net.params.items()}
+    opt = torch.optim.SGD(W.values(), lr=0.05, momentum=0.9, nesterov=True)
+    Xt, Yt = torch.tensor(X), torch.tensor(Y)
+    for _ in range(10):
+        opt.zero_grad()
+        out = torch.tanh(Xt @ W["W1"] + W["b1"]) @ W["W2"] + W["b2"]
+        torch.mean((out - Yt) ** 2).backward()
+        opt.step()
+    net.fit(X, Y, epochs=10, lr=0.05, optimizer="nesterov", momentum=0.9)
+    for k in W:
+        np.testing.assert_allclose(net.params[k], W[k].detach().numpy(), rtol=1e-10, atol=1e-13)
+
+
+def test_adding_an_optimizer_is_one_definition_the_cli_reads(capsys):
+    assert sn.optimizers() == OPTIMIZERS.names()
+    source = sn.Network([2, 2, 1], seed=0).source()
+    for name in sn.optimizers():
+        assert f"def {name}(" in source
+    from symnn.cli import main
+
+    assert main(["train", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert ", ".join(sn.optimizers()) in help_text
+
+
+def test_bad_hyperparameters_are_refused_before_training():
+    X, Y = _data()
+    net = sn.Network([2, 3, 1], seed=0, **KW)
+    before = net.params.copy()
+    for kw, message in [
+        ({"optimizer": "adam", "betas": (1, 1)}, r"beta1 must be in \[0, 1\)"),
+        ({"optimizer": "adam", "betas": (0.9, 1.0)}, r"beta2 must be in \[0, 1\)"),
+        ({"optimizer": "adam", "eps": 0}, r"eps must be in \(0, inf\)"),
+        ({"optimizer": "momentum", "momentum": 1.5}, r"momentum must be in \[0, 1\)"),
+        ({"optimizer": "adam", "betas": 0.9}, "betas must be a pair"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            net.fit(X, Y, epochs=2, lr=0.1, **kw)
+    for k in before:
+        np.testing.assert_array_equal(net.params[k], before[k])
+
+
+# -- first contact ------------------------------------------------------------------------
+
+
+def test_the_output_activation_fits_the_loss():
+    outputs = {
+        "sse": "sigmoid",
+        "mse": "identity",
+        "bce": "sigmoid",
+        "bce_with_logits": "identity",
+        "hinge": "identity",
+    }
+    for loss, out in outputs.items():
+        net = sn.Network([2, 4, 1], activation="relu", loss=loss, seed=0)
+        assert [a.name for a in net.activations] == ["relu", out], loss
+    multi = sn.Network([2, 4, 3], activation="relu", loss="cross_entropy", seed=0)
+    assert multi.softmax_output
+    assert sn.Network([2, 4, 1], activation=["relu", "tanh"]).activations[-1].name == "tanh"
+
+
+def test_relu_on_xor_learns_instead_of_dying():
+    X, y = sn.data.xor()
+    for seed in range(5):
+        net = sn.Network([2, 8, 1], activation="relu", seed=seed)
+        h = net.fit(X, y, epochs=2000, lr=1.0)
+        assert h.loss[-1] < h.loss[0]
+        np.testing.assert_array_equal(np.round(net.predict(X)), y)
+
+
+def test_training_that_goes_nowhere_warns():
+    X, y = sn.data.xor()
+    net = sn.Network([2, 4, 1], activation="relu", output_activation="relu", seed=0)
+    net.params["W1"] = -np.abs(net.params["W1"]) - 1  # every hidden unit dead on the data
+    net.params["b1"] = -np.ones(4)
+    with pytest.warns(TrainingWarning) as record:
+        net.fit(X, y, epochs=20, lr=0.1)
+    messages = " ".join(str(w.message) for w in record)
+    assert "did not decrease" in messages
+    assert "4 of 4 units of hidden layer 1 output 0" in messages
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.fit(X, y, epochs=20, lr=0.1, warn=False)
+
+
+def test_softmax_targets_must_be_distributions():
+    net = sn.Network([2, 4, 3], loss="cross_entropy", seed=0)
+    X = np.eye(2)
+    multi_hot = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 0.0]])
+    with pytest.raises(ValueError, match="y row 0 sums to 2; a softmax network's targets"):
+        net.fit(X, multi_hot, epochs=1)
+    soft = np.array([[0.5, 0.5, 0.0], [0.0, 0.25, 0.75]])
+    loss = net.loss_value(X, soft)
+    assert loss == pytest.approx(net.loss.value(net.spec and _logits(net, X), soft), rel=1e-13)
+
+
+def _logits(net, X):
+    A = X
+    for i in range(1, net.depth + 1):
+        Z = A @ net.params[f"W{i}"] + net.params[f"b{i}"]
+        A = net.activations[i - 1](Z) if i < net.depth else Z
+    return A
+
+
+def test_softmax_needs_two_classes_and_a_loss_that_takes_it():
+    with pytest.raises(ValueError, match="softmax output needs at least 2 classes"):
+        sn.Network([2, 4, 1], output_activation="softmax", loss="cross_entropy")
+    with pytest.raises(ValueError, match=r"does not go with the loss 'nll' \(it takes log-probabilities\)"):
+        sn.Network([2, 4, 3], output_activation="softmax", loss="nll")
+    fused = sn.Network([2, 4, 3], output_activation="softmax", loss="categorical_cross_entropy")
+    assert fused.loss.name == "softmax_cross_entropy"
+
+
+def test_complex_data_and_huge_networks_are_refused():
+    net = sn.Network([2, 2, 1], seed=0)
+    with pytest.raises(TypeError, match="X is complex"):
+        net.predict(np.array([[1 + 1j, 0.0]]))
+    with pytest.raises(ValueError, match=r"give 299,999,999,998 parameters.*use narrower layers"):
+        sn.Network([1, 99_999_999_999, 1])
+
+
+# -- interruptions --------------------------------------------------------------------------
+
+
+def test_ctrl_c_leaves_the_last_completed_step(monkeypatch):
+    X, Y = _data()
+    net = sn.Network([2, 3, 1], seed=0, **KW)
+    ref = sn.Network([2, 3, 1], seed=0, **KW)
+    ref.fit(X, Y, epochs=3, lr=0.1, warn=False)
+    real = net.updater("sgd")
+    calls = {"n": 0}
+
+    def torn(lr, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
+        calls["n"] += 1
+        if calls["n"] == 4:  # the fourth step: W1 moves, then Ctrl-C arrives
+            np.subtract(W1, lr * gW1, out=W1)
+            raise KeyboardInterrupt
+        real(lr, W1, b1, W2, b2, gW1, gb1, gW2, gb2)
+
+    monkeypatch.setattr(net, "updater", lambda name: torn)
+    with pytest.warns(TrainingWarning, match="interrupted in epoch 4"), pytest.raises(
+        KeyboardInterrupt
+    ):
+        net.fit(X, Y, epochs=10, lr=0.1)
+    assert net.history_.interrupted and net.history_.epochs == 3
+    for k in net.params:
+        np.testing.assert_array_equal(net.params[k], ref.params[k])
