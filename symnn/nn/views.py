@@ -259,7 +259,11 @@ def formula(net) -> Formula:
                 )
             )
         prev_tex, prev_text = lhs_tex, lhs_text
-    loss_tex = net.loss.latex()
+    if net.loss.fused_softmax:  # the output is already the softmax: L in terms of Ŷ
+        factor = r"\frac{1}{n} " if net.loss.reduction != "sum" else ""
+        loss_tex = rf"L = -{factor}\sum_{{i=1}}^{{n}} \sum_{{j=1}}^{{K}} y_{{ij}} \log \hat{{y}}_{{ij}}"
+    else:
+        loss_tex = _fixed(net.loss).latex()
     lhs, _, rhs = loss_tex.partition(" = ")
     eqs.append(Equation("L", lhs or "L", rhs or loss_tex, f"L = {_loss_text(net)}"))
     out = Formula(tuple(eqs), "forward pass")
@@ -267,12 +271,21 @@ def formula(net) -> Formula:
     return out
 
 
+def _fixed(lo):
+    """The loss with every parameter at its value (``delta = 1``, not the symbol delta)."""
+    if lo.fused_softmax or not lo.params:
+        return lo
+    return lo.with_params(**{lo.kwnames[p]: v for p, v in lo.params.items()})
+
+
 def _loss_text(net) -> str:
     lo = net.loss
-    body = sp.sstr(lo.expr).replace(lo.yhat.name, "ŷ").replace("**2", "²")
     if lo.fused_softmax:
-        return "mean over samples of (logsumexp(z) - Σ_k y_k z_k)"
-    prefix = {"sum": "Σ", "mean": "mean of"}.get(lo.reduction, lo.reduction)
+        per_sample = "-Σ_k y_k log ŷ_k"
+        return per_sample if lo.reduction == "sum" else f"mean over samples of {per_sample}"
+    expr = _fixed(lo).expr
+    body = _HadamardStr({lo.yhat: "ŷ", lo.y: "y"}).doprint(expr)
+    prefix = {"sum": "Σ", "mean": "mean of", "batchmean": "mean over samples of Σ"}[lo.reduction]
     return f"{prefix} {body}"
 
 

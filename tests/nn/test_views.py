@@ -1,0 +1,112 @@
+"""symnn.nn.views: the printed formulas of every activation and every loss are readable, have their
+parameters substituted, and evaluate to the numbers the compiled code computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import symnn as sn
+
+LOSS_ACTIVATIONS = ("tanh", "relu")
+
+
+def _output_and_targets(loss_name, rng, n, k):
+    """An output activation and targets the loss accepts, chosen from its declared domains."""
+    lo = sn.loss(loss_name)
+    if lo.fused_softmax or lo.rowwise:
+        k = 3
+        Y = rng.dirichlet(np.ones(k), size=n)
+        out = "softmax" if lo.fused_softmax or lo.with_softmax else "identity"
+        if lo.prediction == "log_probability":
+            out = sn.Activation("-softplus(x)", name="neg_softplus")  # log-probabilities <= 0
+        return out, Y, k
+    if lo.domain.values is not None:  # labels such as -1/+1
+        Y = rng.choice(np.array(lo.domain.values), size=(n, k))
+    else:
+        low = max(lo.domain.low, -2.0)
+        high = min(lo.domain.high, 2.0)
+        Y = rng.uniform(low, high, size=(n, k))
+    out = lo.output if lo.output != "softmax" else "identity"
+    if lo.prediction == "log_probability":
+        out = sn.Activation("-softplus(x)", name="neg_softplus")
+    elif not lo.input_domain.is_real_line and lo.input_domain.low >= 0 and lo.input_domain.high > 1:
+        out = "softplus"  # rates >= 0
+    return out, Y, k
+
+
+def _combos():
+    for act in sn.activations():
+        yield act, "mse"
+    for loss in sn.losses():
+        for act in LOSS_ACTIVATIONS:
+            yield act, loss
+
+
+def _evaluate(expr, values):
+    """An independent evaluation of a printed SymPy expression (lambdify, not symnn's compiler)."""
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    fn = sp.lambdify(symbols, expr, modules=[{"sigmoid": _expit, "softplus": _softplus}, "scipy", "numpy"])
+    with np.errstate(all="ignore"):
+        return np.broadcast_to(fn(*(values[s.name] for s in symbols)), values["shape"]).copy()
+
+
+def _expit(u):
+    return 1 / (1 + np.exp(-u))
+
+
+def _softplus(u):
+    return np.logaddexp(0, u)
+
+
+PARAM_NAMES = {p.name for name in sn.activations() for p in sn.activation(name).params} | {
+    p.name for name in sn.losses() for p in sn.loss(name).params
+}
+
+
+@pytest.mark.parametrize(("act", "loss"), list(_combos()))
+def test_printed_formulas_are_substituted_readable_and_right(act, loss):
+    rng = np.random.default_rng(7)
+    n = 6
+    out, Y, k = _output_and_targets(loss, rng, n, 1)
+    net = sn.Network([3, 4, k], activation=act, output_activation=out, loss=loss, seed=3)
+    X = rng.normal(size=(n, 3))
+    formula, backprop = net.formula(), net.backprop()
+    text = str(formula) + "\n" + str(backprop)
+    tex = formula.latex() + backprop.latex()
+    assert "Piecewise(" not in text and "Piecewise" not in tex
+    for eq in [*formula, *backprop]:
+        if eq.expr is not None:
+            leftover = {s.name for s in eq.expr.free_symbols} & PARAM_NAMES
+            assert not leftover, (eq.name, leftover)
+    if net.loss.fused_softmax:
+        assert r"\log \hat{y}_{ij}" in formula["L"].latex()  # softmax applied once, in Ŷ
+    # the printed deltas, evaluated on their own, give the compiled gradients
+    Xc, Yc = net.check_data(X, Y)
+    grads = net.gradients(Xc, Yc)
+    A = [Xc, *net.hidden_activations(Xc)]
+    Z = [a @ net.params[f"W{i + 1}"] + net.params[f"b{i + 1}"] for i, a in enumerate(A)]
+    L = net.depth
+    Yhat = net.predict(Xc)
+    values = {r"\hat{Y}": Yhat, f"Z_{{{L}}}": Z[-1], "Y": Yc, "n": n, "k": k, "shape": Yhat.shape}
+    eq = backprop[f"delta{L}"]
+    if net.loss.fused_softmax:
+        delta = (Yhat - Yc) / n if net.loss.reduction != "sum" else Yhat - Yc
+    else:
+        scale = 1.0 / net.loss.divisor(Yhat.shape)
+        delta = _evaluate(eq.expr, values) * scale
+    np.testing.assert_allclose(A[-1].T @ delta, grads[f"W{L}"], rtol=1e-9, atol=1e-12)
+    eq = backprop["delta1"]
+    back = delta @ net.params["W2"].T
+    if eq.expr is not None:
+        local = {"A_{1}": A[1], "Z_{1}": Z[0], "shape": A[1].shape}
+        back = back * _evaluate(eq.expr, local)
+    np.testing.assert_allclose(Xc.T @ back, grads["W1"], rtol=1e-9, atol=1e-12)
+
+
+def test_huber_prints_its_delta_and_no_raw_piecewise():
+    net = sn.Network([2, 3, 1], activation="tanh", loss=sn.loss("huber", delta=0.5), seed=0)
+    line = str(net.formula()["L"])
+    assert line == "L = mean of (1/2·(ŷ - y)^2 if Abs(y - ŷ) < 1/2 else 1/2·Abs(y - ŷ) - 1/8)"
+    assert "delta" not in net.formula().latex()
