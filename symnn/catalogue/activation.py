@@ -275,12 +275,27 @@ class Activation:
     def _repr_latex_(self) -> str:
         return display([self.latex(0), self.latex(1)])
 
+    def _shown(self) -> sp.Expr:
+        """What the right-hand side shows: the expression, or its definition where the
+        expression would only repeat the name (never ``sigmoid(x) = sigmoid(x)``)."""
+        names = {f"{self.name}({self.symbol})", f"{self.plain}({self.symbol})"}
+        calls = {type(f).__name__ for f in self.expr.atoms(sp.Function)}
+        if not calls & {self.name, self.plain}:
+            return self.expr
+        shown = self.definition
+        if sp.sstr(shown) in names:
+            for target in (sp.exp, sp.sin):
+                alt = shown.rewrite(target)
+                if alt != shown:
+                    return alt
+        return shown
+
     def __repr__(self) -> str:
         params = "".join(f", {self.kwnames[p]}={v!r}" for p, v in self.params.items())
-        return f"Activation({self.name!r}{params}): {self.name}({self.symbol}) = {self.expr}"
+        return f"Activation({self.name!r}{params}): {self}"
 
     def __str__(self) -> str:
-        return f"{self.name}({self.symbol}) = {self.expr}"
+        return f"{self.name}({self.symbol}) = {self._shown()}"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Activation):

@@ -62,7 +62,7 @@ def gradcheck(net, X, y, *, eps: float = 1e-6, tolerance: float = 1e-5) -> Gradc
     analytic = net.gradients(X, y)
     errors: dict[str, float] = {}
     worst, worst_at = 0.0, ""
-    for name, param in net.params.items():
+    for name, param in zip(net.params, net.params.arrays(), strict=True):
         err = 0.0
         for idx in np.ndindex(param.shape):
             old = param[idx]

@@ -8,7 +8,7 @@ Z1 = X W1
 A1 = σ(Z1)
 Z2 = A1 W2
 Ŷ = σ(Z2)
-L = Σ (y - ŷ)²
+L = Σ (y - ŷ)^2
 >>> history = net.fit(X, y, epochs=1500, lr=1.0)
 >>> bool(history.loss[-1] < history.loss[0])
 True
@@ -23,6 +23,7 @@ Samples are rows: :math:`Z_1 = X W_1 + b_1` with :math:`W_1` of shape
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, MutableMapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -40,6 +41,7 @@ from symnn.catalogue.losses import Loss, as_loss
 from symnn.catalogue.losses import loss as get_loss
 from symnn.catalogue.regularizers import Objective, Regularizer
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
+from symnn.nn.training import fit
 
 __all__ = ["MAX_PARAMS", "Network", "Params"]
 
@@ -77,14 +79,17 @@ def _layer_math(act: Activation) -> LayerMath:
 class Params(MutableMapping):
     """The network's parameters ``W1, b1, W2, b2, ...``: readable and assignable NumPy arrays.
 
-    Assigning checks the shape and finiteness and copies the values into the
-    network's own array (so generated code and optimiser state stay valid).
+    Reading gives a read-only view (``net.params["W1"][0, 0] = np.nan`` is refused, so
+    no value gets past the checks); assigning, ``net.params["W1"] = W``, checks the shape
+    and finiteness and copies the values into the network's own array (so generated
+    code and optimiser state stay valid). Training code updates the arrays in place
+    through :meth:`arrays`.
     """
 
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self._arrays = arrays
 
-    def __getitem__(self, key: str) -> np.ndarray:
+    def _array(self, key: str) -> np.ndarray:
         try:
             return self._arrays[key]
         except KeyError:
@@ -92,8 +97,17 @@ class Params(MutableMapping):
                 f"no parameter {key!r}; the parameters are {', '.join(self._arrays)}"
             ) from None
 
+    def __getitem__(self, key: str) -> np.ndarray:
+        view = self._array(key).view()
+        view.flags.writeable = False
+        return view
+
+    def arrays(self) -> list[np.ndarray]:
+        """The network's own, writable arrays in order (for code that updates them in place)."""
+        return list(self._arrays.values())
+
     def __setitem__(self, key: str, value) -> None:
-        current = self[key]
+        current = self._array(key)
         arr = np.asarray(value, dtype=np.float64)
         if arr.shape != current.shape:
             raise ValueError(
@@ -278,7 +292,7 @@ class Network:
             tmp[k] = v
             checked[k] = tmp[k]
         for k, v in checked.items():
-            self._params[k][...] = v
+            self._params._array(k)[...] = v
 
     @property
     def n_params(self) -> int:
@@ -297,6 +311,24 @@ class Network:
             f"Network({list(self.layers)}, activation={acts}, loss={self.loss.name!r}, "
             f"bias={self.bias})"
         )
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = []
+        for i in range(1, self.depth + 1):
+            act = "softmax" if i == self.depth and self.softmax_output else self.activations[i - 1].name
+            shape = f"{self.layers[i - 1]} &rarr; {self.layers[i]}"
+            rows.append(f"<tr><td>{i}</td><td>{shape}</td><td>{html.escape(act)}</td></tr>")
+        head = "<tr><th>layer</th><th>inputs &rarr; outputs</th><th>activation</th></tr>"
+        caption = (
+            f"Network: {self.n_params} parameters, loss {html.escape(self.loss.name)} "
+            f"({self.loss.reduction}), {'with' if self.bias else 'no'} biases"
+        )
+        return f"<table><caption>{caption}</caption>{head}{''.join(rows)}</table>"
+
+    def _repr_latex_(self) -> str:
+        return self.formula()._repr_latex_()
 
     # -- the generated code --------------------------------------------------------------
     @cached_property
@@ -434,10 +466,8 @@ class Network:
             return float(np.mean((out > threshold) == (threshold < Y)))
         return float(np.mean(out.argmax(axis=1) == Y.argmax(axis=1)))
 
+    @functools.wraps(fit)
     def fit(self, X, y, **options):
-        """Train the network; see :func:`symnn.nn.training.fit` for the options."""
-        from symnn.nn.training import fit
-
         return fit(self, X, y, **options)
 
     # -- symbolic views --------------------------------------------------------------------

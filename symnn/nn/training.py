@@ -179,7 +179,7 @@ def fit(
         regularizer(name, lam=lam) for name, lam in (("l1", l1), ("l2", l2)) if lam
     ]
 
-    params = list(net.params.values())
+    params = net.params.arrays()
     names = list(net.params)
     weights = [i for i, k in enumerate(names) if k.startswith("W")]
     state = [np.zeros_like(p) for _ in opt.state for p in params]

@@ -169,6 +169,9 @@ class _Equations:
     def __str__(self) -> str:
         return "\n".join(eq.text for eq in self.equations)
 
+    def __repr__(self) -> str:
+        return str(self)
+
     def __iter__(self):
         return iter(self.equations)
 
@@ -389,6 +392,21 @@ def _paren(s: str, expr, text: bool = False) -> str:
 # -- expanded form -------------------------------------------------------------------------
 
 
+class LayerSymbol(sp.Symbol):
+    r"""A scalar weight of layer *l*: ``w1_23`` in text, :math:`w^{(1)}_{23}` in LaTeX.
+
+    >>> w = LayerSymbol("w1_23", real=True)
+    >>> str(w), sp.latex(w)
+    ('w1_23', 'w^{(1)}_{23}')
+    """
+
+    def _latex(self, printer, exp=None):
+        base, _, sub = self.name.partition("_")
+        letter, layer = base.rstrip("0123456789"), base.lstrip("abcdefghijklmnopqrstuvwxyz")
+        tex = f"{letter}^{{({layer})}}_{{{sub}}}"
+        return f"\\left({tex}\\right)^{{{exp}}}" if exp else tex
+
+
 @dataclass
 class Expanded:
     """Every weight a scalar symbol; the loss of one sample and its derivatives.
@@ -452,6 +470,21 @@ class Expanded:
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
 
+    def __str__(self) -> str:
+        first = list(self.gradients)[:3]
+        lines = [f"loss of one sample = {self.loss}"]
+        lines += [f"d(loss)/d{s} = {self.gradients[s]}" for s in first]
+        more = len(self.gradients) - len(first)
+        if more > 0:
+            lines.append(f"... and {more} more derivatives (.gradients holds them all)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Expanded: {len(self.inputs)} inputs, {len(self.gradients)} parameters as scalar "
+            f"symbols; print() shows the loss and its derivatives>"
+        )
+
 
 def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
     """The expanded form of a small network (at most *max_params* scalar parameters)."""
@@ -462,20 +495,20 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
             "slow symbolic differentiation)"
         )
     spec = net.spec
-    xs = [sp.Symbol(f"x_{{{i + 1}}}", real=True) for i in range(net.layers[0])]
-    ys = [sp.Symbol(f"y_{{{k + 1}}}", real=True) for k in range(net.layers[-1])]
+    xs = [sp.Symbol(f"x_{i + 1}", real=True) for i in range(net.layers[0])]
+    ys = [sp.Symbol(f"y_{k + 1}", real=True) for k in range(net.layers[-1])]
     weights: dict[str, sp.Matrix] = {}
     a = list(xs)
     zs: list[sp.Expr] = []
     for i in range(1, net.depth + 1):
         n_in, n_out = net.layers[i - 1], net.layers[i]
         W = sp.Matrix(
-            n_in, n_out, lambda r, c, i=i: sp.Symbol(f"w^{{({i})}}_{{{r + 1}{c + 1}}}", real=True)
+            n_in, n_out, lambda r, c, i=i: LayerSymbol(f"w{i}_{r + 1}{c + 1}", real=True)
         )
         weights[f"W{i}"] = W
         if net.bias:
             b = sp.Matrix(
-                1, n_out, lambda r, c, i=i: sp.Symbol(f"b^{{({i})}}_{{{c + 1}}}", real=True)
+                1, n_out, lambda r, c, i=i: LayerSymbol(f"b{i}_{c + 1}", real=True)
             )
             weights[f"b{i}"] = b
         zs = [

@@ -255,3 +255,14 @@ def test_values_are_finite_without_warnings(t, name):
     act = sn.activation(name)
     with np.errstate(all="raise", under="ignore"):
         assert np.isfinite(act(t)) and np.isfinite(act.grad(t))
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "sinc", "softplus"])
+def test_repr_shows_the_definition_not_the_name_again(name):
+    act = sn.activation(name)
+    rhs = str(act).split(" = ", 1)[1]
+    assert f"{name}(" not in rhs, str(act)
+    values = {p.name: v for p, v in act.params.items()} | {"x": sp.Rational(3, 7)}
+    shown = sn.parse(rhs)
+    value = float(shown.xreplace({s: values[s.name] for s in shown.free_symbols}))
+    assert value == pytest.approx(float(act(3 / 7)), rel=1e-14)

@@ -46,7 +46,7 @@ def targets_for(loss, n, k, rng):
 
 def numeric_gradients(net, X, Y, eps=1e-6):
     out = {}
-    for name, p in net.params.items():
+    for name, p in zip(net.params, net.params.arrays(), strict=True):
         g = np.zeros_like(p)
         for idx in np.ndindex(p.shape):
             old = p[idx]

@@ -110,3 +110,39 @@ def test_huber_prints_its_delta_and_no_raw_piecewise():
     line = str(net.formula()["L"])
     assert line == "L = mean of (1/2·(ŷ - y)^2 if Abs(y - ŷ) < 1/2 else 1/2·Abs(y - ŷ) - 1/8)"
     assert "delta" not in net.formula().latex()
+
+
+def test_views_print_readably_at_the_prompt():
+    net = sn.Network([2, 2, 1], activation="sigmoid", loss="sse", bias=False, seed=0)
+    assert repr(net.backprop()) == str(net.backprop()) and repr(net.backprop()).startswith("δ2 =")
+    assert repr(net.formula()).startswith("Z1 = X W1")
+    expanded = net.expanded()
+    assert repr(expanded).startswith("<Expanded: 2 inputs, 6 parameters")
+    assert str(expanded).startswith("loss of one sample = (y_1 - sigmoid(w2_11*sigmoid(")
+    w = expanded.weights["W1"][0, 1]
+    assert str(w) == "w1_12" and sp.latex(w) == "w^{(1)}_{12}"
+    assert "w^{(2)}_{11}" in expanded.latex()
+    html = net._repr_html_()
+    assert "6 parameters" in html and "<td>sigmoid</td>" in html
+    assert net._repr_latex_().startswith("$$")
+
+
+def test_fit_shows_its_real_signature_and_docs():
+    import inspect
+
+    net = sn.Network([2, 2, 1], seed=0)
+    params = inspect.signature(net.fit).parameters
+    assert list(params)[:4] == ["X", "y", "epochs", "lr"] and params["optimizer"].default == "sgd"
+    assert "Train" in net.fit.__doc__
+
+
+def test_parameters_cannot_be_changed_past_their_checks():
+    net = sn.Network([2, 2, 1], seed=0)
+    X = np.ones((3, 2))
+    with pytest.raises(ValueError, match="read-only"):
+        net.params["W1"][0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN or inf"):
+        net.params["W1"] = np.full((2, 2), np.nan)
+    assert np.all(np.isfinite(net.predict(X)))
+    net.params["W1"] = np.zeros((2, 2))
+    assert np.array_equal(net.params["W1"], np.zeros((2, 2)))
