@@ -278,7 +278,9 @@ _define(
     :math:`\hat{y} \in \{0, 1\}` and :math:`0\log 0 = 0`. The compiled gradient is the
     exact derivative of that clamped value (0 where a clamp is active); PyTorch's backward
     instead divides by :math:`\max(\hat{y}(1-\hat{y}), 10^{-12})`, so the two agree wherever
-    :math:`\hat{y}(1-\hat{y}) \ge 10^{-12}`.""",
+    :math:`\hat{y}(1-\hat{y}) \ge 10^{-12}`. In a network with a sigmoid output the loss is
+    computed from the logits instead (as ``binary_cross_entropy_with_logits`` does), so nothing
+    clamps and the output delta :math:`\hat{y} - y` is exactly the derivative of the value.""",
 )
 _define(
     "binary_cross_entropy_with_logits",

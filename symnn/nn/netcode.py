@@ -130,8 +130,12 @@ def generate(spec: NetSpec) -> str:
         layer = spec.layers[i - 1]
         width = sizes[i]
         # when the derivative needs only the output, A overwrites Z (if f reads z once)
+        reads_z = i == L and any(
+            Z_SYMBOL in e.free_symbols for e in (spec.loss_expr, spec.delta_expr) if e is not None
+        )  # the loss or the output delta needs Z_L itself (e.g. BCE computed from the logits)
         in_place = (
             not (i == L and spec.fused_softmax)
+            and not reads_z
             and not layer.identity
             and layer.reuse_output
             and prepare(layer.f, [Z_SYMBOL]).count(Z_SYMBOL) == 1

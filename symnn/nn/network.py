@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.codegen.cfunctions import log1p
 
 from symnn._random import make_rng
 from symnn._validation import as_float_array, exact_number
@@ -40,6 +41,7 @@ from symnn.catalogue.loss import ROW_SUM_TOL
 from symnn.catalogue.losses import Loss, as_loss
 from symnn.catalogue.losses import loss as get_loss
 from symnn.catalogue.regularizers import Objective, Regularizer
+from symnn.compiler import prepare
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
 from symnn.nn.training import fit
 
@@ -351,6 +353,13 @@ class Network:
             naive = grad_num * out.fprime_a
             # the famous cancellations (sigmoid + BCE -> a - y) are exact and stable
             delta = combined if sp.count_ops(combined) < sp.count_ops(naive) else naive
+            if delta is combined and lo.numeric_expr != lo.expr:
+                # the delta is the derivative of the unclamped loss of the logits: compute the
+                # loss value the same way (log(sigmoid(z)) -> -softplus(-z)), so that value and
+                # gradient agree where the clamped form would saturate (and nothing warns)
+                composed = prepare(lo.expr.xreplace(subs).xreplace({A_SYMBOL: out.f}), [Z_SYMBOL, y])
+                if not composed.atoms(sp.log, log1p):
+                    loss_expr = lo.expr.xreplace(subs).xreplace({A_SYMBOL: out.f})
         else:
             delta = grad_num * out.fprime_z
         return NetSpec(tuple(self.layers), layers, self.bias, loss_expr, delta, False, y)

@@ -214,3 +214,20 @@ def test_ctrl_c_leaves_the_last_completed_step(monkeypatch):
     assert net.history_.interrupted and net.history_.epochs == 3
     for k in net.params:
         np.testing.assert_array_equal(net.params[k], ref.params[k])
+
+
+def test_saturated_sigmoid_bce_gradient_is_the_derivative_of_the_value():
+    """First contact: the clamped BCE value was flat where the fused gradient was not (0.5 vs a
+    finite difference of 0.25), and log1p(-1) warned. The value now comes from the logits."""
+    net = sn.Network([1, 1, 1], activation="identity", output_activation="sigmoid", loss="bce")
+    net.params["W1"], net.params["b1"] = [[1.0]], [0.0]
+    net.params["W2"], net.params["b2"] = [[50.0]], [0.0]
+    X, y = np.array([[1.0], [-1.0]]), np.array([0.0, 1.0])  # confidently wrong on both
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = net.loss_value(X, y)
+        grads = net.gradients(X, y)
+        report = sn.gradcheck(net, X, y)
+    assert value == pytest.approx(50.0, rel=1e-15)  # softplus(50): what BCE with logits gives
+    np.testing.assert_allclose(grads["W2"], [[1.0]], rtol=1e-15)  # (sigmoid(z) - y) x / n
+    assert report.passed and report.max_rel_error < 1e-6
