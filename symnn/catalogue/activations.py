@@ -503,7 +503,10 @@ _define(
     lambda: sp.sinc(x),
     family="periodic",
     tex=r"\operatorname{sinc}",
-    doc=r"Sinc :math:`\frac{\sin x}{x}`, 1 at 0; derivative :math:`\frac{\cos x}{x} - \frac{\sin x}{x^2}`, 0 at 0.",
+    doc=r"""Sinc :math:`\frac{\sin x}{x}`, 1 at 0; derivative :math:`\frac{\cos x}{x} - \frac{\sin x}{x^2}`, 0 at 0.
+
+    The unnormalised sinc, as SymPy and mathematics texts write it; ``torch.sinc`` and
+    ``numpy.sinc`` are the normalised :math:`\sin(\pi x)/(\pi x)` (``sinc(pi*x)`` here).""",
 )
 _define(
     "arctan",

@@ -81,7 +81,13 @@ import sympy as sp
 
 from symnn._tex import all_negative, display, latex_part
 from symnn._tex import latex as tex
-from symnn._validation import as_float_array, check_choice, exact_number, unknown_parameter
+from symnn._validation import (
+    as_float_array,
+    check_choice,
+    check_interval,
+    exact_number,
+    unknown_parameter,
+)
 from symnn.catalogue.registry import ParamSpec
 from symnn.compiler import CompiledFunction
 from symnn.compiler import compile as compile_expr
@@ -103,7 +109,7 @@ yhat = sp.Symbol("yhat", real=True)
 y = sp.Symbol("y", real=True)
 
 #: The reductions a loss can use (see the module docstring).
-REDUCTIONS = ("sum", "mean", "batchmean")
+REDUCTIONS = ("sum", "mean", "batchmean", "none")
 
 #: PyTorch's clamp of the logarithm in the probability cross-entropies: log(p) >= -100.
 LOG_CLAMP = -100
@@ -498,7 +504,7 @@ class Loss:
         (12, 4)
         """
         shape = tuple(shape)
-        if self.reduction == "sum":
+        if self.reduction in ("sum", "none"):
             return 1
         if self.reduction == "batchmean":
             return shape[0] if shape else 1
@@ -701,15 +707,21 @@ class Loss:
         """The unreduced losses (PyTorch's ``reduction="none"``): per element, or per row."""
         return self._unreduced(*self.validate(yhat_values, y_values))
 
-    def value(self, yhat_values: Any, y_values: Any) -> float:
-        """The reduced loss *L* (a float)."""
+    def value(self, yhat_values: Any, y_values: Any) -> float | np.ndarray:
+        """The reduced loss *L* (a float); with ``reduction="none"`` the unreduced array."""
         a, t = self.validate(yhat_values, y_values)
+        if self.reduction == "none":
+            return self._unreduced(a, t)
         return float(np.sum(self._unreduced(a, t)) / self.divisor(a.shape))
 
     __call__ = value
 
     def grad(self, yhat_values: Any, y_values: Any) -> np.ndarray:
-        r""":math:`\partial L/\partial\hat{y}` of the reduced loss (shape of yhat; mean's 1/n included)."""
+        r""":math:`\partial L/\partial\hat{y}` of the reduced loss (shape of yhat; mean's 1/n included).
+
+        With ``reduction="none"`` it is each element's own derivative
+        :math:`\partial\ell_i/\partial\hat{y}_i` (PyTorch's backward with a gradient of ones).
+        """
         a, t = self.validate(yhat_values, y_values)
         g = np.asarray(self._element_grad(a, t), dtype=np.float64) / self.divisor(a.shape)
         return g
@@ -803,11 +815,32 @@ class SoftmaxCrossEntropy(Loss):
     simplified with :math:`\sum_k y_k = 1` (targets are distributions; checked) to the
     famous :math:`\operatorname{softmax}(z)_j - y_j`. The numbers come from stable
     log-sum-exp kernels (:func:`softmax_cross_entropy_rows`, :func:`softmax_cross_entropy_grad`).
+
+    Options, as PyTorch's ``cross_entropy``: ``label_smoothing`` :math:`\varepsilon` replaces
+    the targets by :math:`(1-\varepsilon)y + \varepsilon/K`; ``weight`` (one per class) weighs
+    each class's term, and the ``"mean"`` then divides by the total weight of the targets,
+    :math:`\sum_i\sum_j w_j y_{ij}` (PyTorch does so for class-index targets; for probability
+    targets it divides by the number of rows).
     """
 
     fused_softmax = True
 
-    def __init__(self, reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+        weight: tuple[float, ...] | None = None,
+    ) -> None:
+        smoothing = check_interval("softmax_cross_entropy option label_smoothing",
+                                   label_smoothing, 0.0, 1.0, high_open=True)  # fmt: skip
+        weights = None
+        if weight is not None:
+            weights = tuple(float(w) for w in as_float_array(weight, "weight").ravel())
+            if not weights or any(not (math.isfinite(w) and w >= 0) for w in weights):
+                raise ValueError(
+                    "softmax_cross_entropy option weight must be finite class weights >= 0, "
+                    f"one per class, got {weight!r}"
+                )
         expr = -sp.Sum(
             _T[_j] * sp.log(sp.exp(_Z[_j]) / sp.Sum(sp.exp(_Z[_k]), (_k, 1, K))), (_j, 1, K)
         )
@@ -826,7 +859,7 @@ class SoftmaxCrossEntropy(Loss):
             rowwise=True,
             numeric=None,
             doc=SoftmaxCrossEntropy.__doc__ or "",
-            options={},
+            options={"label_smoothing": smoothing, "weight": weights},
             prediction="logit",
             output="softmax",
             with_softmax="softmax_cross_entropy",
@@ -873,7 +906,36 @@ class SoftmaxCrossEntropy(Loss):
                 f"row {idx} sums to {float(sums[idx])!r}; pass one-hot rows, probability rows or "
                 "integer class indices (for independent 0/1 labels use 'binary_cross_entropy_with_logits')"
             )
+        smoothing, weights = self.options["label_smoothing"], self.options["weight"]
+        if smoothing:  # PyTorch's label smoothing: (1 - eps) y + eps / K
+            t = (1.0 - smoothing) * t + smoothing / t.shape[-1]
+        if weights is not None:
+            if len(weights) != t.shape[-1]:
+                raise ValueError(
+                    f"{self.name}: weight has {len(weights)} class weights but yhat has "
+                    f"{t.shape[-1]} classes; pass one weight per class"
+                )
+            t = t * np.asarray(weights)
         return a, t
+
+    def divisor(self, shape: tuple[int, ...]) -> int:
+        if self.options.get("weight") is not None and self.reduction == "mean":
+            raise RuntimeError("weighted mean: use value() and grad(), which divide by weights")
+        return super().divisor(shape)
+
+    def value(self, yhat_values: Any, y_values: Any) -> float | np.ndarray:
+        r"""The loss; with class weights the ``"mean"`` divides by the total weight of the
+        targets, :math:`\sum_i \sum_j w_j y_{ij}`, as PyTorch does."""
+        if self.options.get("weight") is None or self.reduction != "mean":
+            return super().value(yhat_values, y_values)
+        a, t = self.validate(yhat_values, y_values)
+        return float(np.sum(self._unreduced(a, t)) / np.sum(t))
+
+    def grad(self, yhat_values: Any, y_values: Any) -> np.ndarray:
+        if self.options.get("weight") is None or self.reduction != "mean":
+            return super().grad(yhat_values, y_values)
+        a, t = self.validate(yhat_values, y_values)
+        return np.asarray(self._element_grad(a, t), dtype=np.float64) / np.sum(t)
 
     def _unreduced(self, a, t):
         return softmax_cross_entropy_rows(a, t)

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from symnn._validation import check_choice
@@ -129,13 +130,16 @@ def loss(name: str | Loss, reduction: str | None = None, **params: Any) -> Loss:
     options = dict(entry.options)
     for opt in list(params):
         if opt in options:
-            value = params.pop(opt)
-            if not isinstance(value, type(entry.options[opt])):
-                raise TypeError(
-                    f"{entry.name} option {opt} must be {type(entry.options[opt]).__name__}, "
-                    f"got {value!r}"
-                )
-            options[opt] = value
+            value, default = params.pop(opt), entry.options[opt]
+            if isinstance(default, bool) and not isinstance(value, bool):
+                raise TypeError(f"{entry.name} option {opt} must be True or False, got {value!r}")
+            if isinstance(default, float) and (
+                isinstance(value, bool) or not isinstance(value, (int, float))
+            ):
+                raise TypeError(f"{entry.name} option {opt} must be a number, got {value!r}")
+            if default is None and value is not None:  # an array option (class weights)
+                value = tuple(float(v) for v in np.asarray(value, dtype=np.float64).ravel())
+            options[opt] = float(value) if isinstance(default, float) else value
     base = _prototype(entry.name, tuple(sorted(options.items())))
     out = base.with_params(**params) if params else base
     return out.with_reduction(reduction) if reduction else out
@@ -163,7 +167,7 @@ def _prototype(key: str, options: tuple) -> Loss:
         entry = REGISTRY[key]
         opts = dict(options)
         if entry.cls is not None:
-            _PROTOTYPES[key, options] = entry.cls(reduction=entry.reduction)
+            _PROTOTYPES[key, options] = entry.cls(reduction=entry.reduction, **opts)
             return _PROTOTYPES[key, options]
         meta = {
             "prediction": entry.prediction,
@@ -284,16 +288,20 @@ _define(
 )
 _define(
     "binary_cross_entropy_with_logits",
-    lambda: -(y * sp.log(sigmoid(yhat)) + (1 - y) * sp.log(1 - sigmoid(yhat))),
+    lambda pos_weight: -(
+        pos_weight * y * sp.log(sigmoid(yhat)) + (1 - y) * sp.log(1 - sigmoid(yhat))
+    ),
+    params=(positive("pos_weight", 1.0),),
     aliases=("bce_with_logits", "sigmoid_cross_entropy", "binary_cross_entropy_logits"),
     domain=_TARGET_PROBS,
     prediction="logit",
     doc=r"""Binary cross-entropy on logits :math:`z`:
-    :math:`-[y\log\sigma(z) + (1-y)\log(1-\sigma(z))]` (PyTorch ``binary_cross_entropy_with_logits``).
+    :math:`-[p\,y\log\sigma(z) + (1-y)\log(1-\sigma(z))]` (PyTorch
+    ``binary_cross_entropy_with_logits``; ``pos_weight`` :math:`p = 1` weighs the positives).
 
-    Compiled as :math:`y\operatorname{softplus}(-z) + (1-y)\operatorname{softplus}(z)` (no
-    overflow, no clamping needed); gradient :math:`\sigma(z) - y`, compiled as
-    :math:`(1-y)\sigma(z) - y\,\sigma(-z)` so that it keeps its digits when :math:`\sigma(z) \to y \in \{0, 1\}`.""",
+    Compiled as :math:`p\,y\operatorname{softplus}(-z) + (1-y)\operatorname{softplus}(z)` (no
+    overflow, no clamping needed); gradient :math:`\sigma(z) - y` for :math:`p = 1`, compiled
+    so that it keeps its digits when :math:`\sigma(z) \to y \in \{0, 1\}`.""",
 )
 _define(
     "categorical_cross_entropy",
@@ -316,6 +324,7 @@ _define(
     lambda: sp.S.Zero,
     aliases=("cross_entropy", "softmax_cross_entropy_with_logits", "ce"),
     cls=SoftmaxCrossEntropy,
+    options={"label_smoothing": 0.0, "weight": None},
     rowwise=True,
     prediction="logit",
     output="softmax",

@@ -217,6 +217,17 @@ class Network:
                     "loss='cross_entropy' (softmax and cross-entropy fused, for stability)"
                 )
             self.loss = get_loss(self.loss.with_softmax, reduction=self.loss.reduction)
+        if self.loss.reduction == "none":
+            raise ValueError(
+                "a network trains on one number: use reduction='mean' or 'sum', not 'none' "
+                "(net.loss.elementwise(...) gives the per-element losses)"
+            )
+        if self.loss.options.get("weight") is not None:
+            raise ValueError(
+                "class weights in a Network's cross-entropy are not supported yet; weigh the "
+                "samples instead (repeat the rare class's rows), or use symnn.loss(..., "
+                "weight=...) on predictions outside a network"
+            )
         if self.loss.fused_softmax:
             self.softmax_output = True
             self.activations[-1] = as_activation("identity")
@@ -518,6 +529,9 @@ class Network:
         k = self.layers[-1]
         if self.softmax_output:
             Y = _targets_for_softmax(y, X.shape[0], k)
+            smoothing = self.loss.options.get("label_smoothing", 0.0)
+            if smoothing:  # as the loss does: (1 - eps) y + eps / K
+                Y = (1.0 - smoothing) * Y + smoothing / k
         else:
             Y = _as_matrix(y, "y", column_ok=(k == 1))
             if Y.shape != (X.shape[0], k):

@@ -4,7 +4,7 @@ The optimisers (SGD, momentum, Nesterov, Adam) are defined in :mod:`symnn.nn.opt
 their update rules run as generated, in-place NumPy code (see :mod:`symnn.nn.netcode`).
 
 Regularisation (``l1=``, ``l2=``) adds the penalties of :func:`symnn.regularizer` over the
-weights (not the biases) to the loss: :math:`\lambda_1 \sum |w|` and
+weights (not the biases, unless ``regularize_biases=True``) to the loss: :math:`\lambda_1 \sum |w|` and
 :math:`\frac{\lambda_2}{2} \sum w^2`, whose gradients :math:`\lambda_1 \operatorname{sign}(w)`
 and :math:`\lambda_2 w` (PyTorch's ``weight_decay``) join the weight gradients.
 """
@@ -116,6 +116,7 @@ def fit(
     momentum: float = 0.9,
     betas: tuple[float, float] = (0.9, 0.999),
     eps: float = 1e-8,
+    regularize_biases: bool = False,
     warn: bool = True,
 ) -> History:
     """Train *net* on (X, y) and return the :class:`History` (also kept as ``net.history_``).
@@ -136,6 +137,9 @@ def fit(
     progress : show a tqdm progress bar (default: only on long runs in a terminal).
     momentum : the velocity decay of ``"momentum"`` and ``"nesterov"``, in [0, 1).
     betas, eps : Adam's decay rates, each in [0, 1), and its epsilon > 0.
+    regularize_biases : apply ``l1``/``l2`` (and the network's penalties) to the biases too.
+        symnn penalises only the weights by default; PyTorch's ``weight_decay`` decays every
+        parameter, so ``regularize_biases=True`` with ``l2=wd`` reproduces it.
     warn : warn (:class:`TrainingWarning`) when the loss did not fall or most hidden
         units are dead at the end.
 
@@ -181,7 +185,7 @@ def fit(
 
     params = net.params.arrays()
     names = list(net.params)
-    weights = [i for i, k in enumerate(names) if k.startswith("W")]
+    penalised = [i for i, k in enumerate(names) if k.startswith("W") or regularize_biases]
     state = [np.zeros_like(p) for _ in opt.state for p in params]
     backup = [p.copy() for p in params]
     update = net.updater(opt.name)
@@ -219,7 +223,7 @@ def fit(
                 gradient, grads = net.workspace(Xb.shape[0])
                 loss = gradient(Xb, Yb, *params)
                 if penalties:
-                    loss += _regularize(params, grads, weights, penalties)
+                    loss += _regularize(params, grads, penalised, penalties)
                 if not math.isfinite(loss):
                     for p, b in zip(params, backup, strict=True):
                         p[...] = b

@@ -573,7 +573,7 @@ def test_unknown_names_suggest_the_closest():
         loss("huber", delta=-1)
     with pytest.raises(ValueError, match=r"quantile parameter tau must be in \[0, 1\], got 1.5"):
         loss("quantile", tau=1.5)
-    with pytest.raises(TypeError, match="log_input must be bool"):
+    with pytest.raises(TypeError, match="log_input must be True or False"):
         loss("poisson_nll", log_input=1)
 
 
