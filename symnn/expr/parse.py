@@ -26,9 +26,26 @@ directly.  Symbols it creates always have plain identifier names.  Inputs are bo
   built as typed instead: ``min``/``max`` with more than two symbolic arguments,
   and kink functions (``abs``, ``sign``, ``floor``, ``ceiling``, ``Heaviside``,
   ``min``, ``max``) nested inside two others;
+* what is built stays small enough for the code downstream (differentiation,
+  plotting, compiling): powers of a non-constant base have exponents within
+  ±:data:`MAX_EXPONENT` = 1000 (``x^1001``, ``x^(10^9)`` and ``x^600*x^600`` are
+  refused; a rational p/q needs ``|p| <= 1000``); ``min``/``max`` take at most
+  :data:`MAX_MINMAX_ARGS` = 32 arguments, counted after SymPy flattens nested ones;
+  towers of powers with symbolic exponents are at most :data:`MAX_TOWER` = 8 levels
+  deep (``x^x^x`` is 2); the whole expression has at most :data:`MAX_OPS` = 5000
+  operations (as :func:`sympy.count_ops` counts them);
+* constants are real: ``sqrt(-1)``, ``(-1)^(1/2)``, ``(-8)^(1/3)`` (SymPy's principal
+  root is complex: write ``cbrt(-8)``), ``log(-1)``, ``asin(2)`` and the name ``I``
+  (SymPy's imaginary unit) are refused -- symnn's symbols are real;
+* results can be printed: ``floor``/``ceiling`` of an inexact constant beyond 10^100
+  (``floor(erfc(-10)*10^999)``, whose integer part SymPy cannot find) are refused,
+  and so is anything whose ``str()`` fails;
 * as a last safety net, a formula whose construction takes more than
   :data:`MAX_SECONDS` = 5 s is refused (checked between steps; ordinary inputs of
   10 000 characters take well under a second).
+
+Each refusal names the limit and puts the caret under the operator or call that
+crossed it.
 
 Everything else raises :class:`ParseError` (a ``ValueError``) with the position of
 the offending character and a caret under it.
@@ -53,15 +70,59 @@ Syntax                  Meaning
 ``< <= > >= ≤ ≥``       an inequality (unevaluated ``Relational``); one per input
 ``sin(x)``, ``sin²(x)`` a function call; ``sin^2(x)`` = sin(x)^2; ``sin^-1(x)`` is
                         refused as ambiguous (asin or 1/sin?)
+``Piecewise((v, c),     SymPy's printed form: each condition is a comparison
+...)``                  (``< <= > >= == != ≤ ≥``, one per comparison), ``True``,
+                        ``False``, or conditions joined by ``&``, ``|``, ``~`` or
+                        ``And(...)``, ``Or(...)``, ``Not(...)``, ``Eq(a, b)``,
+                        ``Ne(a, b)``; ``&``, ``|`` (as "or"), ``~`` mean nothing
+                        elsewhere
 ======================  =========================================================
+
+Notation symnn prints
+---------------------
+symnn never silently misreads what it prints itself (``str()`` of activations and
+losses, ``Network.formula()``/``backprop()``, ``symnn diff``): it parses back to the
+same meaning or is refused with advice.
+
+================================  ==================================================
+Printed                           Parsed as
+================================  ==================================================
+``σ(x)``, ``sigma(x)``            the logistic sigmoid (symnn's
+                                  :class:`~symnn.expr.functions.sigmoid`, or what
+                                  the catalogue registered as ``sigmoid``); ``σ``
+                                  not followed by ``(`` is the variable sigma;
+                                  ``σ²(x)``/``σ^2(x)`` are refused as ambiguous
+``ŷ``, ``yhat`` (``Ŷ``)           ``Symbol("yhat")``, the prediction of the losses
+                                  (``Symbol("Yhat")``); ``ŷ₁`` is ``yhat_1``
+``·``, ``×``, ``−``, ``²``        product, product, minus, square
+``⊙`` (elementwise product)       the product: for scalars they are the same; a
+                                  formula that also multiplies two non-numbers by
+                                  juxtaposition (``A1 W2 ⊙ x``, where symnn's matrix
+                                  equations mean the matrix product) is refused
+``w1_11``, ``x₁``, ``A1``, ``δ2``  symbols of those names (``δ2`` is ``delta2``)
+``Piecewise((0, x <= 0), ...)``   the piecewise expression (the catalogue's ReLU)
+``Heaviside(x, 0)``, ``Max(...)``  the same functions
+``f'(x)``, ``σ'(x)``, ``f′``      refused: primes are not parsed; use ``symnn diff``
+                                  or :func:`symnn.expr.symbolic.derivative`
+``d/dx x^2``, ``dy/dx``           refused (Leibniz notation), same advice; a real
+                                  division is ``d/(d*x)``
+``∂L/∂W``                         refused, same advice
+``Xᵀ``, ``⊤``                     refused: transpose is a matrix operation
+``Σ (y - ŷ)²``                    refused: ``Σ`` is a summation sign here; the
+                                  Greek capital as a variable is written ``Sigma``
+``0 if x <= 0 else 1``            refused, with the Piecewise to write instead
+``I``                             refused: SymPy's imaginary unit (``I_1`` or a
+                                  declared ``I`` are fine)
+================================  ==================================================
 
 Functions (:func:`known_functions` lists them): sin cos tan cot sec csc, their
 inverses (asin or arcsin, ..., atan2), the hyperbolic ones and their inverses, exp,
 log (natural; ``log(x, b)`` in base b), ln, log10, log2, sqrt, cbrt (the *real*
 cube root: cbrt(-8) = -2), abs/Abs, sign/sgn, floor, ceiling/ceil, min/max (any
 number of arguments), erf, erfc, gamma, factorial, Heaviside (H(0) = 1/2, or
-``Heaviside(x, h0)``) and sigmoid = 1/(1+exp(-x)), which the activation catalogue
-replaces with its own when it registers its functions.
+``Heaviside(x, h0)``) and sigmoid (symnn's named function, also typed ``σ(x)``),
+which the activation catalogue replaces with its own when it registers its
+functions.
 
 Numbers.  Integers stay ``Integer``.  **Every decimal literal becomes the exact
 rational of its decimal text** -- what a person means by "0.1" is 1/10, not the
@@ -85,8 +146,10 @@ In order, a name is
 Greek letters, typed as unicode or spelled out, are symbols named by the **word**:
 ``α`` and ``alpha`` are both ``Symbol('alpha')`` (SymPy prints it as α);
 ``λ``/``lambda``/``lamda`` is ``Symbol('lamda')``, SymPy's own spelling, because
-``lambda`` is a Python keyword.  Uppercase ``Γ Δ Θ Λ Ξ Σ Φ Ψ Ω`` likewise
-(``Gamma``, ...; capitals that look like Latin letters are refused).  Created
+``lambda`` is a Python keyword.  Uppercase ``Γ Δ Θ Λ Ξ Φ Ψ Ω`` likewise
+(``Gamma``, ...; capitals that look like Latin letters are refused, and ``Σ`` is read
+as a summation sign, so the variable is typed ``Sigma``).  ``ŷ`` and ``Ŷ`` are
+letters too, the symbols ``yhat`` and ``Yhat``.  Created
 symbols are ``Symbol(name, real=True)``.  Python keywords and a few words that
 would otherwise split silently (``and``, ``or``, ``not``, ``if``, ``in``, ``nan``)
 are refused with an explanation.
@@ -133,7 +196,7 @@ x**2/2 - 3*x - 3
 >>> parse("sigmod(x)")
 Traceback (most recent call last):
 ...
-symnn.parse.ParseError: unknown function 'sigmod'; did you mean 'sigmoid'?
+symnn.expr.parse.ParseError: unknown function 'sigmod'; did you mean 'sigmoid'?
     sigmod(x)
     ^
 """
@@ -315,7 +378,7 @@ _CONFUSABLE = {
 #: What to write instead of a derivative typed in the formula (f'(x), d/dx, ∂L/∂W).
 DERIVATIVE_HINT = (
     "symnn computes derivatives itself: pass the function and differentiate it, e.g. "
-    "`symnn diff \"x^2\"` on the command line or derivative(expr, x) from "
+    '`symnn diff "x^2"` on the command line or derivative(expr, x) from '
     "symnn.expr.symbolic (Activation.diff and Loss.gradient in the catalogue)"
 )
 _PRIME_MESSAGE = "primes (f'(x), σ'(x)) are not parsed: " + DERIVATIVE_HINT
@@ -653,6 +716,15 @@ def _evaluate(cls: type, args: tuple[sympy.Expr, ...]) -> bool:
 
 def _function(cls: type) -> Callable[..., sympy.Expr]:
     def build(*args: sympy.Expr) -> sympy.Expr:
+        if cls in (sympy.Max, sympy.Min):
+            count = sum(len(a.args) if isinstance(a, cls) else 1 for a in args)
+            if count > MAX_MINMAX_ARGS:  # before SymPy flattens and compares them all
+                name = "max" if cls is sympy.Max else "min"
+                raise _TooLarge(
+                    f"{name}() of {count} arguments (nested ones included, as SymPy "
+                    f"flattens them) is too many: symnn allows at most {MAX_MINMAX_ARGS} "
+                    "(MAX_MINMAX_ARGS), as SymPy compares every pair of them"
+                )
         if cls in (sympy.Max, sympy.Min) and args and all(a.is_Rational for a in args):
             return (max if cls is sympy.Max else min)(args)  # linear, unlike SymPy's
         return cls(*args, evaluate=_evaluate(cls, args))
@@ -2008,7 +2080,9 @@ class _Parser:
         args: list[sympy.Basic] = []
         separator: _Tok = opening
         while True:
-            args.append(self.parse_sum(separator) if relational else self.parse_condition(separator))
+            args.append(
+                self.parse_sum(separator) if relational else self.parse_condition(separator)
+            )
             if not (self.lex.peek().kind == "op" and self.lex.peek().text == ","):
                 break
             separator = self.lex.next()
@@ -2325,7 +2399,6 @@ def _check_printable(result: sympy.Basic, text: str) -> None:
             text,
             None,
         )
-
 
 
 def parse(

@@ -46,6 +46,14 @@ def _abs_from_sign(expr: sp.Basic) -> sp.Basic:
     return expr.replace(is_target, fix)
 
 
+_KINK_FUNCTIONS = (sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside, sp.floor, sp.ceiling)
+
+
+def _nested_kinks(expr: sp.Basic) -> bool:
+    """A kink function inside another one: SymPy's simplify takes exponential time on these."""
+    return any(a.has(*_KINK_FUNCTIONS) for k in expr.atoms(*_KINK_FUNCTIONS) for a in k.args)
+
+
 def _functions(expr: sp.Basic) -> set[type]:
     return {type(f) for f in expr.atoms(sp.Function)}
 
@@ -67,7 +75,11 @@ def _tidy_smooth(expr: sp.Basic) -> sp.Basic:
     candidates = [expr, sp.factor_terms(expr)]
     with contextlib.suppress(sp.PolynomialError):
         candidates.append(sp.cancel(sp.together(expr)))
-    if sp.count_ops(expr) <= _SIMPLIFY_BUDGET and not expr.has(sp.Piecewise):
+    if (
+        sp.count_ops(expr) <= _SIMPLIFY_BUDGET
+        and not expr.has(sp.Piecewise)
+        and not _nested_kinks(expr)
+    ):
         candidates.append(sp.simplify(expr))
     return _smallest(candidates)
 
@@ -124,10 +136,55 @@ def kink_conventions(expr: sp.Basic) -> sp.Basic:
     """
     expr = expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
     expr = expr.replace(_is_step_derivative, lambda e: sp.S.Zero)
+    expr = expr.replace(lambda e: isinstance(e, sp.Subs) and e.expr == 0, lambda e: sp.S.Zero)
     return expr.replace(
         lambda e: isinstance(e, sp.Heaviside) and e.args[1:] in ((), (sp.S.Half,)),
         lambda e: sp.Heaviside(sp.factor_terms(sp.expand_mul(e.args[0])), 0),
     )
+
+
+#: Functions with kinks: a difference containing one may vanish on a whole interval.
+_KINKED = (sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside, sp.floor, sp.ceiling, sp.Piecewise)
+
+
+class _TieMax(sp.Function):
+    """Max while differentiating: ties get 0, unless the tied arguments share their slope."""
+
+    _lattice = sp.Max
+
+    def _eval_derivative(self, s: sp.Symbol) -> sp.Expr:
+        first, others = self.args[0], self.args[1:]
+        rest = others[0] if len(others) == 1 else self.func(*others)
+        d_first, d_rest = first.diff(s), rest.diff(s)
+        gap = first - rest if self._lattice is sp.Max else rest - first
+        out = sp.Heaviside(gap, 0) * d_first + sp.Heaviside(-gap, 0) * d_rest
+        slope_gap = d_first - d_rest
+        if (
+            gap.has(*_KINKED, _TieMax, _TieMin)
+            and d_first != 0
+            and d_rest != 0
+            and not (slope_gap.is_number and slope_gap != 0)
+        ):
+            # arguments that agree on a whole interval (x/2 and min(max(x, x/2), 1) for
+            # x < 0): there the function is either of them, its derivative their common
+            # slope, not 0.  [a = b] is written 1 - sign(a - b)**2.
+            out += (1 - sp.sign(gap) ** 2) * (1 - sp.sign(slope_gap) ** 2) * d_first
+        return out
+
+
+class _TieMin(_TieMax):
+    _lattice = sp.Min
+
+
+def _lattice_to_tie(expr: sp.Basic) -> sp.Basic:
+    return expr.replace(
+        lambda e: isinstance(e, (sp.Max, sp.Min)),
+        lambda e: (_TieMax if isinstance(e, sp.Max) else _TieMin)(*e.args),
+    )
+
+
+def _tie_to_lattice(expr: sp.Basic) -> sp.Basic:
+    return expr.replace(lambda e: isinstance(e, _TieMax), lambda e: e._lattice(*e.args))
 
 
 def derivative(expr: sp.Basic | str, x: sp.Symbol | str, order: int = 1) -> sp.Basic:
@@ -148,8 +205,12 @@ def derivative(expr: sp.Basic | str, x: sp.Symbol | str, order: int = 1) -> sp.B
     ``max(u, v)``       θ(u - v)·u' + θ(v - u)·v'    θ(0) = 0: **0 at a tie** (strict
                                                      winner only); max(x, 0)' = 0 at 0
     ``min(u, v)``       θ(v - u)·u' + θ(u - v)·v'    0 at a tie; min(x, 6)' = 0 at 6
-    ``max``/``min``     each argument against the    0 where two arguments tie
-    of n arguments      max/min of the others
+    ``max``/``min``     max(a, max(b, c, ...)):      0 where two arguments tie
+    of n arguments      nested pairs
+    ties on an          the common slope             arguments that agree on a whole
+    interval                                         interval (``max(x, min(x, 1))``
+                                                     for x < 1) have their common
+                                                     slope there, not 0
     ``abs(u)``          sign(u)·u'                   sign(0) = 0, as PyTorch's abs
     ``sign(u)``         0                            0 (the jump's DiracDelta dropped)
     ``Heaviside(u)``    0; Heaviside(u) in a         0; θ(0) = 0 (an explicit
@@ -168,9 +229,18 @@ def derivative(expr: sp.Basic | str, x: sp.Symbol | str, order: int = 1) -> sp.B
     (1 at the boundary).  symnn follows ``relu``/``hardtanh`` everywhere: the gradient
     reaches an argument of max/min only where it strictly wins, which keeps
     ``max(x, 0)``, ``relu(x)``, ``min(max(x, 0), 6)`` (ReLU6), ``max(-1, min(1, x))``
-    (hard tanh) and ``max(x, -x) = |x|`` consistent with the catalogue.  (At a tie
-    of arguments with different slopes, e.g. ``max(x, 2x)`` at 0, the 0 is a
-    convention, not a subgradient.)
+    (hard tanh) and ``max(x, -x) = |x|`` consistent with the catalogue.  At a tie of
+    arguments with different slopes the 0 is a convention, not always a subgradient
+    (``max(x, 2x)`` at 0), and it makes ``max(x, x/100)`` -- leaky ReLU spelled with
+    max -- 0 at 0 where the catalogue's ``leaky_relu`` takes the slope α of its
+    ``x <= 0`` branch.  Arguments whose difference contains a kink may agree on a whole
+    interval; there the tie term ``(1 - sign(u - v)**2)*(1 - sign(u' - v')**2)*u'``
+    (1 exactly where they tie with equal slopes) restores their common slope (for smooth differences SymPy's own simplification
+    leaves only isolated ties, where the value does not matter almost everywhere).
+
+    The rules are per function, like PyTorch's per-operation backward rules, so a
+    spelling that goes through ``abs`` follows ``abs``: ``(x + |x|)/2`` has
+    derivative ``(1 + sign(x))/2``, 1/2 at 0, as PyTorch computes for that formula.
 
     Parameters
     ----------
@@ -208,7 +278,8 @@ def derivative(expr: sp.Basic | str, x: sp.Symbol | str, order: int = 1) -> sp.B
     }
     work, var = expr.xreplace(to_real), to_real.get(var, var)
     for _ in range(order):
-        work = tidy(kink_conventions(sp.diff(work, var)))
+        d = _tie_to_lattice(sp.diff(_lattice_to_tie(work), var))
+        work = tidy(kink_conventions(d))
     return work.xreplace({v: k for k, v in to_real.items()})
 
 
