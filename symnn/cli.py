@@ -706,7 +706,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     import sympy as sp
 
     from symnn.expr.parse import parse
-    from symnn.expr.symbolic import tidy
+    from symnn.expr.symbolic import derivative
 
     with _input():
         expr = parse(args.expr)
@@ -730,9 +730,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"the expression has several variables ({names}); choose one with --wrt"
             )
-    result = expr
-    for _ in range(args.order):
-        result = tidy(sp.diff(result, wrt))
+    result = derivative(expr, wrt, args.order) if args.order else expr
     print(sp.latex(result) if args.latex else result)
     return 0
 

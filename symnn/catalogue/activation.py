@@ -28,7 +28,7 @@ from symnn.analysis.properties import analyze
 from symnn.compiler import CompiledFunction
 from symnn.compiler import compile as compile_expr
 from symnn.expr.functions import to_elementary
-from symnn.expr.symbolic import as_expression, breakpoints, in_terms_of_output, tidy
+from symnn.expr.symbolic import as_expression, breakpoints, derivative, in_terms_of_output
 
 __all__ = ["Activation", "a", "x"]
 
@@ -224,7 +224,7 @@ class Activation:
             raise ValueError(f"derivative order must be a non-negative integer, got {order!r}")
         order = int(order)
         for n in range(max(self._derivatives) + 1, order + 1):
-            self._derivatives[n] = tidy(sp.diff(self._derivatives[n - 1], self.symbol))
+            self._derivatives[n] = derivative(self._derivatives[n - 1], self.symbol)
         return self._derivatives[order]
 
     @property

@@ -91,7 +91,7 @@ from symnn._validation import (
 from symnn.catalogue.registry import ParamSpec
 from symnn.compiler import CompiledFunction
 from symnn.compiler import compile as compile_expr
-from symnn.expr.symbolic import as_expression, tidy
+from symnn.expr.symbolic import as_expression, kink_conventions, tidy
 
 __all__ = [
     "REDUCTIONS",
@@ -167,20 +167,10 @@ SIGNS = Domain("{-1, +1}", values=(-1.0, 1.0), hint="map 0/1 labels to -1/+1 wit
 # ------------------------------------------------------------------------------
 
 
-def _kink_conventions(expr: sp.Basic) -> sp.Basic:
-    r"""Derivatives at kinks as PyTorch takes them: the step :math:`\theta(0) = 0`.
-
-    ``diff(Max(0, u))`` is ``Heaviside(u)``; with :math:`\theta(0) = 0` the hinge's
-    subgradient at its corner is 0, like :math:`\operatorname{ReLU}'(0) = 0`.
-    """
-    return expr.replace(
-        lambda e: isinstance(e, sp.Heaviside),
-        lambda e: sp.Heaviside(sp.factor_terms(sp.expand(e.args[0])), 0),
-    )
-
-
 def _derivative(expr: sp.Expr, var: sp.Basic) -> sp.Expr:
-    return _kink_conventions(sp.diff(expr, var))
+    """``sympy.diff`` with symnn's conventions at kinks (the step is 0 at 0: the hinge's
+    subgradient at its corner is 0, like ReLU'(0) = 0; see :func:`symnn.expr.symbolic.derivative`)."""
+    return kink_conventions(sp.diff(expr, var))
 
 
 def _tidy_gradient(expr: sp.Expr) -> sp.Expr:

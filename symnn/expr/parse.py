@@ -26,9 +26,26 @@ directly.  Symbols it creates always have plain identifier names.  Inputs are bo
   built as typed instead: ``min``/``max`` with more than two symbolic arguments,
   and kink functions (``abs``, ``sign``, ``floor``, ``ceiling``, ``Heaviside``,
   ``min``, ``max``) nested inside two others;
+* what is built stays small enough for the code downstream (differentiation,
+  plotting, compiling): powers of a non-constant base have exponents within
+  ±:data:`MAX_EXPONENT` = 1000 (``x^1001``, ``x^(10^9)`` and ``x^600*x^600`` are
+  refused; a rational p/q needs ``|p| <= 1000``); ``min``/``max`` take at most
+  :data:`MAX_MINMAX_ARGS` = 32 arguments, counted after SymPy flattens nested ones;
+  towers of powers with symbolic exponents are at most :data:`MAX_TOWER` = 8 levels
+  deep (``x^x^x`` is 2); the whole expression has at most :data:`MAX_OPS` = 5000
+  operations (as :func:`sympy.count_ops` counts them);
+* constants are real: ``sqrt(-1)``, ``(-1)^(1/2)``, ``(-8)^(1/3)`` (SymPy's principal
+  root is complex: write ``cbrt(-8)``), ``log(-1)``, ``asin(2)`` and the name ``I``
+  (SymPy's imaginary unit) are refused -- symnn's symbols are real;
+* results can be printed: ``floor``/``ceiling`` of an inexact constant beyond 10^100
+  (``floor(erfc(-10)*10^999)``, whose integer part SymPy cannot find) are refused,
+  and so is anything whose ``str()`` fails;
 * as a last safety net, a formula whose construction takes more than
   :data:`MAX_SECONDS` = 5 s is refused (checked between steps; ordinary inputs of
   10 000 characters take well under a second).
+
+Each refusal names the limit and puts the caret under the operator or call that
+crossed it.
 
 Everything else raises :class:`ParseError` (a ``ValueError``) with the position of
 the offending character and a caret under it.
@@ -53,15 +70,59 @@ Syntax                  Meaning
 ``< <= > >= ≤ ≥``       an inequality (unevaluated ``Relational``); one per input
 ``sin(x)``, ``sin²(x)`` a function call; ``sin^2(x)`` = sin(x)^2; ``sin^-1(x)`` is
                         refused as ambiguous (asin or 1/sin?)
+``Piecewise((v, c),     SymPy's printed form: each condition is a comparison
+...)``                  (``< <= > >= == != ≤ ≥``, one per comparison), ``True``,
+                        ``False``, or conditions joined by ``&``, ``|``, ``~`` or
+                        ``And(...)``, ``Or(...)``, ``Not(...)``, ``Eq(a, b)``,
+                        ``Ne(a, b)``; ``&``, ``|`` (as "or"), ``~`` mean nothing
+                        elsewhere
 ======================  =========================================================
+
+Notation symnn prints
+---------------------
+symnn never silently misreads what it prints itself (``str()`` of activations and
+losses, ``Network.formula()``/``backprop()``, ``symnn diff``): it parses back to the
+same meaning or is refused with advice.
+
+================================  ==================================================
+Printed                           Parsed as
+================================  ==================================================
+``σ(x)``, ``sigma(x)``            the logistic sigmoid (symnn's
+                                  :class:`~symnn.expr.functions.sigmoid`, or what
+                                  the catalogue registered as ``sigmoid``); ``σ``
+                                  not followed by ``(`` is the variable sigma;
+                                  ``σ²(x)``/``σ^2(x)`` are refused as ambiguous
+``ŷ``, ``yhat`` (``Ŷ``)           ``Symbol("yhat")``, the prediction of the losses
+                                  (``Symbol("Yhat")``); ``ŷ₁`` is ``yhat_1``
+``·``, ``×``, ``−``, ``²``        product, product, minus, square
+``⊙`` (elementwise product)       the product: for scalars they are the same; a
+                                  formula that also multiplies two non-numbers by
+                                  juxtaposition (``A1 W2 ⊙ x``, where symnn's matrix
+                                  equations mean the matrix product) is refused
+``w1_11``, ``x₁``, ``A1``, ``δ2``  symbols of those names (``δ2`` is ``delta2``)
+``Piecewise((0, x <= 0), ...)``   the piecewise expression (the catalogue's ReLU)
+``Heaviside(x, 0)``, ``Max(...)``  the same functions
+``f'(x)``, ``σ'(x)``, ``f′``      refused: primes are not parsed; use ``symnn diff``
+                                  or :func:`symnn.expr.symbolic.derivative`
+``d/dx x^2``, ``dy/dx``           refused (Leibniz notation), same advice; a real
+                                  division is ``d/(d*x)``
+``∂L/∂W``                         refused, same advice
+``Xᵀ``, ``⊤``                     refused: transpose is a matrix operation
+``Σ (y - ŷ)²``                    refused: ``Σ`` is a summation sign here; the
+                                  Greek capital as a variable is written ``Sigma``
+``0 if x <= 0 else 1``            refused, with the Piecewise to write instead
+``I``                             refused: SymPy's imaginary unit (``I_1`` or a
+                                  declared ``I`` are fine)
+================================  ==================================================
 
 Functions (:func:`known_functions` lists them): sin cos tan cot sec csc, their
 inverses (asin or arcsin, ..., atan2), the hyperbolic ones and their inverses, exp,
 log (natural; ``log(x, b)`` in base b), ln, log10, log2, sqrt, cbrt (the *real*
 cube root: cbrt(-8) = -2), abs/Abs, sign/sgn, floor, ceiling/ceil, min/max (any
 number of arguments), erf, erfc, gamma, factorial, Heaviside (H(0) = 1/2, or
-``Heaviside(x, h0)``) and sigmoid = 1/(1+exp(-x)), which the activation catalogue
-replaces with its own when it registers its functions.
+``Heaviside(x, h0)``) and sigmoid (symnn's named function, also typed ``σ(x)``),
+which the activation catalogue replaces with its own when it registers its
+functions.
 
 Numbers.  Integers stay ``Integer``.  **Every decimal literal becomes the exact
 rational of its decimal text** -- what a person means by "0.1" is 1/10, not the
@@ -85,8 +146,10 @@ In order, a name is
 Greek letters, typed as unicode or spelled out, are symbols named by the **word**:
 ``α`` and ``alpha`` are both ``Symbol('alpha')`` (SymPy prints it as α);
 ``λ``/``lambda``/``lamda`` is ``Symbol('lamda')``, SymPy's own spelling, because
-``lambda`` is a Python keyword.  Uppercase ``Γ Δ Θ Λ Ξ Σ Φ Ψ Ω`` likewise
-(``Gamma``, ...; capitals that look like Latin letters are refused).  Created
+``lambda`` is a Python keyword.  Uppercase ``Γ Δ Θ Λ Ξ Φ Ψ Ω`` likewise
+(``Gamma``, ...; capitals that look like Latin letters are refused, and ``Σ`` is read
+as a summation sign, so the variable is typed ``Sigma``).  ``ŷ`` and ``Ŷ`` are
+letters too, the symbols ``yhat`` and ``Yhat``.  Created
 symbols are ``Symbol(name, real=True)``.  Python keywords and a few words that
 would otherwise split silently (``and``, ``or``, ``not``, ``if``, ``in``, ``nan``)
 are refused with an explanation.
@@ -155,13 +218,19 @@ import sympy
 from sympy import S
 
 from symnn._validation import did_you_mean
+from symnn.expr.functions import sigmoid
 
 __all__ = [
+    "DERIVATIVE_HINT",
     "MAX_CONSTANT_DEPTH",
     "MAX_DEPTH",
     "MAX_DIGITS",
+    "MAX_EXPONENT",
+    "MAX_MINMAX_ARGS",
+    "MAX_OPS",
     "MAX_ROOT_DIGITS",
     "MAX_SECONDS",
+    "MAX_TOWER",
     "ParseError",
     "known_functions",
     "parse",
@@ -181,6 +250,17 @@ MAX_CONSTANT_DEPTH = 6
 #: Safety net: give up when building one formula has taken this many seconds of SymPy
 #: work (checked between steps; the limits above keep ordinary inputs far below it).
 MAX_SECONDS = 5.0
+#: Largest exponent of a power of a non-constant base: ``x^1000`` is fine, ``x^1001`` and
+#: ``x^(10^9)`` are refused (differentiation, expansion and plotting would crawl), as is a
+#: rational exponent p/q with ``|p| > 1000``.
+MAX_EXPONENT = 1000
+#: Most arguments of one ``min``/``max`` (SymPy compares every pair of them).
+MAX_MINMAX_ARGS = 32
+#: Deepest tower of powers with symbolic exponents: ``x^x^x`` is 2 levels.
+MAX_TOWER = 8
+#: Largest expression, in operations counted as :func:`sympy.count_ops` does without
+#: visual grouping: every ``+``, ``*``, power and function call (repeats count each time).
+MAX_OPS = 5000
 
 _MAX_NAME = 64  # characters in one name
 _MAX_SPLIT_PIECES = 3  # open mode: "xyz" splits, "relu" does not
@@ -262,11 +342,13 @@ _GREEK = {
     "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi",
     "ψ": "psi", "ω": "omega",
     "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lamda", "Ξ": "Xi",
-    "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
+    "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
+    # not Greek, but letters symnn prints: the prediction y-hat (Loss.yhat is Symbol("yhat"))
+    "ŷ": "yhat", "Ŷ": "Yhat",
 }  # fmt: skip
 #: ASCII spellings of Greek letters -> symbol name (``lambda`` is a Python keyword).
 _GREEK_WORDS = {w: w for w in _GREEK.values() if w != "pi"}
-_GREEK_WORDS.update({"lambda": "lamda", "Lambda": "Lamda"})
+_GREEK_WORDS.update({"lambda": "lamda", "Lambda": "Lamda", "Sigma": "Sigma"})
 
 _SUPERSCRIPT = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾ⁿⁱ", "0123456789+-()ni", strict=True))
 _SUBSCRIPT = dict(zip("₀₁₂₃₄₅₆₇₈₉", "0123456789", strict=True))
@@ -283,7 +365,7 @@ _SPACES = (
     "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 )
 _CHAR_MAP.update(dict.fromkeys(_SPACES, " "))
-_KEEP = set(_GREEK) | set(_SUPERSCRIPT) | set(_SUBSCRIPT) | set("√∛∜≤≥≠∞")
+_KEEP = set(_GREEK) | set(_SUPERSCRIPT) | set(_SUBSCRIPT) | set("√∛∜≤≥≠∞⊙")
 
 _CONFUSABLE = {
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
@@ -293,16 +375,33 @@ _CONFUSABLE = {
     "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
     "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 }  # fmt: skip
+#: What to write instead of a derivative typed in the formula (f'(x), d/dx, ∂L/∂W).
+DERIVATIVE_HINT = (
+    "symnn computes derivatives itself: pass the function and differentiate it, e.g. "
+    '`symnn diff "x^2"` on the command line or derivative(expr, x) from '
+    "symnn.expr.symbolic (Activation.diff and Loss.gradient in the catalogue)"
+)
+_PRIME_MESSAGE = "primes (f'(x), σ'(x)) are not parsed: " + DERIVATIVE_HINT
 _CHAR_HINTS = {
     "°": "degrees are not supported: write the angle in radians, e.g. 30*pi/180",
-    "′": "primes are not supported (derivatives are computed by symnn, not parsed)",
-    "″": "primes are not supported (derivatives are computed by symnn, not parsed)",
+    "′": _PRIME_MESSAGE,
+    "″": _PRIME_MESSAGE,
+    "Σ": "'Σ' is read as a summation sign (symnn prints 'L = Σ ℓ' for a sum over samples) "
+    "and sums are not parsed: write the terms out with '+'; for a variable named Sigma, "
+    "type Sigma",
+    "ᵀ": "'ᵀ' (transpose) is a matrix operation and symnn parses scalar formulas, where it "
+    "has no meaning: remove it for a scalar; the matrix equations of a network are printed "
+    "by Network.backprop(), not parsed",
+    "⊤": "'⊤' (transpose) is a matrix operation and symnn parses scalar formulas, where it "
+    "has no meaning: remove it for a scalar",
+    "\u0302": "a combining circumflex is not allowed: type ŷ as one character (U+0177) or "
+    "write yhat",
     "Π": "capital pi is not supported; for the constant π write pi or π",
     "—": "did you mean '-'?",
     "≈": "'≈' is not supported; write '=' for an equation",
     "∑": "sums are not supported; write the terms out with '+'",
     "∫": "integrals are not supported",
-    "∂": "derivatives are not parsed; symnn computes them from the expression",
+    "∂": "derivatives (∂L/∂W, ∂f/∂x) are not parsed: " + DERIVATIVE_HINT,
     "“": "strings are not allowed: remove the quotes",
     "”": "strings are not allowed: remove the quotes",
     "‘": "strings are not allowed: remove the quotes",
@@ -383,7 +482,7 @@ _TOKEN = re.compile(
     | (?P<num>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
     | (?P<name>[A-Za-z_{_GREEK_CLASS}][A-Za-z0-9_{_GREEK_CLASS}{"".join(_SUBSCRIPT)}]*)
     | (?P<sup>[{"".join(_SUPERSCRIPT)}]+)
-    | (?P<op>\*\*|==|<=|>=|!=|<>|=>|=<|//|[-+*/^!(),=<>|≤≥≠√∛∜∞])
+    | (?P<op>\*\*|==|<=|>=|!=|<>|=>|=<|//|[-+*/^!(),=<>|≤≥≠√∛∜∞⊙&~])
     """,
     re.VERBOSE,
 )
@@ -402,8 +501,6 @@ _BAD_ASCII = {
     "\\": "backslashes are not allowed: LaTeX is not parsed; type e.g. sqrt(x) or (a)/(b)",
     "@": "'@' is not supported",
     "%": "'%' is not supported; for a percentage divide by 100",
-    "&": "'&' is not supported (logical operators are not math here)",
-    "~": "'~' is not supported",
     "$": "'$' is not allowed: LaTeX is not parsed; type plain math",
     "#": "'#' is not allowed (no comments)",
     "`": "backquotes are not allowed",
@@ -414,12 +511,35 @@ _RELATIONS = {
     "=": sympy.Eq, "==": sympy.Eq, "<": sympy.Lt, "<=": sympy.Le, "≤": sympy.Le,
     ">": sympy.Gt, ">=": sympy.Ge, "≥": sympy.Ge,
 }  # fmt: skip
+#: Comparisons inside the conditions of Piecewise (evaluated, as SymPy builds them).
+_CONDITION_RELATIONS: dict[str, Callable[..., sympy.Basic]] = {
+    "<": sympy.Lt, "<=": sympy.Le, "≤": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge,
+    "≥": sympy.Ge, "==": sympy.Eq, "=": sympy.Eq, "!=": sympy.Ne, "≠": sympy.Ne,
+}  # fmt: skip
+#: Logical functions inside the conditions of Piecewise: builder, accepted argument counts.
+_LOGIC_CALLS: dict[str, tuple[Callable[..., sympy.Basic], tuple[int, ...] | None]] = {
+    "And": (sympy.And, None), "Or": (sympy.Or, None), "Not": (sympy.Not, (1,)),
+    "Eq": (sympy.Eq, (2,)), "Ne": (sympy.Ne, (2,)),
+}  # fmt: skip
 _BAD_RELATIONS = {
     "!=": "'!=' (not equal) is not supported; use '=' for an equation or <, <=, >, >= for a region",
     "<>": "'<>' (not equal) is not supported; use '=' for an equation or <, <=, >, >= for a region",
     "≠": "'≠' (not equal) is not supported; use '=' for an equation or <, <=, >, >= for a region",
     "=>": "'=>' is not an operator; did you mean '>='?",
     "=<": "'=<' is not an operator; did you mean '<='?",
+}
+
+
+def _is_letter(c: str) -> bool:
+    return (c.isascii() and (c.isalnum() or c == "_")) or c in _GREEK or c in _SUBSCRIPT
+
+
+#: Operators that only mean something inside the conditions of ``Piecewise``.
+_LOGIC_HINTS = {
+    "&": "'&' (logical and) is only allowed in the conditions of Piecewise((value, "
+    "condition), ...)",
+    "~": "'~' (logical not) is only allowed in the conditions of Piecewise((value, "
+    "condition), ...)",
 }
 
 
@@ -473,6 +593,8 @@ class _Lexer:
     def _bad(self, i: int) -> None:
         c = self.src[i]
         pos = self.offset + i
+        if c == "'" and i > 0 and (self.src[i - 1] in "')" or _is_letter(self.src[i - 1])):
+            raise ParseError(_PRIME_MESSAGE, self.text, pos)
         if c in _BAD_ASCII:
             raise ParseError(_BAD_ASCII[c], self.text, pos)
         if c in _SUBSCRIPT:
@@ -594,9 +716,40 @@ def _evaluate(cls: type, args: tuple[sympy.Expr, ...]) -> bool:
 
 def _function(cls: type) -> Callable[..., sympy.Expr]:
     def build(*args: sympy.Expr) -> sympy.Expr:
+        if cls in (sympy.Max, sympy.Min):
+            count = sum(len(a.args) if isinstance(a, cls) else 1 for a in args)
+            if count > MAX_MINMAX_ARGS:  # before SymPy flattens and compares them all
+                name = "max" if cls is sympy.Max else "min"
+                raise _TooLarge(
+                    f"{name}() of {count} arguments (nested ones included, as SymPy "
+                    f"flattens them) is too many: symnn allows at most {MAX_MINMAX_ARGS} "
+                    "(MAX_MINMAX_ARGS), as SymPy compares every pair of them"
+                )
         if cls in (sympy.Max, sympy.Min) and args and all(a.is_Rational for a in args):
             return (max if cls is sympy.Max else min)(args)  # linear, unlike SymPy's
         return cls(*args, evaluate=_evaluate(cls, args))
+
+    build.__name__ = cls.__name__
+    return build
+
+
+#: floor/ceiling of an inexact constant beyond 10^this are refused: SymPy needs that many
+#: digits to find the integer part and gives up (PrecisionExhausted) when printing it.
+_ROUNDING_DIGITS = 100
+
+
+def _rounding(cls: type) -> Callable[[sympy.Expr], sympy.Expr]:
+    build_plain = _function(cls)
+
+    def build(x: sympy.Expr) -> sympy.Expr:
+        info = _const(x, _memo())
+        if info is not None and not x.is_Rational and info.log10 > _ROUNDING_DIGITS:
+            raise _TooLarge(
+                f"{cls.__name__}({_short(x)}) is refused: its argument is an inexact number "
+                f"beyond 10^{_ROUNDING_DIGITS}, whose integer part SymPy cannot compute "
+                "reliably; use smaller numbers or keep a variable in it"
+            )
+        return build_plain(x)
 
     build.__name__ = cls.__name__
     return build
@@ -608,10 +761,6 @@ def _log(x: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
     if _evaluate(sympy.log, (x, base)):
         return sympy.log(x, base)
     return sympy.Mul(_function(sympy.log)(x), _guarded_pow(_function(sympy.log)(base), -1))
-
-
-def _sigmoid(x: sympy.Expr) -> sympy.Expr:
-    return 1 / (1 + _function(sympy.exp)(-x))
 
 
 def _builtin_table() -> dict[str, _Function]:
@@ -651,9 +800,9 @@ def _builtin_table() -> dict[str, _Function]:
             "Abs": (_function(sympy.Abs), one),
             "sign": (_function(sympy.sign), one),
             "sgn": (_function(sympy.sign), one),
-            "floor": (_function(sympy.floor), one),
-            "ceiling": (_function(sympy.ceiling), one),
-            "ceil": (_function(sympy.ceiling), one),
+            "floor": (_rounding(sympy.floor), one),
+            "ceiling": (_rounding(sympy.ceiling), one),
+            "ceil": (_rounding(sympy.ceiling), one),
             "min": (_function(sympy.Min), None),
             "Min": (_function(sympy.Min), None),
             "max": (_function(sympy.Max), None),
@@ -663,7 +812,7 @@ def _builtin_table() -> dict[str, _Function]:
             "factorial": (_factorial, one),
             "Heaviside": (_function(sympy.Heaviside), (1, 2)),
             "heaviside": (_function(sympy.Heaviside), (1, 2)),
-            "sigmoid": (_sigmoid, one),
+            "sigmoid": (_function(sigmoid), one),
         }
     )
     return {name: _Function(name, fn, nargs) for name, (fn, nargs) in table.items()}
@@ -677,6 +826,12 @@ _CONSTANTS: dict[str, sympy.Expr] = {
 }  # fmt: skip
 _RESERVED = (set(keyword.kwlist) - {"lambda"}) | {"nan", "NaN", "xor", "mod", "Eq"}
 _RESERVED_HINTS = {
+    "if": "for a case distinction write Piecewise((value, condition), (other, True))",
+    "else": "for a case distinction write Piecewise((value, condition), (other, True))",
+    "True": "True and False are only allowed as the conditions of Piecewise((value, "
+    "condition), ...)",
+    "False": "True and False are only allowed as the conditions of Piecewise((value, "
+    "condition), ...)",
     "and": "logical operators are not supported; parse each condition separately",
     "or": "logical operators are not supported; parse each condition separately",
     "not": "logical operators are not supported; parse each condition separately",
@@ -1095,6 +1250,85 @@ def _add_estimate(terms: list[sympy.Expr]) -> float:
     return numerators + math.log10(common) + math.log10(count + 1)
 
 
+def _ops(expr: sympy.Basic, memo: dict) -> int:
+    """Operations in *expr* as :func:`sympy.count_ops` counts them (repeats count each time)."""
+    key = ("ops", expr)
+    if key not in memo:
+        if not expr.args:
+            memo[key] = 0
+        else:
+            own = len(expr.args) - 1 if (expr.is_Add or expr.is_Mul) else 1
+            memo[key] = own + sum(_ops(a, memo) for a in expr.args)
+    return memo[key]
+
+
+def _tower(expr: sympy.Basic, memo: dict) -> int:
+    """Levels of powers with non-constant exponents: ``x^x`` is 1, ``x^x^x`` is 2."""
+    key = ("tower", expr)
+    if key not in memo:
+        if not expr.args:
+            memo[key] = 0
+        elif expr.is_Pow:
+            base, exp = expr.args
+            symbolic = _const(exp, memo) is None
+            memo[key] = max(_tower(base, memo), _tower(exp, memo) + symbolic)
+        else:
+            memo[key] = max(_tower(a, memo) for a in expr.args)
+    return memo[key]
+
+
+def _budget_problem(node: sympy.Basic, memo: dict) -> str | None:
+    """What is wrong with one newly built node, or None (the limits of the module docstring)."""
+    if isinstance(node, sympy.AccumBounds):
+        return (
+            f"{_short(node)} is not a number (SymPy's interval for the values of a function "
+            "at infinity, e.g. sin(oo)); use a finite argument"
+        )
+    if node.is_Pow:
+        base, exp = node.args
+        if _const(base, memo) is None:
+            info = _const(exp, memo)
+            if info is not None:
+                big = (
+                    abs(int(exp.p)) > MAX_EXPONENT
+                    if exp.is_Rational
+                    else (
+                        info.log10 > math.log10(MAX_EXPONENT)
+                        if info.value is None
+                        else abs(_MP.re(info.value)) > MAX_EXPONENT
+                    )
+                )
+                if big:
+                    return (
+                        f"the power {_short(node)} has the exponent {_short(exp)}; symnn "
+                        f"allows exponents up to ±{MAX_EXPONENT} on a non-constant base "
+                        "(MAX_EXPONENT): larger ones make differentiation, expansion and "
+                        "plotting crawl; rescale the formula"
+                    )
+    if isinstance(node, (sympy.Max, sympy.Min)) and len(node.args) > MAX_MINMAX_ARGS:
+        name = "max" if isinstance(node, sympy.Max) else "min"
+        return (
+            f"{name}() of {len(node.args)} arguments is too many: symnn allows at most "
+            f"{MAX_MINMAX_ARGS} (MAX_MINMAX_ARGS), as SymPy compares every pair of them"
+        )
+    info = _const(node, memo)
+    if info is not None and info.value is not None and _MP.im(info.value) != 0:
+        hint = ""
+        if any(p.base.is_negative and p.exp.is_Rational for p in node.atoms(sympy.Pow)):
+            hint = (
+                " (SymPy takes the principal complex root of a negative number; for the "
+                "real cube root write cbrt(...), e.g. cbrt(-8) = -2)"
+            )
+        elif node.has(S.ImaginaryUnit):
+            hint = " (it contains the imaginary unit I)"
+        return (
+            f"gives {_short(node)}, which is not a real number{hint}; symnn's symbols and "
+            "numbers are real, so formulas whose constants are complex (sqrt(-1), log(-1), "
+            "asin(2), (-1)^(1/3)) are refused"
+        )
+    return None
+
+
 # ----------------------------------------------------------------------- parser
 
 _STARTS_FACTOR = {"(", "|", "√", "∛", "∜", "∞"}
@@ -1120,6 +1354,9 @@ class _Context:
         self.symbols: dict[str, sympy.Symbol] = {}
         self.plain_letters: set[str] = set()  # open mode: variables used on their own
         self.digit_names: list[tuple[str, str, int]] = []  # ("x2", "x", position)
+        self.checked: set[sympy.Basic] = set()  # subexpressions that passed check()
+        self.hadamard: int | None = None  # position of the first '⊙'
+        self.juxtaposed: int | None = None  # first product of two non-numbers by juxtaposition
 
     def error(self, message: str, position: int | None) -> ParseError:
         return ParseError(message, self.text, position)
@@ -1201,11 +1438,48 @@ class _Parser:
                     tok.pos,
                 )
         self.check_constant_depth(expr, tok, MAX_CONSTANT_DEPTH)
-        info = _const(expr, self.ctx.memo)
+        memo = self.ctx.memo
+        info = _const(expr, memo)
         if info is not None and info.log10 > MAX_DIGITS:
             raise self.err(
                 f"{what} is too large to build: its value is beyond 10^±{MAX_DIGITS}; keep "
                 "a variable in it or use smaller numbers",
+                tok.pos,
+            )
+        self.check_budgets(expr, tok, what)
+
+    def check_budgets(self, expr: sympy.Basic, tok: _Tok, what: str) -> None:
+        """Refuse what would hang or break the code downstream (the limits MAX_EXPONENT, ...).
+
+        Every node that was not part of an already checked argument is inspected once, so
+        the cost stays linear in the size of the formula.
+        """
+        memo, checked = self.ctx.memo, self.ctx.checked
+        stack = [expr]
+        while stack:
+            node = stack.pop()
+            if node in checked:
+                continue
+            checked.add(node)
+            problem = _budget_problem(node, memo)
+            if problem is not None:
+                if problem.startswith("gives "):
+                    problem = f"{what} {problem}"
+                raise self.err(problem, tok.pos)
+            stack.extend(node.args)
+        levels = _tower(expr, memo)
+        if levels > MAX_TOWER:
+            raise self.err(
+                f"this tower of powers is {levels} levels deep (x^x^x is 2); symnn allows "
+                f"{MAX_TOWER} (MAX_TOWER): deeper ones overflow SymPy's recursion when "
+                "differentiated or printed",
+                tok.pos,
+            )
+        ops = _ops(expr, memo)
+        if ops > MAX_OPS:
+            raise self.err(
+                f"the formula is too large: it has {ops} operations and symnn allows "
+                f"{MAX_OPS} (MAX_OPS); split it into smaller formulas",
                 tok.pos,
             )
 
@@ -1234,6 +1508,8 @@ class _Parser:
             )
         if tok.kind == "op" and tok.text in _BAD_RELATIONS:
             raise self.err(_BAD_RELATIONS[tok.text], tok.pos)
+        if tok.kind == "op" and tok.text in _LOGIC_HINTS:
+            raise self.err(_LOGIC_HINTS[tok.text], tok.pos)
         if after is None:
             if tok.kind == "end":
                 raise self.err("empty input: expected an expression", tok.pos)
@@ -1284,6 +1560,8 @@ class _Parser:
                 raise self.err("'//' (floor division) is not supported; write floor(a/b)", tok.pos)
             if tok.text == "|":
                 raise self.err("unexpected '|': absolute value bars must come in pairs", tok.pos)
+            if tok.text in _LOGIC_HINTS:
+                raise self.err(_LOGIC_HINTS[tok.text], tok.pos)
         if tok.kind == "sup":
             raise self.err(
                 "ambiguous superscript: a superscript must follow a number, name or bracket "
@@ -1354,8 +1632,10 @@ class _Parser:
         first = None
         while True:
             tok = self.lex.peek()
-            if tok.kind == "op" and tok.text in ("*", "/"):
+            if tok.kind == "op" and tok.text in ("*", "/", "⊙"):
                 self.lex.next()
+                if tok.text == "⊙" and self.ctx.hadamard is None:
+                    self.ctx.hadamard = tok.pos
                 operand = self.parse_unary(tok)
                 if tok.text == "/":
                     if operand.is_zero is True and operand.is_Number:
@@ -1367,7 +1647,14 @@ class _Parser:
                 and tok.text in _STARTS_FACTOR
                 and not (tok.text == "|" and self.bars)
             ):
+                left = factors[-1]
                 factors.append(self.parse_power(None))  # implicit multiplication
+                if (
+                    self.ctx.juxtaposed is None
+                    and _const(left, self.ctx.memo) is None
+                    and _const(factors[-1], self.ctx.memo) is None
+                ):
+                    self.ctx.juxtaposed = tok.pos
             elif tok.kind == "num":
                 prev = _short(factors[-1])
                 if not factors[-1].is_Atom:
@@ -1600,6 +1887,24 @@ class _Parser:
 
         if ctx.declared is not None and key in ctx.declared:
             return ctx.declared[key]
+        if key in ("Piecewise", "piecewise"):
+            if call:
+                return self.piecewise(tok)
+            raise self.err(
+                "Piecewise needs its pairs in parentheses: Piecewise((value, condition), ..., "
+                "(value, True))",
+                tok.pos,
+            )
+        if key == "sigma" and "sigmoid" in ctx.functions:
+            if call:  # σ(x), as symnn prints the logistic sigmoid
+                return self.call(ctx.functions["sigmoid"], tok)
+            self.refuse_sigma_power(tok)
+        if key == "I" and ctx.declared is None:
+            raise self.err(
+                "'I' is SymPy's imaginary unit and symnn's formulas are real: for a variable "
+                "named I write I_1, or pass symbols=[...] with 'I' in it",
+                tok.pos,
+            )
         fn = ctx.functions.get(key)
         if fn is not None:
             if call:
@@ -1640,6 +1945,167 @@ class _Parser:
             raise self.err(f"{fn.name}() takes {fn.arity()}, got {len(args)}", tok.pos)
         return self.build(tok, f"{fn.name}(...)", fn.builder, *args)
 
+    # -- Piecewise((value, condition), ...), as SymPy prints it
+    def piecewise(self, tok: _Tok) -> sympy.Expr:
+        opening = self.lex.next()
+        self.enter(opening)
+        saved, self.bars = self.bars, False
+        self.ctx.open_parens += 1
+        pairs: list[tuple[sympy.Expr, sympy.Basic]] = []
+        while True:
+            pair = self.lex.peek()
+            if not (pair.kind == "op" and pair.text == "("):
+                raise self.err(
+                    "Piecewise takes pairs (value, condition), e.g. Piecewise((0, x <= 0), "
+                    f"(x, True)); found {pair.describe()}",
+                    pair.pos,
+                )
+            self.lex.next()
+            self.enter(pair)
+            value = self.parse_sum(pair)
+            comma = self.lex.peek()
+            if not (comma.kind == "op" and comma.text == ","):
+                raise self.err(
+                    "expected ',' and a condition after the value of this Piecewise pair, "
+                    f"as in (x, x > 0); found {comma.describe()}",
+                    comma.pos,
+                )
+            self.lex.next()
+            condition = self.parse_condition(comma)
+            self.close(pair)
+            self.leave()
+            pairs.append((value, condition))
+            nxt = self.lex.peek()
+            if not (nxt.kind == "op" and nxt.text == ","):
+                break
+            self.lex.next()
+        self.ctx.open_parens -= 1
+        self.bars = saved
+        self.close(opening)
+        self.leave()
+        return self.build(tok, "Piecewise(...)", lambda: sympy.Piecewise(*pairs))
+
+    def parse_condition(self, after: _Tok) -> sympy.Basic:
+        """``cond | cond``, ``cond & cond``, ``~cond``, And/Or/Not/Eq/Ne(...), relations."""
+        self.enter(after)
+        saved, self.bars = self.bars, True  # a '|' after an operand means "or"
+        left = self.parse_conjunction(after)
+        while self.lex.peek().kind == "op" and self.lex.peek().text == "|":
+            op = self.lex.next()
+            right = self.parse_conjunction(op)
+            left = self.build(op, "the condition", sympy.Or, left, right)
+        self.bars = saved
+        self.leave()
+        return left
+
+    def parse_conjunction(self, after: _Tok) -> sympy.Basic:
+        left = self.parse_negation(after)
+        while self.lex.peek().kind == "op" and self.lex.peek().text == "&":
+            op = self.lex.next()
+            right = self.parse_negation(op)
+            left = self.build(op, "the condition", sympy.And, left, right)
+        return left
+
+    def parse_negation(self, after: _Tok) -> sympy.Basic:
+        tok = self.lex.peek()
+        if tok.kind == "op" and tok.text == "~":
+            self.lex.next()
+            self.enter(tok)
+            inner = self.parse_negation(tok)
+            self.leave()
+            return self.build(tok, "the negation", sympy.Not, inner)
+        return self.parse_condition_atom(after)
+
+    def parse_condition_atom(self, after: _Tok) -> sympy.Basic:
+        lex = self.lex
+        tok = lex.peek()
+        declared = self.ctx.declared or {}
+        if tok.kind == "name" and tok.text not in declared:
+            if tok.text in ("True", "False"):
+                lex.next()
+                return S.true if tok.text == "True" else S.false
+            nxt = lex.peek(1)
+            if tok.text in _LOGIC_CALLS and nxt.kind == "op" and nxt.text == "(":
+                return self.logic_call(tok)
+        if tok.kind == "op" and tok.text == "(":
+            state = self.save()
+            try:
+                lex.next()
+                self.enter(tok)
+                self.ctx.open_parens += 1
+                inner = self.parse_condition(tok)
+                self.ctx.open_parens -= 1
+                self.close(tok)
+                self.leave()
+                return inner
+            except ParseError as first_error:
+                self.restore(state)
+                try:
+                    return self.comparison(after)
+                except ParseError as second_error:
+                    # report the reading that got further
+                    pos1, pos2 = first_error.position or 0, second_error.position or 0
+                    raise (first_error if pos1 > pos2 else second_error) from None
+        return self.comparison(after)
+
+    def comparison(self, after: _Tok) -> sympy.Basic:
+        lhs = self.parse_sum(after)
+        op = self.lex.peek()
+        relation = _CONDITION_RELATIONS.get(op.text) if op.kind == "op" else None
+        if relation is None:
+            raise self.err(
+                "expected a comparison such as x <= 0 in this Piecewise condition (or True, "
+                f"or conditions joined by & and |); found {op.describe()}",
+                op.pos,
+            )
+        self.lex.next()
+        rhs = self.parse_sum(op)
+        nxt = self.lex.peek()
+        if nxt.kind == "op" and nxt.text in _CONDITION_RELATIONS:
+            raise self.err(
+                "chains such as a < x < b are not supported in a condition: write "
+                "(a < x) & (x < b)",
+                nxt.pos,
+            )
+        return self.build(op, "the comparison", relation, lhs, rhs)
+
+    def logic_call(self, tok: _Tok) -> sympy.Basic:
+        """``And(c, ...)``, ``Or(c, ...)``, ``Not(c)``, ``Eq(a, b)``, ``Ne(a, b)`` in a condition."""
+        self.lex.next()
+        opening = self.lex.next()
+        self.enter(opening)
+        saved, self.bars = self.bars, False
+        self.ctx.open_parens += 1
+        relational = tok.text in ("Eq", "Ne")
+        args: list[sympy.Basic] = []
+        separator: _Tok = opening
+        while True:
+            args.append(
+                self.parse_sum(separator) if relational else self.parse_condition(separator)
+            )
+            if not (self.lex.peek().kind == "op" and self.lex.peek().text == ","):
+                break
+            separator = self.lex.next()
+        self.ctx.open_parens -= 1
+        self.bars = saved
+        self.close(opening)
+        self.leave()
+        fn, counts = _LOGIC_CALLS[tok.text]
+        if counts is not None and len(args) not in counts:
+            raise self.err(
+                f"{tok.text}() takes {' or '.join(map(str, counts))} argument(s), got {len(args)}",
+                tok.pos,
+            )
+        return self.build(tok, f"{tok.text}(...)", fn, *args)
+
+    def save(self) -> tuple:
+        ctx = self.ctx
+        return (self.lex.i, list(self.lex.buf), self.bars, ctx.depth, ctx.open_parens)
+
+    def restore(self, state: tuple) -> None:
+        self.lex.i, buf, self.bars, self.ctx.depth, self.ctx.open_parens = state
+        self.lex.buf = list(buf)
+
     def function_power(self, fn: _Function, tok: _Tok) -> sympy.Expr | None:
         """``sin^2(x)`` and ``sin²(x)`` mean sin(x)^2; ``sin^-1(x)`` is refused."""
         lex = self.lex
@@ -1666,6 +2132,26 @@ class _Parser:
                 lex.next()
                 return self.power(self.call(fn, tok), sympy.Integer(int(second.text)), first)
         return None
+
+    def refuse_sigma_power(self, tok: _Tok) -> None:
+        """``σ²(x)`` could be the squared sigmoid or the variance times (x): refuse it."""
+        lex = self.lex
+        first, second = lex.peek(), lex.peek(1)
+        if first.kind == "sup":
+            powered = second.kind == "op" and second.text == "("
+        elif first.kind == "op" and first.text in ("^", "**"):
+            k = 2 if second.kind == "op" and second.text in ("-", "+") else 1
+            number, after = lex.peek(k), lex.peek(k + 1)
+            powered = number.kind == "num" and after.kind == "op" and after.text == "("
+        else:
+            powered = False
+        if powered:
+            raise self.err(
+                f"{tok.text}{first.text}... followed by '(' is ambiguous: σ(x) is the sigmoid "
+                "in symnn, so write σ(x)^2 for a power of the sigmoid, or σ^2*(x) for a "
+                "product with the variable σ",
+                first.pos,
+            )
 
     def inverse_error(self, fn: _Function, tok: _Tok) -> None:
         raise self.err(
@@ -1864,12 +2350,55 @@ def _open_piece(piece: str, greek_unit: bool) -> sympy.Expr | None:
         return _CONSTANTS[piece]
     if greek_unit or piece in _GREEK_WORDS:
         return sympy.Symbol(_GREEK_WORDS.get(piece, piece), real=True)
-    if len(piece) == 1 and piece.isascii() and piece.isalpha():
+    if len(piece) == 1 and piece.isascii() and piece.isalpha() and piece != "I":
         return sympy.Symbol(piece, real=True)
     return None
 
 
 # ------------------------------------------------------------------------ parse
+
+#: ``d/dx``, ``dy/dx``, ``d²y/dx²``, ``d^2 f/dx^2``: a derivative in Leibniz notation.
+_LEIBNIZ = re.compile(
+    rf"(?<![\w.])d(?:\^?[0-9]+|[²³⁴⁵⁶⁷⁸⁹])?[\w{_GREEK_CLASS}]*\s*/\s*"
+    rf"(d[\w{_GREEK_CLASS}]+)"
+)
+
+
+def _refuse_leibniz(ctx: _Context, src: str) -> None:
+    """Refuse ``d/dx ...``: read as arithmetic it would be d/(d·x)·..., silently wrong."""
+    for m in _LEIBNIZ.finditer(src):
+        key = _name_key(m.group(1).rstrip("0123456789₀₁₂₃₄₅₆₇₈₉"))
+        if key is not None and (
+            key in (ctx.declared or {}) or key in ctx.functions or key in _GREEK_WORDS
+        ):
+            continue  # d/delta, d/dt with a declared dt: a real division
+        raise ParseError(
+            f"{m.group(0)!r} looks like a derivative in Leibniz notation, which is not "
+            f"parsed: {DERIVATIVE_HINT}; for a division write it with brackets, e.g. "
+            "d/(d*x)",
+            ctx.text,
+            m.start(),
+        )
+
+
+def _check_printable(result: sympy.Basic, text: str) -> None:
+    """Make sure ``str()`` of the result works: SymPy evaluates constants when it prints."""
+    try:
+        str(result)
+    except (ArithmeticError, ValueError, TypeError, RecursionError) as exc:
+        raise ParseError(
+            "SymPy cannot print this formula: evaluating one of its constants failed "
+            f"({type(exc).__name__}); use smaller numbers or simplify it",
+            text,
+            None,
+        ) from None
+    if result.has(S.ImaginaryUnit):  # a safety net: check() refuses these where they appear
+        raise ParseError(
+            "the formula is not real (it contains the imaginary unit I); symnn's symbols "
+            "and numbers are real",
+            text,
+            None,
+        )
 
 
 def parse(
@@ -1946,11 +2475,22 @@ def parse(
     table = {**_REGISTRY, **extra} if extra else _REGISTRY
     normalised = _normalise(text)
     ctx = _Context(text, declared, table)
+    _refuse_leibniz(ctx, normalised)
     token = _MEMO.set(ctx.memo)
     try:
         result = _Parser(ctx, normalised).parse_top()
     finally:
         _MEMO.reset(token)
+    if ctx.hadamard is not None and ctx.juxtaposed is not None:
+        raise ParseError(
+            "this formula mixes '⊙' (the elementwise product) with a product written by "
+            "juxtaposition, which symnn's matrix equations use for the matrix product "
+            "(Z = X W): symnn parses scalar formulas, so write every product with '*' (or "
+            "'⊙')",
+            text,
+            ctx.juxtaposed,
+        )
+    _check_printable(result, text)
     for name, base, pos in ctx.digit_names:
         if base in ctx.plain_letters:
             digits = name[len(base) :]

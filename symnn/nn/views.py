@@ -29,6 +29,7 @@ from sympy.printing.str import StrPrinter
 
 from symnn._tex import aligned
 from symnn._validation import exact_number
+from symnn.expr.symbolic import kink_conventions
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL
 
 __all__ = ["Backprop", "Equation", "Expanded", "Formula", "backprop", "expanded", "formula"]
@@ -384,7 +385,7 @@ def backprop(net) -> Backprop:
 
 
 def _paren(s: str, expr, text: bool = False) -> str:
-    if expr.is_Add:
+    if expr.is_Add or s.lstrip().startswith("-"):  # "1/n -sign(...)" would read as a subtraction
         return f"({s})" if text else rf"\left({s}\right)"
     return s
 
@@ -530,5 +531,5 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
         )
         outputs = a
     symbols = [s for m in weights.values() for s in m]
-    gradients = {s: sp.diff(loss, s) for s in symbols}
+    gradients = {s: kink_conventions(sp.diff(loss, s)) for s in symbols}
     return Expanded(xs, ys, weights, outputs, loss, gradients, net)

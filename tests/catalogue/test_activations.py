@@ -257,7 +257,7 @@ def test_values_are_finite_without_warnings(t, name):
         assert np.isfinite(act(t)) and np.isfinite(act.grad(t))
 
 
-@pytest.mark.parametrize("name", ["sigmoid", "tanh", "softplus"])
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "sinc", "softplus"])
 def test_repr_shows_the_definition_not_the_name_again(name):
     act = sn.activation(name)
     rhs = str(act).split(" = ", 1)[1]
