@@ -198,8 +198,6 @@ def test_classify_annotates_every_kind_headless(expr):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="did you mean 'sympy'"):
         plot_implicit(ELLIPSE, method="sympi")
-    with pytest.raises(ValueError, match="degree"):
-        plot_implicit(x**4 + y**4 - 1, classify=True)
     with pytest.raises(ValueError, match="xlim"):
         plot_implicit(ELLIPSE, xlim=(1, -1))
     with pytest.raises(TypeError, match="Eq"):
