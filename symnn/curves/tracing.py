@@ -222,8 +222,12 @@ def crossings(
 ) -> list[np.ndarray]:
     """Marching squares with exact edge roots (see the module docstring): the polylines."""
     m, n = Z.shape
-    X, Y = np.meshgrid(xs, ys)
-    P = np.stack([X, Y], axis=-1)
+
+    class _Points:  # grid points by index, without building an (m, n, 2) array
+        def __getitem__(self, key: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+            return np.column_stack([xs[key[1]], ys[key[0]]])
+
+    P = _Points()
     with np.errstate(invalid="ignore"):
         pos = Z > 0
     nan = np.isnan(Z)
@@ -234,54 +238,62 @@ def crossings(
     cand_h = candidates(Z[:, :-1], Z[:, 1:], pos[:, :-1], pos[:, 1:], nan[:, :-1], nan[:, 1:])
     cand_v = candidates(Z[:-1], Z[1:], pos[:-1], pos[1:], nan[:-1], nan[1:])
     nh = m * (n - 1)
-    root_h = np.full((m, n - 1, 2), np.nan)
-    root_v = np.full((m - 1, n, 2), np.nan)
+    has_h = np.zeros((m, n - 1), dtype=bool)
+    has_v = np.zeros((m - 1, n), dtype=bool)
+    found_ids, found_pts = [], []
     jh, ih = np.nonzero(cand_h)
     if jh.size:
         pts, ok = edge_roots(F, P[jh, ih], P[jh, ih + 1], Z[jh, ih], Z[jh, ih + 1])
-        root_h[jh[ok], ih[ok]] = pts[ok]
+        has_h[jh[ok], ih[ok]] = True
+        found_ids.append(jh[ok] * (n - 1) + ih[ok])
+        found_pts.append(pts[ok])
     budget.check("finding the curve on the grid's edges")
     jv, iv = np.nonzero(cand_v)
     if jv.size:
         pts, ok = edge_roots(F, P[jv, iv], P[jv + 1, iv], Z[jv, iv], Z[jv + 1, iv])
-        root_v[jv[ok], iv[ok]] = pts[ok]
+        has_v[jv[ok], iv[ok]] = True
+        found_ids.append(nh + jv[ok] * n + iv[ok])
+        found_pts.append(pts[ok])
     budget.check("finding the curve on the grid's edges")
-    has_h = ~np.isnan(root_h[..., 0])
-    has_v = ~np.isnan(root_v[..., 0])
-    # per cell (j, i): edges bottom, right, top, left and their ids
-    ids = np.stack([
-        np.arange(nh).reshape(m, n - 1)[:-1, :],            # bottom H[j, i]
-        nh + np.arange(m - 1)[:, None] * n + np.arange(1, n)[None, :],  # right V[j, i+1]
-        np.arange(nh).reshape(m, n - 1)[1:, :],             # top H[j+1, i]
-        nh + np.arange(m - 1)[:, None] * n + np.arange(n - 1)[None, :],  # left V[j, i]
-    ], axis=-1)  # fmt: skip
-    has = np.stack([has_h[:-1, :], has_v[:, 1:], has_h[1:, :], has_v[:, :-1]], axis=-1)
-    count = has.sum(axis=-1)
+    if not found_ids:
+        return []
+    edge_ids = np.concatenate(found_ids)  # increasing: row-major H ids, then V ids
+    edge_pts = np.concatenate(found_pts)
+    # the cells next to an edge with a root: (j, i) has edges bottom H[j, i], right V[j, i+1],
+    # top H[j+1, i] and left V[j, i]
+    jh, ih = np.nonzero(has_h)
+    jv, iv = np.nonzero(has_v)
+    cj = np.concatenate([jh, jh - 1, jv, jv])
+    ci = np.concatenate([ih, ih, iv, iv - 1])
+    inside = (cj >= 0) & (cj < m - 1) & (ci >= 0) & (ci < n - 1)
+    cells = np.unique(cj[inside] * (n - 1) + ci[inside])
+    cj, ci = cells // (n - 1), cells % (n - 1)
+    ids = np.column_stack([cj * (n - 1) + ci, nh + cj * n + ci + 1,
+                           (cj + 1) * (n - 1) + ci, nh + cj * n + ci])  # fmt: skip
+    has = np.column_stack([has_h[cj, ci], has_v[cj, ci + 1], has_h[cj + 1, ci], has_v[cj, ci]])
+    count = has.sum(axis=1)
     segments: list[np.ndarray] = []
     two = count == 2
     if two.any():
-        sel = ids[two][has[two]].reshape(-1, 2)
-        segments.append(sel)
+        segments.append(ids[two][has[two]].reshape(-1, 2))
     four = count == 4
     if four.any():  # a saddle cell: the sign at its centre decides which pairs join
-        cj, ci = np.nonzero(four)
-        cx, cy = 0.5 * (xs[ci] + xs[ci + 1]), 0.5 * (ys[cj] + ys[cj + 1])
+        fj, fi = cj[four], ci[four]
+        cx, cy = 0.5 * (xs[fi] + xs[fi + 1]), 0.5 * (ys[fj] + ys[fj + 1])
         with np.errstate(invalid="ignore"):
-            same = (F(cx, cy) > 0) == pos[cj, ci]
-        e = ids[cj, ci]
+            same = (F(cx, cy) > 0) == pos[fj, fi]
+        e = ids[four]
         # centre like corner 0: corner 0's region passes the centre, cut off corners 1 and 3
         a = np.where(same[:, None], e[:, [0, 1]], e[:, [0, 3]])
         b = np.where(same[:, None], e[:, [2, 3]], e[:, [2, 1]])
         segments += [a, b]
     three = count == 3
     if three.any():  # an undefined corner: join the first two roots, leave the third an end
-        sel = ids[three][has[three]].reshape(-1, 3)[:, :2]
-        segments.append(sel)
+        segments.append(ids[three][has[three]].reshape(-1, 3)[:, :2])
     if not segments:
         return []
-    seg = np.concatenate(segments)
-    coords = np.concatenate([root_h.reshape(-1, 2), root_v.reshape(-1, 2)])
-    return _chain(seg, coords)
+    seg = np.searchsorted(edge_ids, np.concatenate(segments))
+    return _chain(seg, edge_pts)
 
 
 def _chain(seg: np.ndarray, coords: np.ndarray) -> list[np.ndarray]:
@@ -339,13 +351,21 @@ def _candidates(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Interior nodes where |Z| is a 1-D minimum along x or y and no neighbour has the other sign."""
     A = np.abs(Z)
     c = A[1:-1, 1:-1]
+    finite = np.isfinite(Z)
+    Zf = np.where(finite, Z, 0.0)
     with np.errstate(invalid="ignore"):
         along_x = (c <= A[1:-1, :-2]) & (c <= A[1:-1, 2:])
         along_y = (c <= A[:-2, 1:-1]) & (c <= A[2:, 1:-1])
-        block = np.stack([Z[1 + dj : Z.shape[0] - 1 + dj, 1 + di : Z.shape[1] - 1 + di]
-                          for dj in (-1, 0, 1) for di in (-1, 0, 1)])  # fmt: skip
-        one_sign = (block >= 0).all(axis=0) | (block <= 0).all(axis=0)
-    ok = (along_x | along_y) & one_sign & np.isfinite(block).all(axis=0)
+    m, n = Z.shape
+    lo, hi = Zf[1:-1, 1:-1].copy(), Zf[1:-1, 1:-1].copy()
+    all_finite = finite[1:-1, 1:-1].copy()
+    for dj in (-1, 0, 1):
+        for di in (-1, 0, 1):
+            view = (slice(1 + dj, m - 1 + dj), slice(1 + di, n - 1 + di))
+            np.minimum(lo, Zf[view], out=lo)
+            np.maximum(hi, Zf[view], out=hi)
+            all_finite &= finite[view]
+    ok = (along_x | along_y) & ((lo >= 0) | (hi <= 0)) & all_finite
     j, i = np.nonzero(ok)
     return j + 1, i + 1
 
@@ -357,6 +377,7 @@ def hidden_zeros(
     Z: np.ndarray,
     budget: Budget,
     max_candidates: int = 20_000,
+    steps: int = NEWTON_STEPS,
 ) -> tuple[np.ndarray, list[tuple[np.ndarray, float]], list[tuple[np.ndarray, float]]]:
     """Zeros the grid's signs do not show: ``(touching_points, components, stepped_over)``.
 
@@ -384,7 +405,7 @@ def hidden_zeros(
     # 1. touching zeros: Newton steps on f = 0, m = 1 or 2
     p = start.copy()
     val = z0.copy()
-    for _ in range(NEWTON_STEPS):
+    for _ in range(steps):
         gx, gy = F.grad(p[:, 0], p[:, 1])
         with np.errstate(all="ignore"):
             g2 = gx * gx + gy * gy
@@ -422,7 +443,7 @@ def hidden_zeros(
     comps: list[tuple[np.ndarray, float]] = []
     if c.size:
         c0 = c.copy()
-        for _ in range(NEWTON_STEPS // 2):
+        for _ in range(steps // 2):
             gx, gy = F.grad(c[:, 0], c[:, 1])
             hxx, hxy, hyy = F.hessian(c[:, 0], c[:, 1])
             with np.errstate(all="ignore"):

@@ -18,6 +18,9 @@ __all__ = ["DEFAULT_WINDOW", "implicit_window"]
 #: The window of an unbounded or empty curve.
 DEFAULT_WINDOW = ((-10.0, 10.0), (-10.0, 10.0))
 
+#: Squares searched beyond the first one that holds the zero set it sees.
+LOOK_FURTHER = 3
+
 Window = tuple[tuple[float, float], tuple[float, float]]
 
 
@@ -63,10 +66,12 @@ def implicit_window(
       :math:`R = 1, 2, 4, \dots, 1024` on a :math:`257 \times 257` grid: the cells
       where :math:`f` changes sign, and the zeros without a sign change and the
       pieces smaller than a cell (:func:`symnn.curves.tracing.hidden_zeros`).
-      The first square in which all of them keep off its border holds the whole
-      curve: the window is their box, refined on a second grid over it.  If they
-      touch the border at every size, the curve is taken as unbounded and the
-      window is :data:`DEFAULT_WINDOW`, :math:`[-10, 10]^2`, as it is when
+      The first square in which all of them keep off its border, and the next
+      three (up to 8 times as large, for separate pieces further out), hold the
+      curve: the window is the box of all they found, refined on a second grid
+      over it.  If they touch the border at every size, or a larger square finds
+      more of the curve reaching its border, the curve is taken as unbounded and
+      the window is :data:`DEFAULT_WINDOW`, :math:`[-10, 10]^2`, as it is when
       nothing is found.
 
     Both sides are padded by ``margin`` times the larger side of the box.  For an
@@ -130,7 +135,7 @@ def _found(F: Field, xs: np.ndarray, ys: np.ndarray, budget: Budget) -> tuple[np
     border = bool(cells[0].any() or cells[-1].any() or cells[:, 0].any() or cells[:, -1].any())
     j, i = np.nonzero(cells)
     pts = [np.column_stack([xs[i], ys[j]]), np.column_stack([xs[i + 1], ys[j + 1]])]
-    touch, comps, stepped = hidden_zeros(F, xs, ys, Z, budget)
+    touch, comps, stepped = hidden_zeros(F, xs, ys, Z, budget, max_candidates=4000, steps=24)
     pts.append(touch)
     pts.extend(c[None, :] for c, _ in stepped)  # points on the curve
     for centre, radius in comps:
@@ -146,24 +151,42 @@ def _found(F: Field, xs: np.ndarray, ys: np.ndarray, budget: Budget) -> tuple[np
 
 
 def _search_box(F: Field, budget: Budget, n: int = 257) -> tuple[float, float, float, float] | None:
-    """The numeric search of :func:`implicit_window`: box of a bounded zero set, or None."""
+    """The numeric search of :func:`implicit_window`: box of a bounded zero set, or None.
+
+    After the first square whose zero set keeps off its border, the next
+    :data:`LOOK_FURTHER` squares (each twice as large) are searched too, so that a
+    separate small piece further out is not left outside the window.
+    """
     shift = 0.0123  # off the symmetric nodes (a pole at 0 is not sampled exactly)
+    box = None
+    first = 0
+    further: list[np.ndarray] = []  # pieces found outside the first box by larger squares
     for k in range(11):
         R = 2.0**k
-        xs = ys = np.linspace(-R, R, n) + shift * 2 * R / (n - 1)
-        pts, border = _found(F, xs, ys, budget)
-        if not len(pts) or border:
-            continue
-        x0, y0 = pts.min(axis=0)
-        x1, y1 = pts.max(axis=0)
         h = 2 * R / (n - 1)
-        xs2 = np.linspace(x0 - h, x1 + h, n)
-        ys2 = np.linspace(y0 - h, y1 + h, n)
-        pts2, _ = _found(F, xs2, ys2, budget)
-        if len(pts2):
-            (x0, y0), (x1, y1) = pts2.min(axis=0), pts2.max(axis=0)
-        return float(x0), float(x1), float(y0), float(y1)
-    return None
+        xs = ys = np.linspace(-R, R, n) + shift * h
+        pts, border = _found(F, xs, ys, budget)
+        if box is None:
+            if not len(pts) or border:
+                continue
+            box, first = (pts.min(axis=0), pts.max(axis=0)), k
+            continue
+        if border:  # more of the curve reaches out to a larger square: unbounded
+            return None
+        out = ((pts < box[0] - 2 * h) | (pts > box[1] + 2 * h)).any(axis=1)
+        further.append(pts[out])
+        if k >= first + LOOK_FURTHER:
+            break
+    if box is None:
+        return None
+    (x0, y0), (x1, y1) = box
+    h = 2 * 2.0**first / (n - 1)
+    xs2 = np.linspace(x0 - h, x1 + h, n)  # refine the first box on a second grid over it
+    ys2 = np.linspace(y0 - h, y1 + h, n)
+    pts2, _ = _found(F, xs2, ys2, budget)
+    pts = np.concatenate([pts2 if len(pts2) else np.array([box[0], box[1]]), *further])
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    return float(x0), float(x1), float(y0), float(y1)
 
 
 def window_or_default(f: sp.Basic, x: sp.Symbol, y: sp.Symbol, xlim: Any, ylim: Any) -> Window:
