@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import symnn as sn
@@ -128,9 +128,18 @@ def test_knee_ignores_affine_rescaling(steps, ax_scale, ax_shift, ay_scale, ay_s
 @settings(max_examples=40)
 @given(st.lists(st.floats(-100, 100), min_size=3, max_size=12, unique=True))
 def test_knee_mirror_symmetry(values):
-    """Reversing the curve in x swaps decreasing for increasing and mirrors the knee."""
+    """Reversing the curve in x swaps decreasing for increasing and mirrors the knee.
+
+    Exactly, except where the difference curve ties with a threshold (or itself) to
+    rounding: kneed (whose arithmetic ``knee`` follows) normalises the reversed x as
+    ``1 - x``, which rounds differently from ``x``, and a tie then breaks the other way.
+    """
     ys = np.array(values)
     xs = np.arange(len(ys), dtype=float)
+    yn = (ys - ys.min()) / max(np.ptp(ys), 1e-300)
+    d = (1 - yn) - xs / xs[-1]
+    gaps = np.abs(np.r_[d, d - 1 / xs[-1]][:, None] - d[None, :])
+    assume(gaps[gaps > 0].min(initial=1.0) > 1e-9 and (gaps > 0).sum() == gaps.size - len(d))
     a = knee(xs, ys, "convex", "decreasing")
     b = knee(xs, ys[::-1], "convex", "increasing")
     assert (a is None and b is None) or a == pytest.approx(len(ys) - 1 - b)
@@ -232,3 +241,90 @@ def test_knee_of_the_tour_data_is_four():
 
     X, _ = make_blobs(n_samples=400, centers=4, seed=0)
     assert elbow(X, k=range(1, 11), n_init=5, seed=0).knee == 4
+
+
+# --- Kneedle as published, against kneed -----------------------------------------------------------
+
+
+def random_curves(seed: int, count: int):
+    """Random concave increasing curves and their three mirror images, with their shapes."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        n = int(rng.integers(3, 30))
+        steps = np.sort(rng.random(n - 1) * rng.choice([1.0, 10.0, 100.0]))[::-1]
+        base = np.r_[0.0, np.cumsum(steps)]  # concave, increasing
+        xs = np.arange(n, dtype=float) if rng.random() < 0.5 else np.cumsum(rng.random(n) + 0.1)
+        yield xs, base, "concave", "increasing"
+        yield xs, -base, "convex", "decreasing"
+        yield xs, base.max() - base[::-1], "convex", "increasing"
+        yield xs, base[::-1], "concave", "decreasing"
+
+
+def test_knee_agrees_with_kneed_on_random_curves():
+    kneed = pytest.importorskip("kneed")
+    import warnings
+
+    cases = 0
+    for xs, ys, curve, direction in random_curves(0, 150):
+        for online in (False, True):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # kneed warns when it finds no knee
+                want = kneed.KneeLocator(xs, ys, curve=curve, direction=direction, online=online)
+            got = knee(xs, ys, curve, direction, online=online)
+            assert (got is None and want.knee is None) or got == pytest.approx(want.knee), (
+                curve, direction, online, xs.tolist(), ys.tolist(),
+            )  # fmt: skip
+            cases += 1
+    assert cases == 1200
+
+
+def test_knee_agrees_with_kneed_on_noise_and_sensitivity():
+    kneed = pytest.importorskip("kneed")
+    import warnings
+
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        ys = np.round(rng.random(int(rng.integers(3, 20))) * 4)  # noise with ties
+        xs = np.arange(ys.size, dtype=float)
+        for S in (0.0, 1.0, 3.0):
+            if np.ptp(ys) == 0:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                want = kneed.KneeLocator(xs, ys, S=S, curve="convex", direction="decreasing")
+            got = knee(xs, ys, S=S)
+            assert (got is None and want.knee is None) or got == pytest.approx(want.knee)
+
+
+def test_two_elbows_give_the_first_and_online_the_last():
+    ks = np.arange(1, 11)
+    ys = [100, 60, 55, 52, 50, 20, 18, 17, 16, 15]
+    assert knee(ks, ys) == 2  # the plain arg-max of the difference curve said 6
+    assert knee(ks, ys, online=True) == 6
+    with pytest.raises(ValueError, match="S"):
+        knee(ks, ys, S=-1)
+
+
+def test_no_clear_knee_on_uniform_noise():
+    """Points uniform in a square have no clusters: Kneedle alone says 4, clarity says no."""
+    X = np.random.default_rng(0).random((300, 2))
+    result = elbow(X, k=range(1, 11), n_init=3)
+    assert result.candidate is not None and result.clarity < 2
+    assert result.knee is None
+    assert str(result).endswith("no clear knee") and "no clear knee" in result._repr_html_()
+    assert "<- knee" not in str(result)
+
+
+def test_clarity_of_blobs_and_of_a_power_law():
+    result = elbow(blobs(0), k=range(1, 9), n_init=3)
+    assert result.knee == 4 and result.clarity > 5
+    ks = np.arange(1, 11)
+    for power in (0.5, 1.0, 2.0):  # SSE ~ k^(-2/d) for data without clusters, any d
+        assert sn.cluster.clarity(ks, ks**-power, 4) == pytest.approx(1.0)
+
+
+def test_elbow_prints_for_people_and_notebooks():
+    e = Elbow(k=np.array([1, 2, 3]), sse=np.array([10.0, 2.0, 1.5]), knee=2)
+    assert str(e).splitlines() == ["k    SSE", "1     10", "2      2  <- knee", "3    1.5"]
+    assert r"\mathbf{2}" in e._repr_latex_() and e._repr_latex_().startswith("$")
+    assert "<td>knee</td>" in e._repr_html_()

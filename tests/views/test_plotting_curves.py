@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import matplotlib
+import mpmath
 
 matplotlib.use("Agg")
 
@@ -198,8 +199,6 @@ def test_classify_annotates_every_kind_headless(expr):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="did you mean 'sympy'"):
         plot_implicit(ELLIPSE, method="sympi")
-    with pytest.raises(ValueError, match="degree"):
-        plot_implicit(x**4 + y**4 - 1, classify=True)
     with pytest.raises(ValueError, match="xlim"):
         plot_implicit(ELLIPSE, xlim=(1, -1))
     with pytest.raises(TypeError, match="Eq"):
@@ -272,3 +271,87 @@ def test_plot_strings_through_the_parser():
     pytest.importorskip("symnn.expr.parse")
     ax = plot("sin(x)/x", "x^2")
     assert len(curve_lines(ax)) == 2
+
+
+# --- what the second wave fixed -------------------------------------------------------------------
+
+
+def outside_legend(ax, xs, ys) -> bool:
+    """No visible drawn point falls inside the legend's box (both in display coordinates)."""
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    seen = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
+    disp = ax.transData.transform(np.column_stack([xs[seen], ys[seen]]))
+    inside = (disp[:, 0] >= box.x0) & (disp[:, 0] <= box.x1)
+    inside &= (disp[:, 1] >= box.y0) & (disp[:, 1] <= box.y1)
+    return not inside.any()
+
+
+def test_legends_do_not_cover_the_curve():
+    ax = plot_implicit(ELLIPSE, classify=True)
+    (line,) = curve_lines(ax)
+    assert outside_legend(ax, line.get_xdata(), line.get_ydata())
+    ax = plot(sp.sin(x), x**2 / 20, sp.tan(x), xlim=(-10, 10))
+    for line in curve_lines(ax):
+        ok = np.isfinite(line.get_ydata())
+        assert outside_legend(ax, line.get_xdata()[ok], line.get_ydata()[ok])
+
+
+def test_a_single_point_is_drawn_and_said():
+    ax = plot_implicit("x^2 + y^2")
+    (marker,) = curve_lines(ax)
+    assert marker.get_marker() == "o" and marker.get_linestyle() == "None"
+    assert np.allclose(np.c_[marker.get_xdata(), marker.get_ydata()], [[0, 0]], atol=1e-9)
+    notes = [t.get_text() for t in ax.texts if t.get_gid() == "note"]
+    assert notes == ["the solution set is the single point (0, 0)"]
+    ax.figure.canvas.draw()
+
+
+def test_classify_draws_a_non_conic_and_says_so():
+    ax = plot_implicit("x^4 + y^4 = 1", classify=True)
+    pts = np.concatenate([np.c_[ln.get_xdata(), ln.get_ydata()] for ln in curve_lines(ax)])
+    assert np.abs(pts[:, 0] ** 4 + pts[:, 1] ** 4 - 1).max() < 1e-9
+    (note,) = [t.get_text() for t in ax.texts if t.get_gid() == "note"]
+    assert note == "not a conic: x^4 + y^4 - 1 = 0 has degree 4"
+
+
+def test_astroid_is_drawn_with_its_note():
+    ax = plot_implicit("x^(2/3) + y^(2/3) = 1", resolution=257)
+    pts = np.concatenate([np.c_[ln.get_xdata(), ln.get_ydata()] for ln in curve_lines(ax)])
+    assert (np.sign(pts) == [-1, -1]).all(axis=1).any()  # the third quadrant too
+    assert (np.sign(pts) == [1, -1]).all(axis=1).any()
+    assert any("real roots" in t.get_text() for t in ax.texts)
+
+
+def test_region_of_and_fills_and_bounds():
+    ax = plot_implicit(sp.And(x**2 + y**2 < 1, y > 0), xlim=(-1.5, 1.5), ylim=(-1.5, 1.5))
+    lines = curve_lines(ax)
+    assert lines and all(ln.get_linestyle() == "--" for ln in lines)
+    (fill,) = [c for c in ax.collections if c.get_gid() != "curve"]
+    verts = np.concatenate([p.vertices for p in fill.get_paths()])
+    assert verts[:, 1].min() > -0.02 and np.hypot(*verts.T).max() < 1.02
+    window = {"xlim": (-1.5, 1.5), "ylim": (-1.5, 1.5)}
+    cells = curve_cells(plot_implicit(sp.And(x**2 + y**2 < 1, y > 0), method="sympy", **window))
+    area = ((cells[:, 1] - cells[:, 0]) * (cells[:, 3] - cells[:, 2])).sum()
+    assert area == pytest.approx(np.pi / 2, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("formula", "oracle"),
+    [
+        ("gelu(x)", lambda v: v * (1 + mpmath.erf(v / mpmath.sqrt(2))) / 2),
+        ("x*erf(x)", lambda v: v * mpmath.erf(v)),
+        ("x^(1/3)", lambda v: mpmath.sign(v) * abs(v) ** (mpmath.mpf(1) / 3)),
+    ],
+)
+def test_plot_of_special_functions_matches_mpmath(formula, oracle):
+    ax = plot(formula, xlim=(-4, 4), n=201)  # crashed with "only 0-dimensional arrays ..."
+    (line,) = curve_lines(ax)
+    px, py = line.get_xdata(), line.get_ydata()
+    assert np.allclose(py, [float(oracle(mpmath.mpf(float(v)))) for v in px], rtol=1e-12)
+
+
+def test_plot_names_a_function_the_compiler_cannot_evaluate():
+    with pytest.raises(ValueError, match="cannot evaluate g numerically"):
+        plot(sp.Function("g")(x))

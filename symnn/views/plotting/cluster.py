@@ -56,5 +56,5 @@ def plot_elbow(elbow: Any, ax: Any = None) -> Any:
     ax.set_ylabel("SSE (within-cluster sum of squares)")
     ax.set_title("Elbow method")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)  # off the curve
     return ax

@@ -16,24 +16,29 @@ from symnn._validation import check_choice
 from symnn.curves import (
     METHODS,
     Conic,
-    _as_expr,
-    _check_lim,
-    _single_variable,
-    _split_relation,
-    _window_or_default,
-    _xy_symbols,
+    NotAConic,
     classify_conic,
     explicit_curve,
     explicit_ylim,
     implicit_cells,
     implicit_curve,
 )
+from symnn.curves._input import (
+    as_expr,
+    boundary_expr,
+    check_lim,
+    is_region,
+    split_relation,
+    text,
+    xy_symbols,
+)
+from symnn.curves.explicit import single_variable
+from symnn.curves.window import window_or_default
 
 __all__ = ["METHODS", "plot", "plot_implicit"]
 
-#: Methods of :func:`plot_implicit`; the first is the default.
-
-_RELATIONS = {"=": sp.Eq, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
+#: Legends go to the right of the axes, where they cannot hide the curve.
+OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
 
 
 def _axes(ax: Any) -> Any:
@@ -50,7 +55,7 @@ def _math(tex: str, fallback: str) -> str:
 
     try:
         MathTextParser("path").parse(f"${tex}$")
-    except ValueError:
+    except (ValueError, RecursionError):  # also: superscripts nested too deep
         return fallback
     return f"${tex}$"
 
@@ -95,7 +100,13 @@ def plot_implicit(
       shows zeros without a sign change, e.g. :math:`(x^2 + y^2 - 1)^2 = 0`.
 
     ``classify=True`` marks a conic's centre, foci, axes (and asymptotes) and
-    lists its type and exact values in the legend (:func:`symnn.curves.classify_conic`).
+    lists its type and exact values in the legend (:func:`symnn.curves.classify_conic`);
+    a curve that is not a conic is drawn all the same, with a note "not a conic" saying why.
+
+    Isolated points of the solution set (:math:`x^2 + y^2 = 0`) are drawn as markers;
+    what the picture alone does not say (real branches taken, parts of the window
+    without real values, isolated points) is written under the axes
+    (:attr:`symnn.curves.ImplicitCurve.notes`).
 
     Examples
     --------
@@ -108,8 +119,8 @@ def plot_implicit(
 
     Parameters
     ----------
-    expr_or_str : str, sympy.Expr, sympy.Eq or an inequality
-        The curve; an expression means "= 0".
+    expr_or_str : str, sympy.Expr, sympy.Eq, an inequality or an And/Or/Not of relations
+        The curve or region; an expression means "= 0".
     xlim, ylim : (float, float), optional
         The window; automatic by default.
     method : {"contour", "sympy"}, optional
@@ -117,7 +128,7 @@ def plot_implicit(
     ax : matplotlib Axes, optional
         Where to draw; a new figure by default.
     classify : bool
-        Annotate the conic (raises ValueError when the curve is not of second degree).
+        Annotate the conic (a note "not a conic" when the curve is not of second degree).
     resolution : int
         ``"contour"``: the largest grid (points per side) of the refinement;
         ``"sympy"``: the number of cells across the window is at least this
@@ -132,36 +143,47 @@ def plot_implicit(
     method = check_choice("method", METHODS[0] if method is None else method, METHODS)
     if not isinstance(classify, bool):
         raise TypeError(f"classify must be True or False, got {classify!r}")
-    obj = _as_expr(expr_or_str)
-    f, op = _split_relation(obj)
-    x, y = _xy_symbols(f, None, None)
-    conic = classify_conic(f, x, y) if classify else None
-    xlim, ylim = _window_or_default(f, x, y, xlim, ylim)
+    obj = as_expr(expr_or_str)
+    f_all = boundary_expr(obj)
+    x, y = xy_symbols(f_all, None, None)
+    conic: Conic | NotAConic | None = None
+    if classify:
+        if not isinstance(obj, sp.Expr | sp.Eq):
+            raise ValueError(
+                f"classify=True analyses a conic equation; {text(obj)} is an inequality or "
+                "a region: draw it without classify"
+            )
+        try:
+            conic = classify_conic(obj, x, y)
+        except NotAConic as exc:
+            conic = exc
+    xlim, ylim = window_or_default(obj, x, y, xlim, ylim)
     ax = _axes(ax)
+    notes: list[str] = []
     if method == "contour":
-        curve = implicit_curve(f, xlim, ylim, x, y, resolution=resolution)
-        if op != "=":
-            xs, ys, Z = curve.grid
-            zm = np.ma.masked_invalid(Z)
-            if op in ("<", "<=") and zm.min() < 0:
-                ax.contourf(
-                    xs, ys, zm, levels=[float(zm.min()) - 1.0, 0.0], colors=[color], alpha=0.35
-                )
-            if op in (">", ">=") and zm.max() > 0:
-                ax.contourf(
-                    xs, ys, zm, levels=[0.0, float(zm.max()) + 1.0], colors=[color], alpha=0.35
-                )
-        style = "--" if op in ("<", ">") else "-"
-        for pts in curve.lines:
-            ax.plot(pts[:, 0], pts[:, 1], style, color=color, lw=1.8, gid="curve")
+        curve = implicit_curve(obj, xlim, ylim, x, y, resolution=resolution)
+        notes.extend(curve.notes)
+        if curve.relation != "=":
+            xs, ys, G = curve.grid
+            gm = np.ma.masked_invalid(G)
+            if gm.count() and gm.max() > 0:
+                ax.contourf(xs, ys, gm, levels=[0.0, float(gm.max()) + 1.0], colors=[color],
+                            alpha=0.35)  # fmt: skip
+        for pts, dashed in zip(curve.lines, curve.dashed or [False] * len(curve.lines),
+                               strict=True):  # fmt: skip
+            ax.plot(pts[:, 0], pts[:, 1], "--" if dashed else "-", color=color, lw=1.8,
+                    gid="curve")  # fmt: skip
+        if len(curve.points):
+            ax.plot(curve.points[:, 0], curve.points[:, 1], "o", color=color, ms=6, ls="none",
+                    gid="curve")  # fmt: skip
     else:
         from matplotlib.collections import PolyCollection
 
-        rel = _RELATIONS[op](f, 0)
-        cells = implicit_cells(rel, xlim, ylim, x, y, depth=_sympy_depth(resolution))
+        cells = implicit_cells(obj, xlim, ylim, x, y, depth=_sympy_depth(resolution))
         x0, x1, y0, y1 = cells.T
         verts = np.stack([np.c_[x0, y0], np.c_[x0, y1], np.c_[x1, y1], np.c_[x1, y0]], axis=1)
-        if op == "=":  # cells are far thinner than a pixel: an edge keeps the curve visible
+        if not is_region(obj) and split_relation(obj)[1] == "=":
+            # cells are far thinner than a pixel: an edge keeps the curve visible
             style = {"facecolors": color, "edgecolors": color, "linewidths": 0.8}
         else:
             style = {"facecolors": color, "edgecolors": "none", "alpha": 0.35}
@@ -172,19 +194,31 @@ def plot_implicit(
     ax.set_aspect("equal")
     ax.set_xlabel(f"${sp.latex(x)}$")
     ax.set_ylabel(f"${sp.latex(y)}$")
-    title = obj if isinstance(obj, sp.Rel) else sp.Eq(obj, 0, evaluate=False)
-    ax.set_title(_math(sp.latex(title), sp.sstr(title)))
-    if conic is not None:
+    title = sp.Eq(obj, 0, evaluate=False) if isinstance(obj, sp.Expr) else obj
+    ax.set_title(_math(sp.latex(title), text(title)))
+    if isinstance(conic, Conic):
         _annotate_conic(ax, conic)
+    elif isinstance(conic, NotAConic):
+        notes.insert(0, f"not a conic: {text(f_all, 60)} = 0 {conic.reason}")
+    _add_notes(ax, notes)
     return ax
+
+
+def _add_notes(ax: Any, notes: list[str]) -> None:
+    """Write the notes under the axes (outside them, so they never hide the curve)."""
+    if not notes:
+        return
+    ax.annotate("\n".join(notes), xy=(0.5, 0), xycoords="axes fraction", xytext=(0, -36),
+                textcoords="offset points", ha="center", va="top", fontsize=8, wrap=True,
+                gid="note", annotation_clip=False)  # fmt: skip
 
 
 def _annotate_conic(ax: Any, c: Conic) -> None:
     """Mark centre, foci, vertex and axes of a conic; its facts go in a legend titled by its kind.
 
     Each marker's legend entry carries its exact value; the other facts (angle,
-    eccentricity, lines, ...) are entries without a marker.  ``loc="best"`` keeps
-    the legend off the curve where it can.
+    eccentricity, lines, ...) are entries without a marker.  The legend sits to the
+    right of the axes, so it never hides the curve.
     """
     from matplotlib.lines import Line2D
 
@@ -233,8 +267,8 @@ def _annotate_conic(ax: Any, c: Conic) -> None:
                 handles.append(art)
     for key in [k for k in facts if k not in used]:
         handles.append(Line2D([], [], ls="none", label=label(key)))
-    ax.legend(handles=handles, title=c.kind, loc="best", fontsize=8, title_fontsize=9,
-              framealpha=0.85, handlelength=1.5)  # fmt: skip
+    ax.legend(handles=handles, title=c.kind, fontsize=8, title_fontsize=9, handlelength=1.5,
+              **OUTSIDE)  # fmt: skip
 
 
 def _axline_of(ax: Any, line: sp.Expr, c: Conic, **kw: Any) -> Any:
@@ -289,14 +323,14 @@ def plot(
         raise ValueError("plot needs at least one function, e.g. plot('sin(x)/x', 'x^2')")
     curves = []
     for e in exprs:
-        f, _ = _single_variable(e, None)
+        f, _ = single_variable(e, None)
         xs, ys = explicit_curve(f, xlim, n)
         curves.append((xs, ys, f))
     if ylim is not None:
-        ylim = _check_lim("ylim", ylim)
+        ylim = check_lim("ylim", ylim)
     ax = _axes(ax)
     for xs, ys, f in curves:
-        ax.plot(xs, ys, lw=1.6, label=_math(sp.latex(f), sp.sstr(f)), gid="curve")
+        ax.plot(xs, ys, lw=1.6, label=_math(sp.latex(f), text(f)), gid="curve")
     free = set().union(*(getattr(f, "free_symbols", set()) for _, _, f in curves))
     xname = sorted(free, key=lambda s: s.name)[0] if len(free) == 1 else sp.Symbol("x")
     ax.set_xlim(*xlim)
@@ -305,5 +339,5 @@ def plot(
     ax.set_ylabel("$y$")
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
-    ax.legend(loc="best", fontsize=9)
+    ax.legend(fontsize=9, **OUTSIDE)
     return ax

@@ -1,4 +1,4 @@
-"""symnn.curves: conic classification against hand-derived exact values, windows, tracing."""
+"""symnn.curves.conics: classification against hand-derived exact values and the definitions."""
 
 from __future__ import annotations
 
@@ -10,15 +10,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symnn.curves import (
-    DEFAULT_WINDOW,
-    KINDS,
-    classify_conic,
-    explicit_curve,
-    explicit_ylim,
-    implicit_curve,
-    implicit_window,
-)
+from symnn.curves import KINDS, classify_conic
 
 x, y = sp.symbols("x y", real=True)
 r2, r3, r5, r6, r10 = (sp.sqrt(n) for n in (2, 3, 5, 6, 10))
@@ -266,9 +258,14 @@ def test_latex_str_and_repr_latex():
     assert tex.startswith(r"\begin{array}") and r"\text{ellipse}" in tex
     assert r"\sqrt{2}" in tex and r"\frac{\sqrt{6}}{3}" in tex and r"- \frac{\pi}{4}" in tex
     assert c._repr_latex_().startswith("$") and c._repr_latex_().endswith("$")
-    text = str(c)
-    assert text.splitlines()[0] == "ellipse: x**2 + x*y + y**2 - 1 = 0"
+    text = str(c)  # written as the user types formulas: ^ for powers
+    assert text.splitlines()[0] == "ellipse: x^2 + x*y + y^2 - 1 = 0"
     assert "semi-axes: sqrt(2), sqrt(6)/3" in text and "angle: -pi/4" in text
+    assert "foci: (-sqrt(6)/3, sqrt(6)/3), (sqrt(6)/3, -sqrt(6)/3)" in text
+    assert "focus: (0, 1/4)" in str(classify_conic(y - x**2))  # one focus is a focus
+    assert "radius: 2" in str(classify_conic(x**2 + y**2 - 4))
+    page = c._repr_html_()
+    assert page.startswith("<table>") and "<td>ellipse</td>" in page and "x^2" in page
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -305,152 +302,3 @@ def test_strings_go_through_the_parser():
     c = classify_conic("x^2 + y^2 + x*y = 1")
     assert c.kind == "ellipse" and c.semi_axes == (r2, r6 / 3)
     assert c.equation == parse("x^2 + y^2 + x*y = 1").lhs - parse("x^2 + y^2 + x*y = 1").rhs
-
-
-# --- windows ----------------------------------------------------------------------------------
-
-
-def _ellipse_points(n=2000):
-    # x^2 + xy + y^2 = 1 in polar form: r^2 = 1 / (1 + cos t sin t)
-    t = np.linspace(0, 2 * np.pi, n)
-    r = 1 / np.sqrt(1 + np.cos(t) * np.sin(t))
-    return r * np.cos(t), r * np.sin(t)
-
-
-def test_window_of_the_seed_ellipse_is_exact():
-    (x0, x1), (y0, y1) = implicit_window(x**2 + y**2 + x * y - 1, margin=0.1)
-    half = 2 / math.sqrt(3)  # x^2 + xy + y^2 = 1 reaches x = 2/sqrt(3) where y = -x/2
-    pad = 0.1 * 2 * half
-    assert (x0, x1) == pytest.approx((-half - pad, half + pad))
-    assert (y0, y1) == pytest.approx((-half - pad, half + pad))
-    px, py = _ellipse_points()
-    assert px.min() - x0 > 0.9 * pad and x1 - px.max() > 0.9 * pad
-    assert py.min() - y0 > 0.9 * pad and y1 - py.max() > 0.9 * pad
-
-
-def test_window_of_a_rotated_translated_ellipse_holds_it_tightly():
-    expr = 5 * (x - 1) ** 2 - 6 * (x - 1) * (y - 2) + 5 * (y - 2) ** 2 - 8
-    (x0, x1), (y0, y1) = implicit_window(expr, margin=0)
-    # semi-axes 2, 1 at 45 degrees: half-width sqrt(4/2 + 1/2)
-    assert (x0, x1, y0, y1) == pytest.approx(
-        (1 - math.sqrt(2.5), 1 + math.sqrt(2.5), 2 - math.sqrt(2.5), 2 + math.sqrt(2.5))
-    )
-
-
-def test_window_of_hyperbola_and_parabola_show_foci_and_vertices():
-    for expr in (
-        3 * x**2 - 10 * x * y + 3 * y**2 + 16 * x - 16 * y + 8,
-        (y - 1) ** 2 + 8 * (x - 2),
-    ):
-        c = classify_conic(expr)
-        (x0, x1), (y0, y1) = implicit_window(expr)
-        pts = list(c.foci) + ([c.vertex] if c.vertex else []) + ([c.center] if c.center else [])
-        for px, py in pts:
-            assert x0 < float(px) < x1 and y0 < float(py) < y1
-
-
-def test_window_by_numeric_search_for_a_non_conic():
-    # (x - 3)^4 + (y + 2)^4 = 16 spans [1, 5] x [-4, 0]
-    (x0, x1), (y0, y1) = implicit_window((x - 3) ** 4 + (y + 2) ** 4 - 16, margin=0)
-    assert (x0, x1, y0, y1) == pytest.approx((1, 5, -4, 0), abs=0.02)
-    assert x0 <= 1 and x1 >= 5 and y0 <= -4 and y1 >= 0
-
-
-def test_window_defaults_for_unbounded_or_empty_curves():
-    assert implicit_window(y - x**3) == DEFAULT_WINDOW
-    assert implicit_window(x**4 + y**4 + 1) == DEFAULT_WINDOW
-    assert implicit_window(x**2 + y**2 + 1) == DEFAULT_WINDOW
-
-
-def test_window_of_an_inequality_is_that_of_its_boundary():
-    assert implicit_window(x**2 + y**2 < 4) == implicit_window(x**2 + y**2 - 4)
-
-
-@pytest.mark.parametrize("margin", [-0.1, float("nan"), "big"])
-def test_window_rejects_bad_margin(margin):
-    with pytest.raises(ValueError, match="margin"):
-        implicit_window(x**2 + y**2 - 1, margin=margin)
-
-
-# --- tracing ----------------------------------------------------------------------------------
-
-
-def test_implicit_curve_points_lie_on_the_ellipse_and_close_it():
-    c = implicit_curve(x**2 + y**2 + x * y - 1)
-    assert len(c.lines) == 1
-    pts = c.lines[0]
-    f = pts[:, 0] ** 2 + pts[:, 1] ** 2 + pts[:, 0] * pts[:, 1] - 1
-    assert np.abs(f).max() < 1e-9
-    assert np.allclose(pts[0], pts[-1])  # closed
-    # it goes all the way round: the traced box is the exact box
-    assert pts[:, 0].max() == pytest.approx(2 / math.sqrt(3), abs=1e-4)
-    # and is smooth: consecutive segments turn by at most 5 degrees
-    d = np.diff(pts, axis=0)
-    ang = np.arctan2(d[:, 1], d[:, 0])
-    assert np.degrees(np.abs((np.diff(ang) + np.pi) % (2 * np.pi) - np.pi)).max() <= 5
-
-
-def test_implicit_curve_drops_the_false_crossing_at_a_pole():
-    c = implicit_curve(1 / x - y, (-2, 2), (-5, 5))
-    pts = np.concatenate(c.lines)
-    assert np.abs(1 / pts[:, 0] - pts[:, 1]).max() < 1e-6
-    for line in c.lines:  # no piece crosses x = 0
-        assert (line[:, 0] > 0).all() or (line[:, 0] < 0).all()
-
-
-def test_implicit_curve_of_crossing_lines():
-    c = implicit_curve(x**2 - y**2, (-1, 1), (-1, 1))
-    pts = np.concatenate(c.lines)
-    assert np.abs(np.abs(pts[:, 0]) - np.abs(pts[:, 1])).max() < 1e-6
-
-
-# --- explicit curves ---------------------------------------------------------------------------
-
-
-def _segments(xs, ys):
-    ok = np.isfinite(ys[:-1]) & np.isfinite(ys[1:])
-    return xs[:-1][ok], xs[1:][ok]
-
-
-def test_explicit_curve_cuts_tan_at_every_pole():
-    xs, ys = explicit_curve(sp.tan(x), (-10, 10), n=2000)
-    a, b = _segments(xs, ys)
-    poles = np.pi / 2 + np.pi * np.arange(-3, 3)  # the six poles in [-10, 10]
-    assert not any(((a < p) & (p < b)).any() for p in poles)
-    assert np.isnan(ys).sum() == len(poles)
-    fin = np.isfinite(ys)
-    assert np.allclose(ys[fin], np.tan(xs[fin]))
-
-
-def test_explicit_curve_cuts_one_over_x_and_a_jump_but_not_a_smooth_curve():
-    xs, ys = explicit_curve(1 / x, (-1, 1), n=101)  # x = 0 is a sample: 1/0 is undefined
-    a, b = _segments(xs, ys)
-    assert not ((a < 0) & (b > 0)).any() and not ((a <= 0) & (b >= 0) & (a != b)).any()
-    xs, ys = explicit_curve(sp.sign(x), (-1, 1), n=100)
-    a, b = _segments(xs, ys)
-    assert not ((a < 0) & (b > 0)).any()
-    xs, ys = explicit_curve(x**2 + sp.tanh(50 * x), (-3, 3), n=500)
-    assert not np.isnan(ys).any() and len(xs) == 500
-
-
-def test_explicit_curve_makes_undefined_values_nan():
-    xs, ys = explicit_curve(sp.sqrt(x), (-1, 1), n=11)
-    assert np.isnan(ys[xs < 0]).all() and np.allclose(ys[xs >= 0], np.sqrt(xs[xs >= 0]))
-    xs, ys = explicit_curve(sp.Integer(3), (0, 1), n=5)
-    assert np.allclose(ys, 3)
-
-
-def test_explicit_ylim_ignores_poles():
-    _, ys = explicit_curve(sp.tan(x), (-10, 10))
-    lo, hi = explicit_ylim(ys)
-    assert -100 < lo < -3 and 3 < hi < 100
-    assert explicit_ylim(np.array([0.0, 2.0]), margin=0) == (0.0, 2.0)
-
-
-def test_explicit_curve_errors():
-    with pytest.raises(ValueError, match="one variable"):
-        explicit_curve(x + y)
-    with pytest.raises(ValueError, match="n must be"):
-        explicit_curve(x, n=1)
-    with pytest.raises(ValueError, match="xlim"):
-        explicit_curve(x, xlim=(1, 0))
