@@ -736,11 +736,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from symnn.curves import _single_variable
+    from symnn.curves import single_variable
     from symnn.views.plotting import plot
 
     with _input():
-        exprs = [_single_variable(text, None)[0] for text in args.expr]
+        exprs = [single_variable(text, None)[0] for text in args.expr]
         output = _output(args.output, args.force, "-o")
     ax = plot(*exprs, xlim=args.xlim, ylim=args.ylim)
     _save(ax.figure, output, args.show)
@@ -749,19 +749,28 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def cmd_implicit(args: argparse.Namespace) -> int:
     from symnn._validation import check_choice
-    from symnn.curves import METHODS, _as_expr, _split_relation, _xy_symbols, classify_conic
+    from symnn.curves import (
+        METHODS,
+        NotAConic,
+        classify_conic,
+        read_curve,
+        split_relation,
+        xy_symbols,
+    )
     from symnn.views.plotting import plot_implicit
 
     with _input():
         method = check_choice(
             "method", args.method or METHODS[0], METHODS, listing="symnn implicit --help"
         )
-        curve = _as_expr(args.expr)
-        _xy_symbols(_split_relation(curve)[0], None, None)
-        conic = classify_conic(curve) if args.classify else None
+        curve = read_curve(args.expr)
+        xy_symbols(split_relation(curve)[0], None, None)
         output = _output(args.output, args.force, "-o")
-    if conic is not None:
-        print(conic)
+    if args.classify:
+        try:
+            print(classify_conic(curve))
+        except NotAConic as exc:
+            print(f"not a conic: {exc.reason}")
     ax = plot_implicit(curve, xlim=args.xlim, ylim=args.ylim, method=method, classify=args.classify)
     _save(ax.figure, output, args.show)
     return 0

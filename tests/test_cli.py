@@ -350,7 +350,6 @@ def test_every_option_shows_its_default(command):
         (("train", "--save", "nowhere/model"), "does not exist"),
         (("elbow", "missing.csv"), "missing.csv"),
         (("implicit", "x^2 + y^2 = "), "error"),
-        (("implicit", "x^3+y=1", "--classify"), "error"),
         (("implicit", "x^2+y^2=1", "--method", "sympi"), "did you mean 'sympy'"),
         (("formula", "--layers", "3,x,1"), "--layers takes widths"),
         (("formula", "--output-activation", "rleu"), "did you mean 'relu'"),
@@ -560,3 +559,9 @@ def test_train_relu_on_xor_gets_an_output_that_fits_the_loss(run):
     predicted = [float(line.split("predicted [")[1].rstrip("]")) for line in r.stdout.splitlines()
                  if "predicted [" in line]  # fmt: skip
     assert [round(p) for p in predicted] == [0, 1, 1, 0]
+
+
+def test_implicit_classify_draws_a_non_conic_and_says_so(run):
+    r = run("implicit", "--classify", "x^4+y^4=1", "-o", "quartic.png")
+    assert r.returncode == 0, r.stderr
+    assert "not a conic: has degree 4" in r.stdout and "wrote" in r.stdout

@@ -19,8 +19,10 @@ matplotlib.  One job per module:
 Strings are accepted everywhere and go through :func:`symnn.expr.parse.parse`.
 """
 
+from symnn.curves._input import as_expr as read_curve
+from symnn.curves._input import split_relation, xy_symbols
 from symnn.curves.conics import KINDS, Conic, NotAConic, classify_conic, conic_box
-from symnn.curves.explicit import explicit_curve, explicit_ylim
+from symnn.curves.explicit import explicit_curve, explicit_ylim, single_variable
 from symnn.curves.implicit import METHODS, ImplicitCurve, implicit_cells, implicit_curve
 from symnn.curves.numeric import Budget, RealFunction, real_function
 from symnn.curves.window import DEFAULT_WINDOW, implicit_window
@@ -41,5 +43,9 @@ __all__ = [
     "implicit_cells",
     "implicit_curve",
     "implicit_window",
+    "read_curve",
     "real_function",
+    "single_variable",
+    "split_relation",
+    "xy_symbols",
 ]

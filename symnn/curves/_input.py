@@ -5,7 +5,6 @@ Everything here is pure SymPy; the numbers come later (:mod:`symnn.curves.numeri
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import sympy as sp
@@ -164,21 +163,6 @@ def xy_symbols(
     if x == y:
         raise ValueError(f"x and y must be two different symbols, got {x} twice")
     return x, y
-
-
-def check_lim(name: str, lim: Any) -> tuple[float, float]:
-    """A window side as two finite floats ``lo < hi``, or a ValueError saying what is wrong.
-
-    >>> check_lim("xlim", (-1, 2))
-    (-1.0, 2.0)
-    """
-    try:
-        lo, hi = (float(v) for v in lim)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a pair of numbers (low, high), got {lim!r}") from None
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise ValueError(f"{name} must be finite with low < high, got {lim!r}")
-    return lo, hi
 
 
 def text(e: sp.Basic, limit: int | None = None) -> str:

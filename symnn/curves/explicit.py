@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn.curves._input import as_expr, check_lim, text
+from symnn._validation import check_window
+from symnn.curves._input import as_expr, text
 from symnn.curves.numeric import real_function
 
 __all__ = ["explicit_curve", "explicit_ylim", "single_variable"]
@@ -94,7 +95,7 @@ def explicit_curve(
     """
     if not isinstance(n, int | np.integer) or n < 2:
         raise ValueError(f"n must be an integer >= 2 (number of samples), got {n!r}")
-    xlim = check_lim("xlim", xlim)
+    xlim = check_window("xlim", xlim)
     f, x = single_variable(expr, x)
     F = real_function(f, [x], "the curve")
     xs = np.linspace(*xlim, int(n))

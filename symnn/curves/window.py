@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn.curves._input import as_expr, boundary_expr, check_lim, xy_symbols
+from symnn._validation import check_window
+from symnn.curves._input import as_expr, boundary_expr, xy_symbols
 from symnn.curves.conics import NotAConic, classify_conic, conic_box
 from symnn.curves.numeric import Budget
 from symnn.curves.tracing import Field, grid_values, hidden_zeros
@@ -192,9 +193,9 @@ def _search_box(F: Field, budget: Budget, n: int = 257) -> tuple[float, float, f
 def window_or_default(f: sp.Basic, x: sp.Symbol, y: sp.Symbol, xlim: Any, ylim: Any) -> Window:
     """The given limits, the automatic window for the missing ones."""
     if xlim is not None and ylim is not None:
-        return check_lim("xlim", xlim), check_lim("ylim", ylim)
+        return check_window("xlim", xlim), check_window("ylim", ylim)
     auto_x, auto_y = implicit_window(f, x, y)
     return (
-        check_lim("xlim", xlim) if xlim is not None else auto_x,
-        check_lim("ylim", ylim) if ylim is not None else auto_y,
+        check_window("xlim", xlim) if xlim is not None else auto_x,
+        check_window("ylim", ylim) if ylim is not None else auto_y,
     )

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn._validation import check_choice
+from symnn._validation import check_choice, check_window
 from symnn.curves import (
     METHODS,
     Conic,
@@ -26,7 +26,6 @@ from symnn.curves import (
 from symnn.curves._input import (
     as_expr,
     boundary_expr,
-    check_lim,
     is_region,
     split_relation,
     text,
@@ -327,7 +326,7 @@ def plot(
         xs, ys = explicit_curve(f, xlim, n)
         curves.append((xs, ys, f))
     if ylim is not None:
-        ylim = check_lim("ylim", ylim)
+        ylim = check_window("ylim", ylim)
     ax = _axes(ax)
     for xs, ys, f in curves:
         ax.plot(xs, ys, lw=1.6, label=_math(sp.latex(f), text(f)), gid="curve")
