@@ -237,6 +237,29 @@ def test_user_defined_loss_and_piecewise_activation(tmp_path):
     assert again.loss.expr.has(sp.Rational(2, 3))
 
 
+def test_user_defined_loss_keeps_domains_rowwise_and_numeric_convention(tmp_path):
+    from symnn.catalogue.losses import Domain, clamp_logs
+
+    p, t = sp.symbols("yhat y")
+    unit = Domain("[0, 1]", 0.0, 1.0, hint="use a sigmoid output")
+    lo = sn.Loss(
+        -(t * sp.log(p) + (1 - t) * sp.log(1 - p)),
+        name="mybce",
+        numeric=clamp_logs,
+        domain=unit,
+        input_domain=unit,
+        rowwise=True,
+    )
+    net = sn.Network([2, 3, 2], activation="tanh", output_activation="sigmoid", loss=lo, seed=0)
+    again = round_trip(net, tmp_path)
+    rng = np.random.default_rng(8)
+    assert_same_network(net, again, rng.normal(size=(4, 2)), rng.uniform(size=(4, 2)))
+    assert again.loss.numeric_expr == lo.numeric_expr
+    odd = sn.Loss((p - t) ** 2, name="odd", numeric=lambda e: e)
+    with pytest.raises(ValueError, match="numeric= function '<lambda>' is not one of clamp_logs"):
+        sn.save(sn.Network([1, 1], loss=odd), tmp_path / "odd.npz")
+
+
 def test_piecewise_formula_records_parse_back_equal():
     act = piecewise_activation()
     rec = persistence._encode_expr(act.expr)
