@@ -1,11 +1,9 @@
-"""The network: gradients, symbolic views, the seed reproduction, training, persistence."""
+"""The network: gradients, symbolic views, the seed reproduction, training (persistence: test_persistence)."""
 
 from __future__ import annotations
 
 import io
 import itertools
-import json
-import zipfile
 
 import matplotlib.mathtext
 import numpy as np
@@ -418,115 +416,6 @@ def test_generated_source_is_plain_numpy():
     assert "special.expit(A1, out=A1)" in src
     assert "np.matmul(X, W1, out=A1)" in src
     compile(src, "<test>", "exec")
-
-
-# -- saving and loading -------------------------------------------------------------------------
-
-
-def trained_net():
-    X, y = sn.data.seed_data()
-    net = sn.Network(
-        [3, 4, 1],
-        activation=sn.activation("leaky_relu", alpha=0.2),
-        output_activation="sigmoid",
-        loss="bce",
-        seed=0,
-    )
-    net.fit(X, y, epochs=50, lr=0.5)
-    return net, X
-
-
-def test_save_load_round_trip_is_exact(tmp_path):
-    net, X = trained_net()
-    path = sn.save(net, tmp_path / "model")
-    again = sn.load(path)
-    for k in net.params:
-        np.testing.assert_array_equal(again.params[k], net.params[k])
-    np.testing.assert_array_equal(again.predict(X), net.predict(X))
-    assert again.activations[0].expr == net.activations[0].expr
-    assert again.loss.name == net.loss.name
-
-
-def test_save_load_user_defined_activation(tmp_path):
-    x = sp.Symbol("x")
-    act = sn.Activation(x * sp.tanh(x), name="xtanh")
-    net = sn.Network([2, 3, 1], activation=act, output_activation="identity", loss="mse", seed=0)
-    again = sn.load(sn.save(net, tmp_path / "m.npz"))
-    assert again.activations[0].expr == net.activations[0].expr
-    X = np.random.default_rng(0).normal(size=(4, 2))
-    np.testing.assert_array_equal(again.predict(X), net.predict(X))
-
-
-def test_save_is_atomic(tmp_path, monkeypatch):
-    net, _ = trained_net()
-    path = tmp_path / "model.npz"
-    sn.save(net, path)
-    before = path.read_bytes()
-
-    def boom(*a, **k):
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(np, "savez", boom)
-    with pytest.raises(KeyboardInterrupt):
-        sn.save(net, path)
-    assert path.read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]
-
-
-def test_truncated_file_is_refused(tmp_path):
-    net, _ = trained_net()
-    path = tmp_path / "model.npz"
-    sn.save(net, path)
-    path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(ValueError, match="not a valid symnn model file"):
-        sn.load(path)
-
-
-def test_tampered_weights_are_refused(tmp_path):
-    net, _ = trained_net()
-    path = tmp_path / "model.npz"
-    sn.save(net, path)
-    with np.load(path) as f:
-        entries = {k: f[k] for k in f.files}
-    entries["W1"] = entries["W1"] + 1
-    np.savez(path, **entries)
-    with pytest.raises(ValueError, match="checksum"):
-        sn.load(path)
-
-
-def test_tampered_architecture_is_refused(tmp_path):
-    net, _ = trained_net()
-    path = tmp_path / "model.npz"
-    sn.save(net, path)
-    with np.load(path) as f:
-        entries = {k: f[k] for k in f.files}
-    meta = json.loads(entries["__symnn__"].tobytes())
-    meta["activations"][0] = {
-        "name": "x",
-        "expr": "__import__('os').system('echo pwned')",
-        "symbol": "x",
-    }
-    entries["__symnn__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    np.savez(path, **entries)
-    with pytest.raises(ValueError, match="not a valid symnn model file"):
-        sn.load(path)
-
-
-def test_pickled_content_is_never_loaded(tmp_path):
-    path = tmp_path / "evil.npz"
-    np.savez(path, __symnn__=np.array([{"a": 1}], dtype=object), W1=np.zeros((2, 2)))
-    with pytest.raises(ValueError, match="not a valid symnn model file"):
-        sn.load(path)
-
-
-def test_not_a_zip_file_is_refused(tmp_path):
-    path = tmp_path / "junk.npz"
-    path.write_text("hello")
-    with pytest.raises(ValueError, match="not a valid symnn model file"):
-        sn.load(path)
-    with pytest.raises(FileNotFoundError):
-        sn.load(tmp_path / "missing.npz")
-    assert zipfile.is_zipfile(path) is False
 
 
 # -- optional: PyTorch autograd ---------------------------------------------------------------
