@@ -827,7 +827,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         for target, out in zip(y[:rows], pred[:rows], strict=True):
             print(f"  target {target}  predicted {out}")
     if model:
-        print(f"saved {save(net, model)}")
+        with _input():  # a model that cannot be written is the user's to fix (exit 2)
+            written = save(net, model)
+        print(f"saved {written}")
     if plot:
         from symnn.views.plotting import plot_history
 

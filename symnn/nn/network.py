@@ -151,7 +151,8 @@ class Network:
         :class:`~symnn.Activation`. A sequence with one entry per weight layer
         also sets the output's.
     output_activation : str, Activation or None
-        The output layer's activation. By default it is what fits the loss
+        The output layer's activation (for a network without hidden layers, ``activation``
+        is the output's). By default it is what fits the loss
         (``loss.output``): the sigmoid for SSE (the seed's 0/1 targets) and the
         binary cross-entropy, the identity for regression losses and losses on
         logits or margins, the softmax for the cross-entropies.
@@ -572,7 +573,7 @@ def _resolve_activations(
     softmax = False
     if isinstance(act, (str, Activation)):
         hidden = [one(act)] * (depth - 1)
-        out = fits_loss
+        out = act if depth == 1 else fits_loss  # no hidden layer: the activation is the output's
     else:
         acts = list(act)
         if len(acts) == depth:

@@ -596,8 +596,11 @@ def _loss_from(rec: Any, budget: _Budget) -> Loss:
             raise _Bad("loss options must be an object")
         for k, v in options.items():
             _identifier(k, "loss option", limits)
-            if not isinstance(v, (bool, int, float)):
-                raise _Bad(f"loss option {k} must be a number or true/false")
+            numbers = isinstance(v, list) and len(v) <= 4096  # class weights
+            numbers = numbers and all(isinstance(e, (int, float)) and not isinstance(e, bool)
+                                      for e in v)  # fmt: skip
+            if not (v is None or numbers or isinstance(v, (bool, int, float))):
+                raise _Bad(f"loss option {k} must be a number, true/false, none or numbers")
         params = _exact_params(rec["params"], "loss parameter", budget)
         try:
             lo = get_loss(name, **options)
@@ -682,9 +685,9 @@ def _regularizer_from(rec: Any, budget: _Budget) -> Regularizer:
     kws = rec["params"]
     if not isinstance(kws, list) or not all(isinstance(k, str) and k in specs for k in kws):
         raise _Bad(f"regularizer {name!r}: its parameters must be some of {sorted(specs)}")
-    declared = [base.w, *(specs[k].symbol for k in specs)]
+    declared = [base.w, *(specs[k].sympy_symbol() for k in specs)]
     expr = _decode_expr(rec["expr"], declared, f"regularizer {name!r}", budget)
-    free = {specs[k].symbol for k in kws}
+    free = {specs[k].sympy_symbol() for k in kws}
     if not expr.free_symbols <= {base.w, *free}:
         raise _Bad(f"regularizer {name!r}: its formula uses parameters it does not list")
     return Regularizer(base.name, expr, {k: specs[k] for k in kws}, base.doc)

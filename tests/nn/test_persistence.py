@@ -286,16 +286,9 @@ def test_piecewise_formula_records_parse_back_equal():
     assert parse(sp.sstr(plain), [x]) == plain
 
 
-BARE_SYMBOL = pytest.mark.xfail(
-    reason="symnn.expr.symbolic.as_expression refuses a bare Symbol (a sympy Boolean too), so "
-    "Activation(x) cannot be built; not a persistence bug",
-    strict=True,
-    raises=TypeError,
-)
-
 
 @pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=BARE_SYMBOL) if n == "identity" else n for n in sn.activations()]
+    "name", sn.activations()
 )
 def test_every_catalogue_formula_round_trips_as_a_user_formula(name):
     cat = sn.activation(name)
@@ -342,7 +335,7 @@ def test_one_layer_and_softmax_networks(tmp_path):
     for net in (
         sn.Network([3, 1], activation="sigmoid", loss="bce", seed=0),
         sn.Network([3, 4], activation="relu", output_activation="softmax", loss="ce", seed=0),
-        sn.Network([3, 5, 3], activation="tanh", output_activation="softmax", loss="nll", seed=0),
+        sn.Network([3, 5, 3], activation="tanh", output_activation="softmax", loss="cce", seed=0),
     ):
         again = round_trip(net, tmp_path)
         X = rng.normal(size=(4, 3))

@@ -231,3 +231,8 @@ def test_saturated_sigmoid_bce_gradient_is_the_derivative_of_the_value():
     assert value == pytest.approx(50.0, rel=1e-15)  # softplus(50): what BCE with logits gives
     np.testing.assert_allclose(grads["W2"], [[1.0]], rtol=1e-15)  # (sigmoid(z) - y) x / n
     assert report.passed and report.max_rel_error < 1e-6
+
+
+def test_without_hidden_layers_the_activation_is_the_outputs():
+    net = sn.Network([3, 1], activation="tanh", loss="mse")
+    assert [a.name for a in net.activations] == ["tanh"]
