@@ -6,9 +6,9 @@ The package, one module per job:
 * :mod:`~symnn.compiler.registry` -- the rule registry (:class:`Registry`, patterns);
 * :mod:`~symnn.compiler.rules` -- the stabilisation rules, one row each, and :func:`stabilize`;
 * :mod:`~symnn.compiler.piecewise` -- :func:`branch_free` piecewise code;
-* :mod:`~symnn.compiler.prepare` -- :func:`prepare`, the one preparation step;
 * :mod:`~symnn.compiler.printer` -- the NumPy printer;
-* :mod:`~symnn.compiler.pipeline` -- :func:`compile`, :func:`numpy_source`;
+* :mod:`~symnn.compiler.pipeline` -- :func:`prepare` (the one preparation step),
+  :func:`numpy_source`, :func:`compile`;
 * :mod:`~symnn.compiler.inplace` -- :class:`InplaceEmitter` (statements into buffers);
 * :mod:`~symnn.compiler.kernels` -- the stable kernels generated code calls.
 
@@ -22,8 +22,7 @@ The public surface (other layers import only these names): :func:`compile`,
 from symnn.compiler import kernels
 from symnn.compiler.inplace import InplaceEmitter
 from symnn.compiler.piecewise import branch_free
-from symnn.compiler.pipeline import CompiledFunction, compile, numpy_source
-from symnn.compiler.prepare import prepare
+from symnn.compiler.pipeline import CompiledFunction, compile, numpy_source, prepare
 from symnn.compiler.registry import C, Q, Registry, Rule, S, U, V, W
 from symnn.compiler.rules import RULES, stabilize
 

@@ -34,7 +34,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symnn.compiler.markers import Clip, Erfc, Linear, Mask, Sech2, Select
-from symnn.compiler.prepare import prepare
+from symnn.compiler.pipeline import prepare
 from symnn.compiler.printer import Printer, print_code
 from symnn.expr.functions import sigmoid, softplus
 
@@ -127,7 +127,7 @@ class InplaceEmitter:
     def emit(self, expr: sp.Basic, out: str, *, prepared: bool = False) -> list[str]:
         """Statements that leave the value of *expr* in the buffer *out*.
 
-        *expr* is prepared here (:func:`~symnn.compiler.prepare.prepare`) unless
+        *expr* is prepared here (:func:`~symnn.compiler.pipeline.prepare`) unless
         ``prepared=True`` says it already is.
         """
         if not prepared:

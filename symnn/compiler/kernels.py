@@ -113,7 +113,23 @@ def dsinc(x):
     >>> float(dsinc(0.0)), round(float(dsinc(1.0)), 12)
     (-0.0, -0.30116867894)
     """
-    return _patched(x, lambda v: (v * np.cos(v) - np.sin(v)) / (v * v), _DSINC, 1)
+    return _at_infinity(x, _patched(x, _dsinc_direct, _DSINC, 1), 0.0)
+
+
+def _dsinc_direct(v):
+    # cos(v)/v - sin(v)/v/v: v*v would overflow for |v| > 1.3e154
+    return np.cos(v) / v - np.sin(v) / v / v
+
+
+def _at_infinity(x, out, limit: float):
+    """*out* with *limit* where x is +-inf (sin and cos of inf are NaN)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0:
+        return np.float64(limit) if np.isinf(x) else out
+    inf = np.isinf(x)
+    if inf.any():
+        out = np.where(inf, limit, out)
+    return out
 
 
 def sinc(x):
@@ -121,13 +137,15 @@ def sinc(x):
 
     (``numpy.sinc(x/pi)`` loses digits for large x: x/pi*pi is not x.)
 
-    >>> float(sinc(0.0)), round(float(sinc(np.pi / 2)), 15)
-    (1.0, 0.636619772367581)
+    >>> float(sinc(0.0)), round(float(sinc(np.pi / 2)), 15), float(sinc(np.inf))
+    (1.0, 0.636619772367581, 0.0)
     """
     x = np.asarray(x, dtype=np.float64)
     zero = x == 0
     safe = np.where(zero, 1.0, x)
-    return np.where(zero, 1.0, np.sin(x) / safe)
+    with np.errstate(invalid="ignore"):  # sin(inf), replaced below
+        out = np.where(zero, 1.0, np.sin(x) / safe)
+    return _at_infinity(x, out, 0.0)
 
 
 def sech(x):
@@ -286,10 +304,15 @@ def acot(x):
 def broadcast(value, *arrays):
     """*value* as a float64 array with the broadcast shape of *arrays* (for constant results).
 
+    NaN where any of *arrays* is NaN.
+
     >>> broadcast(1.0, np.zeros((2, 3))).shape
     (2, 3)
+    >>> broadcast(1.0, np.array([0.0, np.nan]))
+    array([ 1., nan])
     """
     shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
-    if shape == ():
-        return np.float64(value)
-    return np.broadcast_to(np.asarray(value, dtype=np.float64), shape).copy()
+    out = np.full(shape, value, dtype=np.float64)
+    for a in arrays:  # NaN in, NaN out, also for a constant function
+        np.copyto(out, a, where=np.isnan(a))
+    return out[()] if out.ndim == 0 else out

@@ -1,11 +1,34 @@
-r"""SymPy -> NumPy: :func:`compile` (one expression to a stable, vectorised function)
-and :func:`numpy_source` (expressions to NumPy statements, for generated network code).
+r"""SymPy -> NumPy, one pipeline: :func:`prepare`, then :func:`numpy_source` (expressions
+to NumPy statements, for generated network code) or :func:`compile` (one expression
+to a stable, vectorised function).
 
-Both print expressions made by :func:`~symnn.compiler.prepare.prepare`, the one
-preparation step (stability rules, branch-free piecewise code, printing forms,
-folded constants; the rules are listed in :mod:`symnn.compiler.rules`):
-:func:`compile` prepares once and hands the result to :func:`numpy_source` with
-``prepared=True``.
+:func:`prepare`, the one step between a SymPy expression and its printed code,
+runs once per expression:
+
+1. checks: the expression must be real (no ``I``);
+2. ``canonicalize`` rules: distributions become 0 (:math:`\delta(u) \to 0`, the
+   derivative almost everywhere of the function actually computed);
+3. ``stabilize`` rules (:func:`~symnn.compiler.rules.stabilize`);
+4. :func:`~symnn.compiler.piecewise.branch_free` piecewise code (the pieces in
+   their printing forms: ``specialize`` rules run on them first);
+5. ``specialize`` rules (printing forms such as :math:`a(u + b/a)`);
+6. irrational constants folded to float64.
+
+Both :func:`compile` and the in-place emitter print prepared
+expressions; :func:`numpy_source` takes them with
+``prepared=True``. Results are memoised, and a prepared expression is a fixed
+point, so preparing it again costs a dictionary look-up.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> prepare(sp.Piecewise((x / 6 + sp.Rational(1, 2), x < 3), (1, True)), [x])
+Linear(1/6, Clip(x, -oo, 3), 3)
+>>> prepare(sp.sqrt(-1) * x, [x])
+Traceback (most recent call last):
+...
+ValueError: compile: I*x is not real-valued on the reals (it contains the imaginary unit I, e.g. from the square root of a negative number); symnn compiles real functions only: check the formula's signs
+
+The rules are listed in :mod:`symnn.compiler.rules`.
 
 Symbol names that are not plain ASCII identifiers are renamed in the generated
 code, so no text hidden in a symbol name ever reaches Python. Derivatives of jumps
@@ -29,6 +52,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -36,13 +60,96 @@ import numpy as np
 import sympy as sp
 
 from symnn.compiler.markers import Clip, Erfc, Mask, Sech2, Select, SigmoidPrime, ZeroTimes
-from symnn.compiler.prepare import prepare
+from symnn.compiler.piecewise import branch_free
 from symnn.compiler.printer import NAMESPACE, Printer, print_code
+from symnn.compiler.registry import bottom_up
+from symnn.compiler.rules import RULES
 from symnn.expr.functions import sigmoid
 
-__all__ = ["CompiledFunction", "compile", "numpy_source"]
+__all__ = ["CompiledFunction", "compile", "fold_constants", "numpy_source", "prepare"]
 
 _RESERVED = set(NAMESPACE) | set(dir(builtins))
+
+
+_CACHE: OrderedDict = OrderedDict()
+_CACHE_SIZE = 2048
+
+
+def fold_constants(expr: sp.Basic) -> sp.Basic:
+    """Replace irrational numeric subexpressions (sqrt(2), pi, ...) by float64 values.
+
+    >>> import sympy as sp
+    >>> fold_constants(sp.sqrt(2) * sp.Symbol("x"))
+    1.4142135623731*x
+    """
+
+    def fold(e):
+        if e.is_number and not e.is_Rational and not e.is_Float and e.is_real:
+            return sp.Float(float(e))
+        return e
+
+    if isinstance(expr, sp.Basic) and expr.is_number:
+        return fold(expr)
+    return bottom_up(expr, fold)
+
+
+def _check_real(expr: sp.Basic) -> None:
+    if expr.has(sp.I):
+        raise ValueError(
+            f"compile: {expr} is not real-valued on the reals (it contains the imaginary unit I, "
+            "e.g. from the square root of a negative number); symnn compiles real functions "
+            "only: check the formula's signs"
+        )
+
+
+def _check_derivatives(expr: sp.Basic) -> None:
+    for d in expr.atoms(sp.Derivative):
+        raise ValueError(
+            f"compile: cannot compile the unevaluated derivative {d}: SymPy does not know the "
+            f"derivative of {d.expr.func}; write the function with known_functions() "
+            "(symnn.expr.parse) or substitute its derivative before compiling"
+        )
+
+
+def prepare(
+    expr: sp.Basic,
+    variables: Iterable[sp.Symbol] | None = None,
+    *,
+    stable: bool = True,
+    skip: Iterable[str] = (),
+) -> sp.Basic:
+    """Stabilise, branch-free, specialise and fold constants: the expression the printer prints.
+
+    *variables* are the array arguments (piecewise functions of one of them lose
+    their branches; default: every free symbol). ``stable=False`` skips the
+    stability rules (naive printing, for comparison); *skip* names rules or tags
+    to leave out (see :data:`symnn.compiler.rules.RULES`).
+    """
+    expr = sp.sympify(expr)
+    variables = frozenset(expr.free_symbols if variables is None else variables)
+    key = (expr, variables, stable, frozenset(skip))
+    hit = _CACHE.get(key)
+    if hit is not None:
+        _CACHE.move_to_end(key)
+        return hit
+    _check_real(expr)
+    skip_ = frozenset(skip)
+    out = RULES.apply(expr, "canonicalize", skip=skip_, max_passes=2)
+    if stable:
+        out = RULES.apply(out, "stabilize", skip=skip_)
+        if out.has(sp.Piecewise):  # the pieces' printing forms before they are summed
+            out = RULES.apply(out, "specialize", skip=skip_, max_passes=2)
+    out = branch_free(out, variables)
+    if stable:
+        out = RULES.apply(out, "specialize", skip=skip_, max_passes=2)
+    out = fold_constants(out)
+    _check_derivatives(out)
+    _CACHE[key] = out
+    for flag in (True, False) if stable else (False,):  # a prepared expression is prepared
+        _CACHE[(out, variables, flag, skip_)] = out
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return out
 
 
 def _safe_name(sym: sp.Symbol, used: set[str], index: int) -> str:
@@ -78,7 +185,7 @@ def numpy_source(
     *variables* are the array arguments (default: every symbol in *names*);
     piecewise functions of one of them are printed without branches.
     With ``prepared=True`` the expressions come from
-    :func:`~symnn.compiler.prepare.prepare` and are printed as they are;
+    :func:`prepare` and are printed as they are;
     otherwise they are prepared here (``stable=False``: without the stability rules).
 
     >>> import sympy as sp

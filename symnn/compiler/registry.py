@@ -53,7 +53,7 @@ __all__ = ["PHASES", "A", "C", "Q", "Registry", "Rule", "S", "U", "V", "W", "bot
 #: Pattern variables for rule templates (``sympy.Wild``).
 U, V, W, C, Q, S, A = (sp.Wild(n) for n in ("u", "v", "w", "c", "q", "s", "a"))
 
-#: The phases, in the order :func:`symnn.compiler.prepare` runs them.
+#: The phases, in the order :func:`symnn.compiler.pipeline.prepare` runs them.
 PHASES = ("canonicalize", "stabilize", "specialize")
 
 Template = sp.Basic | Callable[[dict], sp.Basic | None]
@@ -149,42 +149,23 @@ def _split_anchor(first: sp.Basic) -> sp.Basic:
     return candidates[0]
 
 
-def _same_sign_part(have: sp.Expr, want: sp.Expr) -> bool:
-    """Whether the number *want* may be split off the number *have* (same sign, not larger)."""
-    if not (have.is_number and want.is_number):
-        return False
-    if have == want:
-        return True
-    try:
-        h, w = float(have), float(want)
-    except TypeError:
-        return False
-    return h * w > 0 and abs(w) <= abs(h)
-
-
 def _take_terms(terms: list, wanted: sp.Expr) -> list | None:
-    """*terms* without the terms of *wanted* (numbers may be split off), or None."""
+    """*terms* without the terms of *wanted*, or None when one is missing.
+
+    Numbers must match exactly: ``2 + erf(u)`` is not ``1 + (1 + erf(u))`` -- where
+    the constant is larger than the partner there is no cancellation to remove.
+    """
     if wanted in terms:
         rest = list(terms)
         rest.remove(wanted)
         return rest
     for form in (wanted, sp.expand_mul(wanted)):
         rest = list(terms)
-        ok = True
         for part in sp.Add.make_args(form):
-            if part in rest:
-                rest.remove(part)
-            elif part.is_number:
-                nums = [t for t in rest if t.is_number]
-                if not nums or not _same_sign_part(nums[0], part):
-                    ok = False
-                    break
-                rest.remove(nums[0])
-                rest.append(nums[0] - part)
-            else:
-                ok = False
+            if part not in rest:
                 break
-        if ok:
+            rest.remove(part)
+        else:
             return rest
     return None
 
@@ -288,8 +269,7 @@ class Registry:
         *first* is matched against the terms of a sum (its anchor -- the factor that
         binds every pattern variable -- against a factor of a term, the rest of *first*
         must divide that term without leaving a new denominator); *second* is built from
-        the bindings and must be present as terms of the same sum times the same k (a
-        numeric part may be split off a numeric term of the same sign). *to* is a
+        the bindings and must be present as terms of the same sum times the same k. *to* is a
         template or a function of the bindings (None declines); *when* may refuse a match.
         """
         first = sp.sympify(first)

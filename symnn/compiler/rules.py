@@ -9,42 +9,46 @@ table, k (a common factor of the two terms) is left out: :math:`k u + k\tanh u`
 is the row :math:`u - \tanh u` with k = -1. This table is generated from the
 registry (:data:`RULES`, ``RULES.table()``); a test keeps it in sync:
 
-=============================================================  ==========================================================
-pattern                                                        stable form
-=============================================================  ==========================================================
-:math:`\delta(u),\ \delta^{(n)}(u)`                            :math:`0` (the derivative almost everywhere)
-:math:`\frac{d}{dx}\lfloor u\rfloor,\ \frac{d}{dx}\lceil u\rceil`  :math:`0`
-:math:`\operatorname{sign}(u)\,|u|^{1/3}`                      ``numpy.cbrt(u)``
-:math:`(a + a e^{v})^{n}` (also :math:`a(1+e^v)^m` expanded)   :math:`a^n\sigma(-v)^{-n}` (``scipy.special.expit``)
-:math:`\sqrt{a u^2 + c}^{\,p}`                                 ``numpy.hypot``\ :math:`(\sqrt a u, \sqrt c)^p` (no overflow)
-:math:`\log\sigma(u)`                                          :math:`-\operatorname{softplus}(-u)`
-:math:`\log\cosh u`                                            ``kernels.log_cosh`` (overflow-free, exact near 0)
-:math:`\log(a + a e^{u})`                                      :math:`\log a + \operatorname{softplus}(u)` (``numpy.logaddexp``)
-:math:`\log(1+u)`                                              ``numpy.log1p(u)``
-:math:`1 - \sigma(u)`                                          :math:`\sigma(-u)`
-:math:`\sigma(u) - \sigma(u)^2`                                :math:`\sigma(u)\sigma(-u)` (``kernels.sigmoid_prime``)
-:math:`1 + \operatorname{erf}u`                                :math:`\operatorname{erfc}(-u)`
-:math:`1 - \operatorname{erf}u`                                :math:`\operatorname{erfc}(u)`
-:math:`1 + \tanh u`                                            :math:`2\sigma(2u)`
-:math:`1 - \tanh u`                                            :math:`2\sigma(-2u)`
-:math:`1 - \tanh^2 u`                                          :math:`\operatorname{sech}^2 u` (``kernels.sech2``, overflow-free)
-:math:`e^{u} - 1`                                              ``numpy.expm1(u)``
-:math:`u - \tanh u`                                            ``kernels.x_minus_tanh`` (a series near 0)
-:math:`\cos(u)/u - \sin(u)/u^2`                                ``kernels.dsinc`` (0 at 0)
-:math:`u + \sqrt{u^2 + c^2}`                                   ``kernels.add_hypot`` (squareplus; no cancellation for u < 0)
-:math:`-u + \sqrt{u^2 + c^2}`                                  ``kernels.add_hypot(-u, c)``
-:math:`1 + u/\sqrt{u^2 + c^2}`                                 ``kernels.one_plus_ratio`` (squareplus')
-:math:`1 - u/\sqrt{u^2 + c^2}`                                 ``kernels.one_plus_ratio(-u, c)``
-:math:`\sqrt{u^2 + c^2} - c`                                   ``kernels.hypot_minus`` (pseudo-Huber, bent identity)
-:math:`\frac{1}{\sqrt{u^2+c^2}} - \frac{u^2}{\sqrt{u^2+c^2}^3}`  :math:`c^2/\sqrt{u^2+c^2}^3` (ISRU')
-:math:`e^{-m s}\,\sigma(s)^q` (:math:`1 \le m \le q`)          :math:`\sigma(-s)^m\sigma(s)^{q-m}`
-:math:`\sinh(u)/\cosh(u)`                                      :math:`\tanh u` (inf/inf-free)
-:math:`\sigma(u)\sigma(-u)`                                    one exponential (``kernels.sigmoid_prime``)
-:math:`\sin(u)/u`                                              ``kernels.sinc`` (1 at 0)
-:math:`(\cos u - \operatorname{sinc} u)/u`                     ``kernels.dsinc`` (0 at 0)
-:math:`a u + b` (b/a exact in float64)                         :math:`a(u + b/a)`: exact near the root
-:math:`d(u)\,p(x)`, d decaying, p a polynomial of degree ≥ 2   ``kernels.zero_times``: 0, not 0·inf, where p overflows
-=============================================================  ==========================================================
+============================================================================  =================================================================================================
+pattern                                                                       stable form
+============================================================================  =================================================================================================
+:math:`\delta(u),\ \delta^{(n)}(u)`                                           :math:`0\text{ (the derivative almost everywhere)}`
+:math:`\frac{d}{dx}\lfloor u\rfloor,\ \frac{d}{dx}\lceil u\rceil`             :math:`0`
+:math:`\operatorname{sign}(u)\,|u|^{1/3}`                                     ``numpy.cbrt(u)``
+:math:`(a + a e^{v})^{n}\text{ (also }a(1+e^v)^m\text{ expanded)}`            :math:`a^n\sigma(-v)^{-n}`
+:math:`\sqrt{a u^2 + c}^{\,p}\ (p \text{ odd, or } p < 0)`                    :math:`\operatorname{hypot}(\sqrt a u, \sqrt c)^p\text{ (no overflow)}`
+:math:`\log\sigma(u)`                                                         :math:`-\operatorname{softplus}(-u)`
+:math:`\log\cosh u`                                                           :math:`\texttt{kernels.log\_cosh}\text{ (overflow-free, exact near 0)}`
+:math:`\log(a + a e^{u})`                                                     :math:`\log a + \operatorname{softplus}(u)`
+:math:`\log(1+u)`                                                             :math:`\operatorname{log1p}(u)`
+:math:`1 - \sigma(u)`                                                         :math:`\sigma(-u)`
+:math:`\sigma(u) - \tfrac12`                                                  :math:`\tfrac12\tanh(u/2)\text{ (no cancellation near 0)}`
+:math:`\sigma(u) - \sigma(u)^2`                                               :math:`\sigma(u)\sigma(-u)`
+:math:`1 + \operatorname{erf}u`                                               :math:`\operatorname{erfc}(-u)`
+:math:`1 - \operatorname{erf}u`                                               :math:`\operatorname{erfc}(u)`
+:math:`1 + \tanh u`                                                           :math:`2\sigma(2u)`
+:math:`1 - \tanh u`                                                           :math:`2\sigma(-2u)`
+:math:`1 - \tanh^2 u`                                                         :math:`\operatorname{sech}^2 u\text{ (overflow-free)}`
+:math:`e^{u} - 1`                                                             :math:`\operatorname{expm1}(u)`
+:math:`u - \tanh u`                                                           :math:`\texttt{kernels.x\_minus\_tanh}\text{ (a series near 0)}`
+:math:`\cos(u)/u - \sin(u)/u^2`                                               :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
+:math:`u + \sqrt{u^2 + c^2}`                                                  :math:`\texttt{kernels.add\_hypot}\text{ (no cancellation for } u < 0)`
+:math:`-u + \sqrt{u^2 + c^2}`                                                 :math:`\texttt{kernels.add\_hypot}(-u, c)`
+:math:`1 + u/\sqrt{u^2 + c^2}`                                                :math:`\texttt{kernels.one\_plus\_ratio}`
+:math:`1 - u/\sqrt{u^2 + c^2}`                                                :math:`\texttt{kernels.one\_plus\_ratio}(-u, c)`
+:math:`\sqrt{u^2 + c^2} - c`                                                  :math:`\texttt{kernels.hypot\_minus}\text{ (pseudo-Huber, bent identity)}`
+:math:`\frac{1}{\sqrt{u^2+c^2}} - \frac{u^2}{\sqrt{u^2+c^2}^3}`               :math:`c^2/\sqrt{u^2+c^2}^3`
+:math:`1 - \frac{u^2}{u^2 + c^2}`                                             :math:`c^2/(u^2 + c^2)`
+:math:`e^{-m s}\,\sigma(s)^q\ (1 \le m \le q)`                                :math:`\sigma(-s)^m\sigma(s)^{q-m}`
+:math:`e^{\pm u}\,\sigma(u)\sigma(-u)`                                        :math:`\sigma(\pm u)^2`
+:math:`(a + b e^{w})\,\sigma(s)^q`                                            :math:`a\sigma(s)^q + b e^{w}\sigma(s)^q\text{ (so that } e^{w}\text{ meets } \sigma)`
+:math:`\sinh(u)/\cosh(u)`                                                     :math:`\tanh u\text{ (inf/inf-free)}`
+:math:`\sigma(u)\sigma(-u)`                                                   :math:`\text{one exponential (}\texttt{kernels.sigmoid\_prime})`
+:math:`\sin(u)/u`                                                             :math:`\texttt{kernels.sinc}\text{ (1 at 0)}`
+:math:`(\cos u - \operatorname{sinc} u)/u`                                    :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
+:math:`a u + b\ (b/a\text{ exact in float64})`                                :math:`a(u + b/a)\text{: exact near the root}`
+:math:`d(u)\,p(x),\ d\text{ decaying, }p\text{ a polynomial of degree}\ge 2`  :math:`\texttt{kernels.zero\_times}\text{: 0, not }0\cdot\infty\text{, where }p\text{ overflows}`
+============================================================================  =================================================================================================
 
 (:math:`\sigma` is symnn's :class:`~symnn.expr.functions.sigmoid`, which prints as
 ``scipy.special.expit``; softplus prints as ``numpy.logaddexp(0, u)``.)
@@ -105,7 +109,7 @@ _b = sp.Symbol("b", positive=True)
 @RULES.node(
     sp.DiracDelta,
     pattern=r"\delta(u),\ \delta^{(n)}(u)",
-    stable=r"0 (the derivative almost everywhere)",
+    stable=r"0\text{ (the derivative almost everywhere)}",
     phase="canonicalize",
     example=sp.DiracDelta(_x),
 )
