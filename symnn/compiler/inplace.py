@@ -33,7 +33,7 @@ from functools import lru_cache
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
-from symnn.compiler.markers import Clip, Erfc, Linear, Mask, Sech2, Select
+from symnn.compiler.markers import AbsValue, Clip, Erfc, Linear, Mask, Sech2, Select
 from symnn.compiler.pipeline import prepare
 from symnn.compiler.printer import Printer, print_code
 from symnn.expr.functions import sigmoid, softplus
@@ -60,6 +60,7 @@ _UFUNCS: dict[type, str] = {
     sp.floor: "np.floor",
     sp.ceiling: "np.ceil",
     Erfc: "special.erfc",
+    AbsValue: "np.abs",
 }
 
 

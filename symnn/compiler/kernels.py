@@ -25,6 +25,7 @@ __all__ = [
     "broadcast",
     "dsinc",
     "hypot_minus",
+    "hypot_ratio",
     "log_cosh",
     "one_plus_ratio",
     "sech",
@@ -270,6 +271,22 @@ def hypot_minus(u, c):
     with np.errstate(invalid="ignore"):  # inf/inf at u = +-inf, fixed below
         r = np.where(np.isinf(a), 1.0, a / (h + c))
     out = a * r
+    return out[()] if out.ndim == 0 else out
+
+
+def hypot_ratio(u, c):
+    r""":math:`u/\sqrt{u^2 + c^2}` (c > 0) without overflow; :math:`\pm 1` at :math:`\pm\infty`.
+
+    >>> float(hypot_ratio(1e200, 1.0)), float(hypot_ratio(-np.inf, 1.0)), float(hypot_ratio(3.0, 4.0))
+    (1.0, -1.0, 0.6)
+    """
+    u = np.asarray(u, dtype=np.float64)
+    h = np.hypot(u, c)
+    with np.errstate(invalid="ignore"):  # inf/inf, replaced below
+        out = u / h
+    inf = np.isinf(u)
+    if inf.any():
+        out = np.where(inf, np.sign(u), out)
     return out[()] if out.ndim == 0 else out
 
 

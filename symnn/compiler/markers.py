@@ -23,6 +23,7 @@ from sympy.printing.precedence import PRECEDENCE
 from symnn.expr.functions import sigmoid
 
 __all__ = [
+    "AbsValue",
     "AddHypot",
     "Cbrt",
     "Clip",
@@ -30,6 +31,7 @@ __all__ = [
     "Erfc",
     "Hypot",
     "HypotMinus",
+    "HypotRatio",
     "Kernel",
     "Linear",
     "LogCosh",
@@ -145,6 +147,23 @@ class LogCosh(Kernel):
         return sp.log(sp.cosh(self.args[0]))
 
 
+class AbsValue(Kernel):
+    """``Abs(u)`` that is not simplified again when rebuilt (``numpy.abs``).
+
+    SymPy's ``Abs`` simplifies its argument each time it is built, which is slow
+    for the large arguments of expanded networks (common subexpression elimination
+    rebuilds every node).
+    """
+
+    nargs = 1
+
+    def _numpycode(self, printer):
+        return f"np.abs({printer._print(self.args[0])})"
+
+    def elementary(self):
+        return sp.Abs(self.args[0])
+
+
 class Cbrt(Kernel):
     r"""The real cube root :math:`\operatorname{sign}(u)|u|^{1/3}` (``numpy.cbrt``)."""
 
@@ -173,6 +192,18 @@ class Hypot(Kernel):
     def elementary(self):
         u, c = self.args
         return sp.sqrt(u**2 + c**2)
+
+
+class HypotRatio(Kernel):
+    r""":math:`u/\sqrt{u^2 + c^2}`, overflow-free and :math:`\pm 1` at :math:`\pm\infty`
+    (``kernels.hypot_ratio``)."""
+
+    nargs = 2
+    kernel = "hypot_ratio"
+
+    def elementary(self):
+        u, c = self.args
+        return u / sp.sqrt(u**2 + c**2)
 
 
 class AddHypot(Kernel):

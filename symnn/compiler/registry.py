@@ -46,7 +46,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sympy as sp
-from sympy.logic.boolalg import Boolean
 
 __all__ = ["PHASES", "A", "C", "Q", "Registry", "Rule", "S", "U", "V", "W", "bottom_up"]
 
@@ -323,6 +322,10 @@ class Registry:
         """
         first = sp.sympify(first)
         second = sp.sympify(second)
+        # a cheap test before building *second* (Abs(u)**(1/3) of a large u is slow to build)
+        partner_head = None
+        if not second.is_Mul and not isinstance(second.as_base_exp()[0], (sp.Wild, sp.Symbol)):
+            partner_head = _head(second)
 
         def rewrite(mul: sp.Mul) -> sp.Basic | None:
             factors = list(mul.args)
@@ -331,6 +334,8 @@ class Registry:
                 if bound is None:
                     continue
                 others = factors[:i] + factors[i + 1 :]
+                if partner_head is not None and not any(_head(g) is partner_head for g in others):
+                    continue
                 want = second.xreplace(bound)
                 options: list[tuple[dict, list]] = []
                 if want.has(sp.Wild):
@@ -440,21 +445,28 @@ def _bottom_up(expr: sp.Basic, fn: Callable[[sp.Basic], sp.Basic], memo: dict) -
     if hit is not None:
         return hit
     if isinstance(expr, sp.Piecewise):
-        pieces = [(_bottom_up(e, fn, memo), c) for e, c in expr.args]
-        changed = any(p[0] is not e for p, (e, _) in zip(pieces, expr.args, strict=True))
+        pieces = [(_bottom_up(e, fn, memo), _bottom_up(c, fn, memo)) for e, c in expr.args]
+        changed = any(p != q for p, q in zip(pieces, expr.args, strict=True))
         new = sp.Piecewise(*pieces) if changed else expr
-    elif isinstance(expr, Boolean):
-        new = expr
     else:
         args = [_bottom_up(a, fn, memo) for a in expr.args]
-        new = expr.func(*args) if args != list(expr.args) else expr
+        if args == list(expr.args):
+            new = expr
+        elif isinstance(expr, _INERT):  # their eval simplifies the argument: costly, not needed
+            new = expr.func(*args, evaluate=False)
+        else:
+            new = expr.func(*args)
     out = fn(new)
     memo[expr] = out
     return out
 
 
+#: Classes rebuilt without evaluation (Abs.eval runs signsimp on its whole argument).
+_INERT = (sp.Abs, sp.sign, sp.Heaviside)
+
+
 def bottom_up(expr: sp.Basic, fn: Callable[[sp.Basic], sp.Basic]) -> sp.Basic:
-    """Apply *fn* to every node of *expr*, children first (Piecewise conditions untouched).
+    """Apply *fn* to every node of *expr*, children first (conditions included).
 
     >>> import sympy as sp
     >>> x = sp.Symbol("x")

@@ -16,7 +16,7 @@ pattern                                                                       st
 :math:`\frac{d}{dx}\lfloor u\rfloor,\ \frac{d}{dx}\lceil u\rceil`             :math:`0`
 :math:`\operatorname{sign}(u)\,|u|^{1/3}`                                     ``numpy.cbrt(u)``
 :math:`(a + a e^{v})^{n}\text{ (also }a(1+e^v)^m\text{ expanded)}`            :math:`a^n\sigma(-v)^{-n}`
-:math:`\sqrt{a u^2 + c}^{\,p}\ (p \text{ odd, or } p < 0)`                    :math:`\operatorname{hypot}(\sqrt a u, \sqrt c)^p\text{ (no overflow)}`
+:math:`\sqrt{a u^2 + c}^{\,p}\ (p \text{ odd, or } p < 0)`                    :math:`\sqrt a^{\,p}\operatorname{hypot}(u, \sqrt{c/a})^p\text{ (no overflow)}`
 :math:`\log\sigma(u)`                                                         :math:`-\operatorname{softplus}(-u)`
 :math:`\log\cosh u`                                                           :math:`\texttt{kernels.log\_cosh}\text{ (overflow-free, exact near 0)}`
 :math:`\log(a + a e^{u})`                                                     :math:`\log a + \operatorname{softplus}(u)`
@@ -42,6 +42,7 @@ pattern                                                                       st
 :math:`e^{-m s}\,\sigma(s)^q\ (1 \le m \le q)`                                :math:`\sigma(-s)^m\sigma(s)^{q-m}`
 :math:`e^{\pm u}\,\sigma(u)\sigma(-u)`                                        :math:`\sigma(\pm u)^2`
 :math:`(a + b e^{w})\,\sigma(s)^q`                                            :math:`a\sigma(s)^q + b e^{w}\sigma(s)^q\text{ (so that } e^{w}\text{ meets } \sigma)`
+:math:`u/\sqrt{u^2 + c^2}`                                                    :math:`\texttt{kernels.hypot\_ratio}\text{ (}\pm 1\text{ at }\pm\infty)`
 :math:`\sinh(u)/\cosh(u)`                                                     :math:`\tanh u\text{ (inf/inf-free)}`
 :math:`\sigma(u)\sigma(-u)`                                                   :math:`\text{one exponential (}\texttt{kernels.sigmoid\_prime})`
 :math:`\sin(u)/u`                                                             :math:`\texttt{kernels.sinc}\text{ (1 at 0)}`
@@ -76,12 +77,14 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symnn.compiler.markers import (
+    AbsValue,
     AddHypot,
     Cbrt,
     DSinc,
     Erfc,
     Hypot,
     HypotMinus,
+    HypotRatio,
     Linear,
     LogCosh,
     OnePlusRatio,
@@ -227,7 +230,7 @@ def _square_term(term: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
 @RULES.node(
     sp.Pow,
     pattern=r"\sqrt{a u^2 + c}^{\,p}\ (p \text{ odd, or } p < 0)",
-    stable=r"\operatorname{hypot}(\sqrt a u, \sqrt c)^p\text{ (no overflow)}",
+    stable=r"\sqrt a^{\,p}\operatorname{hypot}(u, \sqrt{c/a})^p\text{ (no overflow)}",
     example=sp.sqrt(_x**2 + 4),
 )
 def hypot(e):
@@ -241,8 +244,8 @@ def hypot(e):
         c = base - term
         if c.is_positive is not True or c.has(sp.exp, sp.log):
             continue
-        a, w = found
-        return Hypot(sp.sqrt(a) * w, sp.sqrt(c)) ** (2 * n)
+        a, w = found  # a*w**2 + c = a*(w**2 + c/a): w stays bare (x/hypot(x, .) is a ratio)
+        return a**n * Hypot(w, sp.sqrt(c / a)) ** (2 * n)
     return None
 
 
@@ -429,21 +432,21 @@ RULES.sum_pair(
 )
 RULES.sum_pair(
     "one_plus_ratio",
-    U / Hypot(U, C_),
+    HypotRatio(U, C_),
     1,
     OnePlusRatio(U, C_),
     pattern=r"1 + u/\sqrt{u^2 + c^2}",
     stable=r"\texttt{kernels.one\_plus\_ratio}",
-    example=1 + _x / Hypot(_x, 2),
+    example=1 + HypotRatio(_x, 2),
 )
 RULES.sum_pair(
     "one_minus_ratio",
-    U / Hypot(U, C_),
+    HypotRatio(U, C_),
     -1,
     -OnePlusRatio(-U, C_),
     pattern=r"1 - u/\sqrt{u^2 + c^2}",
     stable=r"\texttt{kernels.one\_plus\_ratio}(-u, c)",
-    example=1 - _x / Hypot(_x, 2),
+    example=1 - HypotRatio(_x, 2),
 )
 RULES.sum_pair(
     "hypot_minus",
@@ -536,6 +539,15 @@ def distribute_exp_over_sigmoid(e):
 
 
 RULES.product_pair(
+    "hypot_ratio",
+    Hypot(U, C_) ** -1,
+    U,
+    HypotRatio(U, C_),
+    pattern=r"u/\sqrt{u^2 + c^2}",
+    stable=r"\texttt{kernels.hypot\_ratio}\text{ (}\pm 1\text{ at }\pm\infty)",
+    example=_x / Hypot(_x, 1),
+)
+RULES.product_pair(
     "sinh_over_cosh",
     sp.sinh(U),
     1 / sp.cosh(U),
@@ -606,6 +618,18 @@ def linear_root(e):
     if not _exact(c):
         return None
     return Linear(a, u, c)
+
+
+@RULES.node(
+    sp.Abs,
+    pattern=r"|u|",
+    stable=r"\texttt{np.abs}(u)\text{ (not simplified again when rebuilt)}",
+    phase="specialize",
+    example=sp.Abs(_x),
+    doc=False,
+)
+def abs_value(e):
+    return AbsValue(e.args[0])
 
 
 #: Factors that decay to 0 at least exponentially where their argument runs off.

@@ -134,7 +134,6 @@ NAN_AT_INF = {
     ("gelu_tanh", 0),
     ("softsign", 0),
     ("bent_identity", 0),
-    ("isru", 0),
     ("gaussian", 1),
 }
 
