@@ -112,6 +112,36 @@ def _modest(v: sp.Expr) -> bool:
         return False
 
 
+def _interval(x, bounds, i: int):
+    """The condition "x is in the interval of piece i"."""
+    parts = []
+    if i > 0:
+        c, owner = bounds[i - 1]
+        parts.append(x > c if owner == "left" else x >= c)
+    if i < len(bounds):
+        c, owner = bounds[i]
+        parts.append(x <= c if owner == "left" else x < c)
+    return sp.And(*parts) if len(parts) > 1 else parts[0]
+
+
+def _selected(x, values, bounds, cuts) -> sp.Expr:
+    r"""``sum_i P_i(clip_i(x)) * [x in I_i]``: exactly one term is not 0.
+
+    Used where a boundary value is not a float64 (x/10 + 1/2 at 7 is 1.2): the
+    clip-and-sum form would add and subtract it, leaving an ulp of it behind in
+    the neighbouring intervals; here no boundary value is ever added.
+    """
+    total = sp.S.Zero
+    for i, value in enumerate(values):
+        if value == 0:
+            continue
+        if x in value.free_symbols:
+            value = value.xreplace({x: Clip(x, cuts[i], cuts[i + 1])})
+        cond = _interval(x, bounds, i)
+        total += Mask(cond) * value if value.is_number else Select(value, cond)
+    return total
+
+
 def _one_expression_or_zero(x, values, bounds, cuts) -> sp.Expr | None:
     """``g(x) * [x in S]`` when every piece is either 0 or the same expression g.
 
@@ -133,18 +163,7 @@ def _one_expression_or_zero(x, values, bounds, cuts) -> sp.Expr | None:
     )
     if not jumps:
         return None  # continuous (ReLU): np.maximum(x, 0) is better than x*(x > 0)
-    conds = []
-    for i, v in enumerate(values):
-        if v == 0:
-            continue
-        parts = []
-        if i > 0:
-            c, owner = bounds[i - 1]
-            parts.append(x > c if owner == "left" else x >= c)
-        if i < len(values) - 1:
-            c, owner = bounds[i]
-            parts.append(x <= c if owner == "left" else x < c)
-        conds.append(sp.And(*parts) if len(parts) > 1 else parts[0])
+    conds = [_interval(x, bounds, i) for i, v in enumerate(values) if v != 0]
     cond = sp.Or(*conds) if len(conds) > 1 else conds[0]
     if g == 1:
         return Mask(cond)
@@ -178,6 +197,10 @@ def _branch_free(pw: sp.Piecewise, variables: frozenset) -> sp.Expr | None:
     masked = _one_expression_or_zero(x, values, bounds, cuts)
     if masked is not None:
         return masked
+    for i, (c, _) in enumerate(bounds):
+        ends = (values[i].xreplace({x: c}), values[i + 1].xreplace({x: c}))
+        if any(v.is_number and _modest(v) and not _exact_in_float(v) for v in ends):
+            return _selected(x, values, bounds, cuts)
     pieces, steps = sp.S.Zero, sp.S.Zero  # steps: the piecewise-constant part
     for i, value in enumerate(values):
         if x in value.free_symbols:

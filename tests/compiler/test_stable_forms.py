@@ -80,12 +80,13 @@ def test_stable_form_meets_the_accuracy_requirement(name):
     assert not bad, f"{name}: {expr}\n{f.source}\n" + "\n".join(bad)
 
 
-def test_inexact_boundary_value_leaves_an_ulp_in_the_constant_region():
-    """A known limit of branch-free code: the pieces' boundary values are added and
-    subtracted, so where P(c) is not a float64 (x/10 + 1/2 at 7 is 1.2) the constant
-    region beyond c is off by an ulp of P(c), not exactly 0."""
+def test_inexact_boundary_value_is_never_added():
+    """x/10 + 1/2 is 1.2 at 7, not a float64: the pieces are selected by masks, not summed,
+    so the constant region beyond 7 is exactly 0."""
     f = compile_expr(sp.Piecewise((x / 10 + half, x < 7), (0, True)), x)
-    assert abs(float(f(8.0))) <= 2.3e-16
+    np.testing.assert_array_equal(f(np.array([7.0, np.nextafter(7.0, 8.0), 8.0, 1e300])), 0.0)
+    bad = failures(f, sp.Piecewise((x / 10 + half, x < 7), (0, True)), x, roots=(-5.0, 7.0))
+    assert not bad, "\n".join(bad)
 
 
 def test_squareplus_was_cancelling_and_is_not_any_more():
