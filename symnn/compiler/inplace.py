@@ -28,24 +28,17 @@ np.multiply(D2, 2, out=D2)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
-from symnn.compiler.pipeline import (
-    _Clip,
-    _Erfc,
-    _fold_constants,
-    _Mask,
-    _Printer,
-    _Sech2,
-    _Select,
-    branch_free,
-    stabilize,
-)
+from symnn.compiler.markers import AbsValue, Clip, Erfc, Linear, Mask, Sech2, Select
+from symnn.compiler.pipeline import prepare
+from symnn.compiler.printer import Printer, print_code
 from symnn.expr.functions import sigmoid, softplus
 
-__all__ = ["InplaceEmitter", "prepare"]
+__all__ = ["InplaceEmitter"]
 
 # unary functions that have an ``out=`` argument
 _UFUNCS: dict[type, str] = {
@@ -64,14 +57,17 @@ _UFUNCS: dict[type, str] = {
     log1p: "np.log1p",
     expm1: "np.expm1",
     sigmoid: "special.expit",
-    _Erfc: "special.erfc",
+    sp.floor: "np.floor",
+    sp.ceiling: "np.ceil",
+    Erfc: "special.erfc",
+    AbsValue: "np.abs",
 }
 
 
-def prepare(expr: sp.Basic, variables) -> sp.Basic:
-    """Stability rewrites, branch-free piecewise and folded constants (as compile does)."""
-    expr = branch_free(stabilize(sp.sympify(expr)), variables)
-    return _fold_constants(sp.factor_terms(expr))
+@lru_cache(maxsize=1024)
+def _factored(expr: sp.Basic) -> sp.Basic:
+    """Common factors pulled out of sums (``2*a - 2*y`` -> ``2*(a - y)``): fewer passes."""
+    return sp.factor_terms(expr)
 
 
 class InplaceEmitter:
@@ -97,8 +93,8 @@ class InplaceEmitter:
         self.scratch = scratch
         self.scratch_used = 0
         self._free: list[int] = []
-        self._printer = _Printer()
-        self._rename = {s: sp.Symbol(n) for s, n in self.names.items()}
+        self._printer = Printer()
+        self._printer.names = self.names  # shared: CSE symbols are added as they are named
 
     # -- scratch buffers ----------------------------------------------------------
     def _take(self) -> str:
@@ -120,7 +116,7 @@ class InplaceEmitter:
         return bool(e.free_symbols & self.arrays)
 
     def _scalar(self, e: sp.Basic) -> str:
-        return self._printer.doprint(e.xreplace(self._rename))
+        return print_code(e, self._printer)
 
     def _leaf(self, e: sp.Basic) -> str | None:
         """The code of *e* when no computation is needed (a symbol or a scalar)."""
@@ -130,21 +126,25 @@ class InplaceEmitter:
 
     # -- emission -------------------------------------------------------------------
     def emit(self, expr: sp.Basic, out: str, *, prepared: bool = False) -> list[str]:
-        """Statements that leave the value of *expr* in the buffer *out*."""
+        """Statements that leave the value of *expr* in the buffer *out*.
+
+        *expr* is prepared here (:func:`~symnn.compiler.pipeline.prepare`) unless
+        ``prepared=True`` says it already is.
+        """
         if not prepared:
             expr = prepare(expr, self.arrays)
+        expr = _factored(expr)
         lines: list[str] = []
         replacements, (reduced,) = sp.cse([expr], symbols=sp.numbered_symbols("_c"), order="none")
         pinned = []
         for sym, sub in replacements:
             if not self._is_array(sub):
-                self.names[sym] = self._scalar(sub)
-                self._rename[sym] = sp.Symbol(self.names[sym])
+                self.names[sym] = f"({self._scalar(sub)})"
                 continue
             buf = self._take()
             pinned.append(buf)
             self._into(sub, buf, lines)
-            self.names[sym], self._rename[sym] = buf, sp.Symbol(buf)
+            self.names[sym] = buf
             self.arrays.add(sym)
         self._into(reduced, out, lines)
         for buf in pinned:
@@ -167,21 +167,26 @@ class InplaceEmitter:
         elif isinstance(e, softplus):
             arg = self._operand(e.args[0], out, lines)
             lines.append(f"np.logaddexp(0, {arg}, out={out})")
-        elif isinstance(e, _Clip):
+        elif isinstance(e, Clip):
             self._clip(e, out, lines)
-        elif isinstance(e, _Mask):
+        elif isinstance(e, Mask):
             self._mask(e, out, lines)
-        elif isinstance(e, _Select):
+        elif isinstance(e, Select):
             self._select(e, out, lines)
-        elif isinstance(e, _Sech2):  # (1/cosh(clip(u)))**2, as kernels.sech2 computes it
+        elif isinstance(e, Linear):  # a*(u + c)
+            a, u, c = e.args
+            src = self._operand(u, out, lines)
+            lines.append(f"np.add({src}, {self._scalar(c)}, out={out})")
+            if a != 1:
+                lines.append(f"np.multiply({out}, {self._scalar(a)}, out={out})")
+        elif isinstance(e, Sech2):  # (1/cosh(clip(u)))**2, as kernels.sech2 computes it
             src = self._operand(e.args[0], out, lines)
             lines.append(f"np.clip({src}, -710.0, 710.0, out={out})")
             lines.append(f"np.cosh({out}, out={out})")
             lines.append(f"np.reciprocal({out}, out={out})")
             lines.append(f"np.square({out}, out={out})")
         else:  # other kernels and anything else: printed, then copied in
-            code = self._printer.doprint(e.xreplace(self._rename))
-            lines.append(f"{out}[...] = {code}")
+            lines.append(f"{out}[...] = {self._scalar(e)}")
 
     def _operand(self, e: sp.Basic, out: str, lines: list[str]) -> str:
         """Evaluate *e* into *out* unless it is a leaf; return the code to read it from."""
@@ -266,10 +271,9 @@ class InplaceEmitter:
         elif not self._is_array(n):
             lines.append(f"np.power({src}, {self._scalar(n)}, out={out})")
         else:
-            code = self._printer.doprint(e.xreplace(self._rename))
-            lines.append(f"{out}[...] = {code}")
+            lines.append(f"{out}[...] = {self._scalar(e)}")
 
-    def _clip(self, e: _Clip, out: str, lines: list[str]) -> None:
+    def _clip(self, e: Clip, out: str, lines: list[str]) -> None:
         u, lo, hi = e.args
         src = self._operand(u, out, lines)
         if lo is sp.S.NegativeInfinity:
@@ -279,12 +283,15 @@ class InplaceEmitter:
         else:
             lines.append(f"np.clip({src}, {self._scalar(lo)}, {self._scalar(hi)}, out={out})")
 
-    def _mask(self, e: _Mask, out: str, lines: list[str]) -> None:
+    def _mask(self, e: Mask, out: str, lines: list[str]) -> None:
         self._condition(e.args[0], out, lines)
 
     def _condition(self, cond, out: str, lines: list[str]) -> None:
-        """1.0/0.0 in *out* where *cond* holds: comparisons, And (product), Or (maximum)."""
-        ops = {">": "np.greater", ">=": "np.greater_equal", "<": "np.less", "<=": "np.less_equal"}
+        """1.0/0.0 in *out* where *cond* holds (NaN where the compared value is NaN).
+
+        Comparisons become ``np.heaviside`` of a difference, as the printer does
+        (:func:`symnn.compiler.markers.print_condition`); And is a product, Or a maximum.
+        """
         if isinstance(cond, (sp.And, sp.Or)):
             first, *rest = cond.args
             self._condition(first, out, lines)
@@ -295,17 +302,26 @@ class InplaceEmitter:
                 lines.append(f"{combine}({out}, {tmp}, out={out})")
                 self._give(tmp)
             return
-        if getattr(cond, "rel_op", None) not in ops or self._is_array(cond.rhs):
-            code = self._printer.doprint(_Mask(cond).xreplace(self._rename))
-            lines.append(f"{out}[...] = {code}")
+        op = getattr(cond, "rel_op", None)
+        if op not in (">", ">=", "<", "<=") or self._is_array(cond.rhs):
+            lines.append(f"{out}[...] = {self._scalar(Mask(cond))}")
             return
+        at_zero = "1.0" if op in (">=", "<=") else "0.0"
         src = self._operand(cond.lhs, out, lines)
-        # the comparison's bool result is written straight into the float buffer
-        lines.append(
-            f"{ops[cond.rel_op]}({src}, {self._scalar(cond.rhs)}, out={out}, casting='unsafe')"
-        )
+        if cond.rhs != 0:
+            sub = (
+                (src, self._scalar(cond.rhs))
+                if op in (">", ">=")
+                else (self._scalar(cond.rhs), src)
+            )
+            lines.append(f"np.subtract({sub[0]}, {sub[1]}, out={out})")
+            src = out
+        elif op in ("<", "<="):
+            lines.append(f"np.negative({src}, out={out})")
+            src = out
+        lines.append(f"np.heaviside({src}, {at_zero}, out={out})")
 
-    def _select(self, e: _Select, out: str, lines: list[str]) -> None:
+    def _select(self, e: Select, out: str, lines: list[str]) -> None:
         g, cond = e.args
         self._condition(cond, out, lines)
         leaf, tmp = self._leaf(g), None

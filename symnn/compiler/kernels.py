@@ -20,14 +20,20 @@ import numpy as np
 import scipy.special
 
 __all__ = [
+    "acot",
+    "add_hypot",
     "broadcast",
     "dsinc",
+    "hypot_minus",
+    "hypot_ratio",
     "log_cosh",
+    "one_plus_ratio",
     "sech",
     "sech2",
     "sigmoid_prime",
     "sinc",
     "x_minus_tanh",
+    "zero_times",
 ]
 
 # Taylor coefficients of x - tanh(x) = sum_k c_k x^(2k+1), k >= 1 (Bernoulli numbers).
@@ -108,7 +114,23 @@ def dsinc(x):
     >>> float(dsinc(0.0)), round(float(dsinc(1.0)), 12)
     (-0.0, -0.30116867894)
     """
-    return _patched(x, lambda v: (v * np.cos(v) - np.sin(v)) / (v * v), _DSINC, 1)
+    return _at_infinity(x, _patched(x, _dsinc_direct, _DSINC, 1), 0.0)
+
+
+def _dsinc_direct(v):
+    # cos(v)/v - sin(v)/v/v: v*v would overflow for |v| > 1.3e154
+    return np.cos(v) / v - np.sin(v) / v / v
+
+
+def _at_infinity(x, out, limit: float):
+    """*out* with *limit* where x is +-inf (sin and cos of inf are NaN)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0:
+        return np.float64(limit) if np.isinf(x) else out
+    inf = np.isinf(x)
+    if inf.any():
+        out = np.where(inf, limit, out)
+    return out
 
 
 def sinc(x):
@@ -116,13 +138,15 @@ def sinc(x):
 
     (``numpy.sinc(x/pi)`` loses digits for large x: x/pi*pi is not x.)
 
-    >>> float(sinc(0.0)), round(float(sinc(np.pi / 2)), 15)
-    (1.0, 0.636619772367581)
+    >>> float(sinc(0.0)), round(float(sinc(np.pi / 2)), 15), float(sinc(np.inf))
+    (1.0, 0.636619772367581, 0.0)
     """
     x = np.asarray(x, dtype=np.float64)
     zero = x == 0
     safe = np.where(zero, 1.0, x)
-    return np.where(zero, 1.0, np.sin(x) / safe)
+    with np.errstate(invalid="ignore"):  # sin(inf), replaced below
+        out = np.where(zero, 1.0, np.sin(x) / safe)
+    return _at_infinity(x, out, 0.0)
 
 
 def sech(x):
@@ -190,13 +214,122 @@ def sigmoid_prime(x):
     return t * (1.0 - t)
 
 
+def _half_ratio(c, h, a):
+    """``c/(h + a)`` for h, a >= 0 without overflow of the sum (both halved first)."""
+    return (0.5 * c) / (0.5 * h + 0.5 * a)
+
+
+def add_hypot(u, c):
+    r""":math:`u + \sqrt{u^2 + c^2}` (c > 0) without cancellation or overflow.
+
+    For :math:`u < 0` the sum cancels; there it is :math:`c^2/(\sqrt{u^2+c^2} + |u|)`.
+    ``numpy.hypot`` never squares u. The limits at :math:`\pm\infty` are inf and 0.
+
+    >>> float(add_hypot(-1e10, 2.0)), float(add_hypot(-1e200, 2.0)), float(add_hypot(3.0, 4.0))
+    (2e-10, 2e-200, 8.0)
+    """
+    u = np.asarray(u, dtype=np.float64)
+    h = np.hypot(u, c)
+    a = np.abs(u)
+    with np.errstate(invalid="ignore", divide="ignore"):  # lanes that np.where discards
+        out = np.where(u >= 0, u + h, c * _half_ratio(c, h, a))
+    return out[()] if out.ndim == 0 else out
+
+
+def one_plus_ratio(u, c):
+    r""":math:`1 + u/\sqrt{u^2 + c^2}` (c > 0) without cancellation or overflow.
+
+    For :math:`u < 0` it is :math:`\frac{c}{h}\cdot\frac{c}{h + |u|}` with
+    :math:`h = \sqrt{u^2+c^2}`; the limits at :math:`\pm\infty` are 2 and 0.
+
+    >>> float(one_plus_ratio(-1e10, 2.0)) / 2e-20, float(one_plus_ratio(0.0, 2.0))
+    (1.0000000000000..., 1.0)
+    >>> float(one_plus_ratio(np.inf, 2.0)), float(one_plus_ratio(-np.inf, 2.0))
+    (2.0, 0.0)
+    """
+    u = np.asarray(u, dtype=np.float64)
+    h = np.hypot(u, c)
+    a = np.abs(u)
+    with np.errstate(invalid="ignore", divide="ignore"):  # inf/inf at +-inf, fixed below
+        pos = 1.0 + np.where(np.isinf(u), 1.0, u / h)
+        out = np.where(u >= 0, pos, (c / h) * _half_ratio(c, h, a))
+    return out[()] if out.ndim == 0 else out
+
+
+def hypot_minus(u, c):
+    r""":math:`\sqrt{u^2 + c^2} - c = |u| \cdot \frac{|u|}{\sqrt{u^2+c^2} + c}` (c > 0).
+
+    No cancellation for small u (pseudo-Huber, bent identity) and no overflow of
+    :math:`u^2` for large u.
+
+    >>> float(hypot_minus(1e-8, 1.0)) / 5e-17, float(hypot_minus(1e200, 1.0))
+    (1.0000000000000..., 1e+200)
+    """
+    u = np.asarray(u, dtype=np.float64)
+    a = np.abs(u)
+    h = np.hypot(u, c)
+    with np.errstate(invalid="ignore"):  # inf/inf at u = +-inf, fixed below
+        r = np.where(np.isinf(a), 1.0, a / (h + c))
+    out = a * r
+    return out[()] if out.ndim == 0 else out
+
+
+def hypot_ratio(u, c):
+    r""":math:`u/\sqrt{u^2 + c^2}` (c > 0) without overflow; :math:`\pm 1` at :math:`\pm\infty`.
+
+    >>> float(hypot_ratio(1e200, 1.0)), float(hypot_ratio(-np.inf, 1.0)), float(hypot_ratio(3.0, 4.0))
+    (1.0, -1.0, 0.6)
+    """
+    u = np.asarray(u, dtype=np.float64)
+    h = np.hypot(u, c)
+    with np.errstate(invalid="ignore"):  # inf/inf, replaced below
+        out = u / h
+    inf = np.isinf(u)
+    if inf.any():
+        out = np.where(inf, np.sign(u), out)
+    return out[()] if out.ndim == 0 else out
+
+
+def zero_times(d, p):
+    r""":math:`d \cdot p`, but 0 where d is 0 (also where p overflowed to inf or NaN).
+
+    For a factor d that decays faster than the polynomial p grows (``sech2(x**3)*x**2``,
+    ``exp(-x**2)*x**2``): where p overflows, d has long underflowed to 0 and the true
+    product is 0, not ``0*inf = nan``.
+
+    >>> float(zero_times(0.0, np.inf)), float(zero_times(2.0, 3.0))
+    (0.0, 6.0)
+    """
+    d = np.asarray(d, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        out = np.where(d == 0, 0.0, d * p)
+    return out[()] if out.ndim == 0 else out
+
+
+def acot(x):
+    r"""SymPy's real :math:`\operatorname{acot} x = \arctan(1/x)`, with :math:`\pi/2` at 0.
+
+    >>> float(acot(0.0)), float(acot(-0.0)), float(acot(-1.0))
+    (1.5707963267948966, 1.5707963267948966, -0.7853981633974483)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        out = np.where(x == 0, np.pi / 2, np.arctan(1.0 / x))
+    return out[()] if out.ndim == 0 else out
+
+
 def broadcast(value, *arrays):
     """*value* as a float64 array with the broadcast shape of *arrays* (for constant results).
 
+    NaN where any of *arrays* is NaN.
+
     >>> broadcast(1.0, np.zeros((2, 3))).shape
     (2, 3)
+    >>> broadcast(1.0, np.array([0.0, np.nan]))
+    array([ 1., nan])
     """
     shape = np.broadcast_shapes(*(np.shape(a) for a in arrays))
-    if shape == ():
-        return np.float64(value)
-    return np.broadcast_to(np.asarray(value, dtype=np.float64), shape).copy()
+    out = np.full(shape, value, dtype=np.float64)
+    for a in arrays:  # NaN in, NaN out, also for a constant function
+        np.copyto(out, a, where=np.isnan(a))
+    return out[()] if out.ndim == 0 else out

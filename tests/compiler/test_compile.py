@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import symnn as sn
-from symnn.compiler.pipeline import branch_free, stabilize
+from symnn.compiler import branch_free, stabilize
 from symnn.expr.functions import sigmoid, softplus
 
 x, y = sp.symbols("x y", real=True)

@@ -1,0 +1,697 @@
+r"""The stabilisation rules, one registered row each, and :func:`stabilize`.
+
+A naive ``lambdify`` is not good enough for neural-network mathematics: the
+derivative of :math:`1/(1+e^{-x})` is NaN at :math:`x=-1000`, :math:`\log(1+e^x)` is
+inf at :math:`x=1000`, :math:`1+\operatorname{erf}(x)` loses every digit at
+:math:`x=-10`. Before printing, the compiler rewrites such patterns into stable
+forms -- wherever they occur, so a user's own expression benefits too. In the
+table, k (a common factor of the two terms) is left out: :math:`k u + k\tanh u`
+is the row :math:`u - \tanh u` with k = -1. This table is generated from the
+registry (:data:`RULES`, ``RULES.table()``); a test keeps it in sync:
+
+============================================================================  =================================================================================================
+pattern                                                                       stable form
+============================================================================  =================================================================================================
+:math:`\delta(u),\ \delta^{(n)}(u)`                                           :math:`0\text{ (the derivative almost everywhere)}`
+:math:`\frac{d}{dx}\lfloor u\rfloor,\ \frac{d}{dx}\lceil u\rceil`             :math:`0`
+:math:`\operatorname{sign}(u)\,|u|^{1/3}`                                     ``numpy.cbrt(u)``
+:math:`(a + a e^{v})^{n}\text{ (also }a(1+e^v)^m\text{ expanded)}`            :math:`a^n\sigma(-v)^{-n}`
+:math:`\sqrt{a u^2 + c}^{\,p}\ (p \text{ odd, or } p < 0)`                    :math:`\sqrt a^{\,p}\operatorname{hypot}(u, \sqrt{c/a})^p\text{ (no overflow)}`
+:math:`\log\sigma(u)`                                                         :math:`-\operatorname{softplus}(-u)`
+:math:`\log\cosh u`                                                           :math:`\texttt{kernels.log\_cosh}\text{ (overflow-free, exact near 0)}`
+:math:`\log(a + a e^{u})`                                                     :math:`\log a + \operatorname{softplus}(u)`
+:math:`\log(1+u)`                                                             :math:`\operatorname{log1p}(u)`
+:math:`1 - \sigma(u)`                                                         :math:`\sigma(-u)`
+:math:`\sigma(u) - \tfrac12`                                                  :math:`\tfrac12\tanh(u/2)\text{ (no cancellation near 0)}`
+:math:`\sigma(u) - \sigma(u)^2`                                               :math:`\sigma(u)\sigma(-u)`
+:math:`1 + \operatorname{erf}u`                                               :math:`\operatorname{erfc}(-u)`
+:math:`1 - \operatorname{erf}u`                                               :math:`\operatorname{erfc}(u)`
+:math:`1 + \tanh u`                                                           :math:`2\sigma(2u)`
+:math:`1 - \tanh u`                                                           :math:`2\sigma(-2u)`
+:math:`1 - \tanh^2 u`                                                         :math:`\operatorname{sech}^2 u\text{ (overflow-free)}`
+:math:`e^{u} - 1`                                                             :math:`\operatorname{expm1}(u)`
+:math:`u - \tanh u`                                                           :math:`\texttt{kernels.x\_minus\_tanh}\text{ (a series near 0)}`
+:math:`\cos(u)/u - \sin(u)/u^2`                                               :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
+:math:`u + \sqrt{u^2 + c^2}`                                                  :math:`\texttt{kernels.add\_hypot}\text{ (no cancellation for } u < 0)`
+:math:`-u + \sqrt{u^2 + c^2}`                                                 :math:`\texttt{kernels.add\_hypot}(-u, c)`
+:math:`1 + u/\sqrt{u^2 + c^2}`                                                :math:`\texttt{kernels.one\_plus\_ratio}`
+:math:`1 - u/\sqrt{u^2 + c^2}`                                                :math:`\texttt{kernels.one\_plus\_ratio}(-u, c)`
+:math:`\sqrt{u^2 + c^2} - c`                                                  :math:`\texttt{kernels.hypot\_minus}\text{ (pseudo-Huber, bent identity)}`
+:math:`\frac{1}{\sqrt{u^2+c^2}} - \frac{u^2}{\sqrt{u^2+c^2}^3}`               :math:`c^2/\sqrt{u^2+c^2}^3`
+:math:`1 - \frac{u^2}{u^2 + c^2}`                                             :math:`c^2/(u^2 + c^2)`
+:math:`e^{-m s}\,\sigma(s)^q\ (1 \le m \le q)`                                :math:`\sigma(-s)^m\sigma(s)^{q-m}`
+:math:`e^{\pm u}\,\sigma(u)\sigma(-u)`                                        :math:`\sigma(\pm u)^2`
+:math:`(a + b e^{w})\,\sigma(s)^q`                                            :math:`a\sigma(s)^q + b e^{w}\sigma(s)^q\text{ (so that } e^{w}\text{ meets } \sigma)`
+:math:`u/\sqrt{u^2 + c^2}`                                                    :math:`\texttt{kernels.hypot\_ratio}\text{ (}\pm 1\text{ at }\pm\infty)`
+:math:`\sinh(u)/\cosh(u)`                                                     :math:`\tanh u\text{ (inf/inf-free)}`
+:math:`\sigma(u)\sigma(-u)`                                                   :math:`\text{one exponential (}\texttt{kernels.sigmoid\_prime})`
+:math:`\sin(u)/u`                                                             :math:`\texttt{kernels.sinc}\text{ (1 at 0)}`
+:math:`(\cos u - \operatorname{sinc} u)/u`                                    :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
+:math:`a u + b\ (b/a\text{ exact in float64})`                                :math:`a(u + b/a)\text{: exact near the root}`
+:math:`d(u)\,p(x),\ d\text{ decaying, }p\text{ a polynomial of degree}\ge 2`  :math:`\texttt{kernels.zero\_times}\text{: 0, not }0\cdot\infty\text{, where }p\text{ overflows}`
+============================================================================  =================================================================================================
+
+(:math:`\sigma` is symnn's :class:`~symnn.expr.functions.sigmoid`, which prints as
+``scipy.special.expit``; softplus prints as ``numpy.logaddexp(0, u)``.)
+
+To add a rule, register one row below: :meth:`~symnn.compiler.registry.Registry.sum_pair`
+for two terms of a sum, :meth:`~symnn.compiler.registry.Registry.product_pair` for two
+factors of a product, or :meth:`~symnn.compiler.registry.Registry.node` for a small
+function of one node. Give it an ``example`` it fires on: the tests check every
+rule's example against mpmath.
+
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> stabilize(sp.log(1 + sp.exp(x)))
+softplus(x)
+>>> stabilize((x + sp.sqrt(x**2 + 4)) / 2)
+AddHypot(x, 2)/2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from math import comb
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+
+from symnn.compiler.markers import (
+    AbsValue,
+    AddHypot,
+    Cbrt,
+    DSinc,
+    Erfc,
+    Hypot,
+    HypotMinus,
+    HypotRatio,
+    Linear,
+    LogCosh,
+    OnePlusRatio,
+    Sech2,
+    SigmoidPrime,
+    XMinusTanh,
+    ZeroTimes,
+)
+from symnn.compiler.registry import C as C_
+from symnn.compiler.registry import Q, Registry, S, U, W
+from symnn.expr.functions import sigmoid, softplus
+
+__all__ = ["RULES", "stabilize"]
+
+#: Every rule of the compiler, in the order they are tried.
+RULES = Registry()
+
+_x = sp.Symbol("x", real=True)
+_b = sp.Symbol("b", positive=True)
+
+
+# ============================================================== canonicalize: distributions
+
+
+@RULES.node(
+    sp.DiracDelta,
+    pattern=r"\delta(u),\ \delta^{(n)}(u)",
+    stable=r"0\text{ (the derivative almost everywhere)}",
+    phase="canonicalize",
+    example=sp.DiracDelta(_x),
+)
+def dirac_delta(e):
+    """The derivative of a jump is a distribution; the computed function's derivative is 0."""
+    return sp.S.Zero
+
+
+@RULES.node(
+    sp.Derivative,
+    pattern=r"\frac{d}{dx}\lfloor u\rfloor,\ \frac{d}{dx}\lceil u\rceil",
+    stable="0",
+    phase="canonicalize",
+    example=sp.Derivative(sp.floor(_x), _x),
+)
+def step_derivative(e):
+    """floor and ceiling are constant between their jumps: derivative 0 almost everywhere."""
+    if isinstance(e.expr, (sp.floor, sp.ceiling, sp.sign, sp.Heaviside)):
+        return sp.S.Zero
+    return None
+
+
+# ======================================================================= stabilize: nodes
+
+
+RULES.product_pair(
+    "cbrt",
+    sp.sign(U),
+    sp.Abs(U) ** sp.Rational(1, 3),
+    Cbrt(U),
+    pattern=r"\operatorname{sign}(u)\,|u|^{1/3}",
+    stable="``numpy.cbrt(u)``",
+    example=sp.sign(_x) * sp.Abs(_x) ** sp.Rational(1, 3),
+)
+
+
+def exp_binomial(base: sp.Basic) -> tuple[sp.Expr, sp.Expr, int] | None:
+    r"""``(a, v, m)`` when *base* is :math:`a(1 + e^{v})^m` written out, else None.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> exp_binomial(sp.exp(2 * x) + 2 * sp.exp(x) + 1)
+    (1, x, 2)
+    >>> exp_binomial(3 + 3 * sp.exp(-x))
+    (3, -x, 1)
+    """
+    if not base.is_Add or len(base.args) > 8:
+        return None
+    powers: list[tuple[sp.Expr, sp.Expr]] = []  # (coefficient, exponent)
+    for term in base.args:
+        if term.is_number:
+            powers.append((term, sp.S.Zero))
+            continue
+        exps = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.exp)]
+        if len(exps) != 1:
+            return None
+        coeff = term / exps[0]
+        if not coeff.is_number:
+            return None
+        powers.append((coeff, exps[0].args[0]))
+    nonzero = [w for _, w in powers if w != 0]
+    if not nonzero or len(powers) < 2:
+        return None
+    for v in nonzero:
+        by_power: dict[int, sp.Expr] = {}
+        for c, w in powers:
+            n = sp.S.Zero if w == 0 else sp.cancel(w / v)
+            if not (n.is_Integer and n >= 0) or int(n) in by_power:
+                break
+            by_power[int(n)] = c
+        else:
+            m = max(by_power)
+            a = by_power.get(0)
+            if a is None or a == 0 or len(by_power) != m + 1:
+                continue
+            if all(sp.simplify(by_power[j] - a * comb(m, j)) == 0 for j in range(m + 1)):
+                return a, v, m
+    return None
+
+
+@RULES.node(
+    sp.Pow,
+    pattern=r"(a + a e^{v})^{n}\text{ (also }a(1+e^v)^m\text{ expanded)}",
+    stable=r"a^n\sigma(-v)^{-n}",
+    example=1 / (1 + sp.exp(-_x)),
+)
+def one_plus_exp_power(e):
+    n = e.exp
+    if not (n.is_number and n.is_negative):
+        return None
+    found = exp_binomial(e.base)
+    if found is None:
+        return None
+    a, v, m = found
+    if not (n.is_Integer or a.is_positive):
+        return None
+    return a**n * sigmoid(-v) ** (-n * m)
+
+
+def _square_term(term: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """``(a, w)`` with ``term == a*w**2``, a > 0, or None."""
+    root, rest = [], []
+    for f in sp.Mul.make_args(term):
+        base, ex = f.as_base_exp()
+        if ex.is_Integer and ex > 0 and ex % 2 == 0 and not base.is_number:
+            root.append(base ** (ex // 2))
+        else:
+            rest.append(f)
+    a = sp.Mul(*rest)
+    if not root or a.is_positive is not True:
+        return None
+    return a, sp.Mul(*root)
+
+
+@RULES.node(
+    sp.Pow,
+    pattern=r"\sqrt{a u^2 + c}^{\,p}\ (p \text{ odd, or } p < 0)",
+    stable=r"\sqrt a^{\,p}\operatorname{hypot}(u, \sqrt{c/a})^p\text{ (no overflow)}",
+    example=sp.sqrt(_x**2 + 4),
+)
+def hypot(e):
+    base, n = e.base, e.exp
+    if not (base.is_Add and n.is_Rational and (n.q == 2 or (n.is_Integer and n < 0))):
+        return None
+    for term in base.args:
+        found = _square_term(term)
+        if found is None:
+            continue
+        c = base - term
+        if c.is_positive is not True or c.has(sp.exp, sp.log):
+            continue
+        a, w = found  # a*w**2 + c = a*(w**2 + c/a): w stays bare (x/hypot(x, .) is a ratio)
+        return a**n * Hypot(w, sp.sqrt(c / a)) ** (2 * n)
+    return None
+
+
+@RULES.node(
+    sp.log,
+    pattern=r"\log\sigma(u)",
+    stable=r"-\operatorname{softplus}(-u)",
+    example=sp.log(sigmoid(_x)),
+)
+def log_sigmoid(e):
+    base, n = e.args[0].as_base_exp()
+    if isinstance(base, sigmoid) and n.is_number:
+        return -n * softplus(-base.args[0])
+    return None
+
+
+@RULES.node(
+    sp.log,
+    pattern=r"\log\cosh u",
+    stable=r"\texttt{kernels.log\_cosh}\text{ (overflow-free, exact near 0)}",
+    example=sp.log(sp.cosh(_x)),
+)
+def log_cosh(e):
+    base, n = e.args[0].as_base_exp()
+    if isinstance(base, sp.cosh) and n.is_number:
+        return n * LogCosh(base.args[0])
+    return None
+
+
+@RULES.node(
+    sp.log,
+    pattern=r"\log(a + a e^{u})",
+    stable=r"\log a + \operatorname{softplus}(u)",
+    example=sp.log(1 + sp.exp(_x)),
+)
+def log_one_plus_exp(e):
+    base, n = e.args[0].as_base_exp()
+    if not n.is_number:
+        return None
+    found = exp_binomial(base)
+    if found is None:
+        return None
+    a, v, m = found
+    if not a.is_positive:
+        return None
+    return n * (sp.log(a) + m * softplus(v))
+
+
+@RULES.node(
+    sp.log,
+    pattern=r"\log(1+u)",
+    stable=r"\operatorname{log1p}(u)",
+    example=sp.log(1 + _x**2),
+)
+def log1p_(e):
+    arg = e.args[0]
+    if arg.is_Add:
+        const, rest = arg.as_independent(*arg.free_symbols, as_Add=True)
+        if const == 1 and rest != 0:
+            return log1p(rest)
+    return None
+
+
+# ======================================================================= stabilize: sums
+
+
+RULES.sum_pair(
+    "sigmoid_complement",
+    sigmoid(U),
+    -1,
+    -sigmoid(-U),
+    pattern=r"1 - \sigma(u)",
+    stable=r"\sigma(-u)",
+    tags=("complement",),
+    example=1 - sigmoid(_x),
+)
+RULES.sum_pair(
+    "sigmoid_half",
+    sigmoid(U),
+    -sp.Rational(1, 2),
+    sp.tanh(U / 2) / 2,
+    pattern=r"\sigma(u) - \tfrac12",
+    stable=r"\tfrac12\tanh(u/2)\text{ (no cancellation near 0)}",
+    example=sigmoid(_x) - sp.Rational(1, 2),
+)
+RULES.sum_pair(
+    "sigmoid_prime_sum",
+    sigmoid(U),
+    -(sigmoid(U) ** 2),
+    SigmoidPrime(U),
+    pattern=r"\sigma(u) - \sigma(u)^2",
+    stable=r"\sigma(u)\sigma(-u)",
+    example=sigmoid(_x) - sigmoid(_x) ** 2,
+)
+RULES.sum_pair(
+    "erfc_plus",
+    sp.erf(U),
+    1,
+    Erfc(-U),
+    pattern=r"1 + \operatorname{erf}u",
+    stable=r"\operatorname{erfc}(-u)",
+    example=1 + sp.erf(_x),
+)
+RULES.sum_pair(
+    "erfc_minus",
+    sp.erf(U),
+    -1,
+    -Erfc(U),
+    pattern=r"1 - \operatorname{erf}u",
+    stable=r"\operatorname{erfc}(u)",
+    example=1 - sp.erf(_x),
+)
+RULES.sum_pair(
+    "tanh_plus",
+    sp.tanh(U),
+    1,
+    2 * sigmoid(2 * U),
+    pattern=r"1 + \tanh u",
+    stable=r"2\sigma(2u)",
+    example=1 + sp.tanh(_x),
+)
+RULES.sum_pair(
+    "tanh_minus",
+    sp.tanh(U),
+    -1,
+    -2 * sigmoid(-2 * U),
+    pattern=r"1 - \tanh u",
+    stable=r"2\sigma(-2u)",
+    example=1 - sp.tanh(_x),
+)
+RULES.sum_pair(
+    "sech2",
+    sp.tanh(U) ** 2,
+    -1,
+    -Sech2(U),
+    pattern=r"1 - \tanh^2 u",
+    stable=r"\operatorname{sech}^2 u\text{ (overflow-free)}",
+    example=1 - sp.tanh(_x) ** 2,
+)
+RULES.sum_pair(
+    "expm1",
+    sp.exp(U),
+    -1,
+    expm1(U),
+    pattern=r"e^{u} - 1",
+    stable=r"\operatorname{expm1}(u)",
+    example=sp.exp(_x) - 1,
+)
+RULES.sum_pair(
+    "x_minus_tanh",
+    sp.tanh(U),
+    -U,
+    -XMinusTanh(U),
+    pattern=r"u - \tanh u",
+    stable=r"\texttt{kernels.x\_minus\_tanh}\text{ (a series near 0)}",
+    example=_x - sp.tanh(_x),
+)
+RULES.sum_pair(
+    "dsinc_sum",
+    sp.cos(U) / U,
+    -sp.sin(U) / U**2,
+    DSinc(U),
+    pattern=r"\cos(u)/u - \sin(u)/u^2",
+    stable=r"\texttt{kernels.dsinc}\text{ (0 at 0)}",
+    example=sp.cos(_x) / _x - sp.sin(_x) / _x**2,
+)
+RULES.sum_pair(
+    "squareplus",
+    Hypot(U, C_),
+    U,
+    AddHypot(U, C_),
+    pattern=r"u + \sqrt{u^2 + c^2}",
+    stable=r"\texttt{kernels.add\_hypot}\text{ (no cancellation for } u < 0)",
+    example=Hypot(_x, 2) + _x,
+)
+RULES.sum_pair(
+    "squareplus_mirror",
+    Hypot(U, C_),
+    -U,
+    AddHypot(-U, C_),
+    pattern=r"-u + \sqrt{u^2 + c^2}",
+    stable=r"\texttt{kernels.add\_hypot}(-u, c)",
+    example=Hypot(_x, 2) - _x,
+)
+RULES.sum_pair(
+    "one_plus_ratio",
+    HypotRatio(U, C_),
+    1,
+    OnePlusRatio(U, C_),
+    pattern=r"1 + u/\sqrt{u^2 + c^2}",
+    stable=r"\texttt{kernels.one\_plus\_ratio}",
+    example=1 + HypotRatio(_x, 2),
+)
+RULES.sum_pair(
+    "one_minus_ratio",
+    HypotRatio(U, C_),
+    -1,
+    -OnePlusRatio(-U, C_),
+    pattern=r"1 - u/\sqrt{u^2 + c^2}",
+    stable=r"\texttt{kernels.one\_plus\_ratio}(-u, c)",
+    example=1 - HypotRatio(_x, 2),
+)
+RULES.sum_pair(
+    "hypot_minus",
+    Hypot(U, C_),
+    -C_,
+    HypotMinus(U, C_),
+    pattern=r"\sqrt{u^2 + c^2} - c",
+    stable=r"\texttt{kernels.hypot\_minus}\text{ (pseudo-Huber, bent identity)}",
+    example=Hypot(_x, 1) - 1,
+)
+RULES.sum_pair(
+    "hypot_cube",
+    Hypot(U, C_) ** -1,
+    -(U**2) * Hypot(U, C_) ** -3,
+    C_**2 * Hypot(U, C_) ** -3,
+    pattern=r"\frac{1}{\sqrt{u^2+c^2}} - \frac{u^2}{\sqrt{u^2+c^2}^3}",
+    stable=r"c^2/\sqrt{u^2+c^2}^3",
+    example=1 / Hypot(_x, 1) - _x**2 / Hypot(_x, 1) ** 3,
+)
+RULES.sum_pair(
+    "hypot_square_ratio",
+    U**2 * Hypot(U, C_) ** -2,
+    -1,
+    -(C_**2) * Hypot(U, C_) ** -2,
+    pattern=r"1 - \frac{u^2}{u^2 + c^2}",
+    stable=r"c^2/(u^2 + c^2)",
+    example=1 - _x**2 / Hypot(_x, 2) ** 2,
+)
+
+
+# =================================================================== stabilize: products
+
+
+def _exp_sigmoid_power(b: dict):
+    m = sp.cancel(-b[W] / b[S])
+    q = b[Q]
+    if not (q.is_Integer and q > 0 and m.is_Integer and 1 <= m <= q):
+        return None
+    return sigmoid(-b[S]) ** m * sigmoid(b[S]) ** (q - m)
+
+
+RULES.product_pair(
+    "exp_sigmoid",
+    sigmoid(S) ** Q,
+    sp.exp(W),
+    _exp_sigmoid_power,
+    pattern=r"e^{-m s}\,\sigma(s)^q\ (1 \le m \le q)",
+    stable=r"\sigma(-s)^m\sigma(s)^{q-m}",
+    example=sp.exp(_x) * sigmoid(-_x),
+)
+RULES.product_pair(
+    "exp_sigmoid_prime",
+    SigmoidPrime(S),
+    sp.exp(W),
+    lambda b: (
+        sigmoid(b[S]) ** 2 if b[W] == b[S] else sigmoid(-b[S]) ** 2 if b[W] == -b[S] else None
+    ),
+    pattern=r"e^{\pm u}\,\sigma(u)\sigma(-u)",
+    stable=r"\sigma(\pm u)^2",
+    example=sp.exp(_x) * SigmoidPrime(_x),
+)
+
+
+@RULES.node(
+    sp.Mul,
+    pattern=r"(a + b e^{w})\,\sigma(s)^q",
+    stable=r"a\sigma(s)^q + b e^{w}\sigma(s)^q\text{ (so that } e^{w}\text{ meets } \sigma)",
+    example=(1 + sp.exp(_x)) * SigmoidPrime(_x),
+)
+def distribute_exp_over_sigmoid(e):
+    """Multiply out a sum holding ``exp(w)`` when the product has sigmoid factors of w."""
+    args = {}
+    for f in e.args:
+        base = f.as_base_exp()[0]
+        if isinstance(base, (sigmoid, SigmoidPrime)):
+            args[base.args[0]] = True
+    if not args:
+        return None
+    for i, f in enumerate(e.args):
+        if not f.is_Add:
+            continue
+        for t in f.args:
+            for g in sp.Mul.make_args(t):
+                if isinstance(g, sp.exp) and any(
+                    sp.cancel(g.args[0] / s).is_Integer for s in args if s != 0
+                ):
+                    rest = sp.Mul(*(e.args[:i] + e.args[i + 1 :]))
+                    return sp.Add(*[rest * term for term in f.args])
+    return None
+
+
+RULES.product_pair(
+    "hypot_ratio",
+    Hypot(U, C_) ** -1,
+    U,
+    HypotRatio(U, C_),
+    pattern=r"u/\sqrt{u^2 + c^2}",
+    stable=r"\texttt{kernels.hypot\_ratio}\text{ (}\pm 1\text{ at }\pm\infty)",
+    example=_x / Hypot(_x, 1),
+)
+RULES.product_pair(
+    "sinh_over_cosh",
+    sp.sinh(U),
+    1 / sp.cosh(U),
+    sp.tanh(U),
+    pattern=r"\sinh(u)/\cosh(u)",
+    stable=r"\tanh u\text{ (inf/inf-free)}",
+    example=sp.sinh(_x) / sp.cosh(_x),
+)
+RULES.product_pair(
+    "sigmoid_prime",
+    sigmoid(U),
+    sigmoid(-U),
+    SigmoidPrime(U),
+    pattern=r"\sigma(u)\sigma(-u)",
+    stable=r"\text{one exponential (}\texttt{kernels.sigmoid\_prime})",
+    example=sigmoid(_x) * sigmoid(-_x),
+)
+RULES.product_pair(
+    "sinc",
+    sp.sin(U),
+    1 / U,
+    sp.sinc(U),
+    pattern=r"\sin(u)/u",
+    stable=r"\texttt{kernels.sinc}\text{ (1 at 0)}",
+    example=sp.sin(_x) / _x,
+)
+RULES.product_pair(
+    "dsinc_product",
+    sp.cos(U) - sp.sinc(U),
+    1 / U,
+    DSinc(U),
+    pattern=r"(\cos u - \operatorname{sinc} u)/u",
+    stable=r"\texttt{kernels.dsinc}\text{ (0 at 0)}",
+    example=(sp.cos(_x) - sp.sinc(_x)) / _x,
+)
+
+
+# ============================================================ specialize: printing forms
+
+
+def _exact(q: sp.Expr) -> bool:
+    try:
+        return sp.Rational(float(q)) == q and abs(float(q)) < 1e300
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+@RULES.node(
+    sp.Add,
+    pattern=r"a u + b\ (b/a\text{ exact in float64})",
+    stable=r"a(u + b/a)\text{: exact near the root}",
+    phase="specialize",
+    example=_x / 6 + sp.Rational(1, 2),
+)
+def linear_root(e):
+    if len(e.args) != 2:
+        return None
+    b, term = e.args
+    if not b.is_number:
+        b, term = term, b
+    if not (b.is_Rational or b.is_Float) or b == 0:
+        return None
+    a, u = term.as_coeff_Mul()
+    if u.is_number or a in (1, -1, 0) or not (a.is_Rational or a.is_Float):
+        return None
+    a, b = sp.Rational(float(a)) if a.is_Float else a, sp.Rational(float(b)) if b.is_Float else b
+    c = b / a
+    if not _exact(c):
+        return None
+    return Linear(a, u, c)
+
+
+@RULES.node(
+    sp.Abs,
+    pattern=r"|u|",
+    stable=r"\texttt{np.abs}(u)\text{ (not simplified again when rebuilt)}",
+    phase="specialize",
+    example=sp.Abs(_x),
+    doc=False,
+)
+def abs_value(e):
+    return AbsValue(e.args[0])
+
+
+#: Factors that decay to 0 at least exponentially where their argument runs off.
+_DECAYING = (Sech2, SigmoidPrime, sp.exp, sigmoid, Erfc)
+
+
+def _polynomial_degree(f: sp.Expr) -> int:
+    """Total degree of a polynomial factor in its symbols (0 for anything else)."""
+    if f.has(Linear):
+        f = f.replace(lambda e: isinstance(e, Linear), lambda e: e.elementary())
+    syms = f.free_symbols
+    if not syms or not f.is_polynomial(*syms):
+        return 0
+    return int(sp.Poly(f, *syms).total_degree())
+
+
+@RULES.node(
+    sp.Mul,
+    pattern=r"d(u)\,p(x),\ d\text{ decaying, }p\text{ a polynomial of degree}\ge 2",
+    stable=r"\texttt{kernels.zero\_times}\text{: 0, not }0\cdot\infty\text{, where }p\text{ overflows}",
+    phase="specialize",
+    example=_x**2 * sp.exp(-(_x**2)),
+)
+def zero_times(e):
+    decaying = [f for f in e.args if isinstance(f, _DECAYING)]
+    if not decaying:
+        return None
+    polys = [f for f in e.args if not f.is_number and _polynomial_degree(f) > 0]
+    if sum(_polynomial_degree(f) for f in polys) < 2:
+        return None
+    d = decaying[0]
+    rest = [f for f in e.args if f is not d and f not in polys]
+    return ZeroTimes(d, sp.Mul(*polys)) * sp.Mul(*rest)
+
+
+# ================================================================================ driver
+
+
+def stabilize(
+    expr: sp.Basic,
+    max_passes: int = 6,
+    *,
+    complement: bool = True,
+    skip: Iterable[str] = (),
+) -> sp.Basic:
+    r"""Rewrite *expr* into a numerically stable form (see the table above).
+
+    The result is mathematically equal to *expr*; it may contain symnn's
+    :class:`~symnn.expr.functions.sigmoid` and :class:`~symnn.expr.functions.softplus`,
+    ``log1p``, ``expm1`` and the markers of :mod:`symnn.compiler.markers`.
+    ``complement=False`` leaves ``1 - sigmoid(u)`` as it is (cheaper, and accurate
+    where it is added to something larger; :func:`~symnn.compiler.compile` verifies
+    that before using it). *skip* names rules (or tags) not to apply. Distributions
+    (``DiracDelta``) become 0 first: see :func:`dirac_delta`.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> stabilize(sp.log(1 + sp.exp(x)))
+    softplus(x)
+    >>> stabilize(x / 2 * (1 + sp.erf(x / sp.sqrt(2))))
+    x*Erfc(-sqrt(2)*x/2)/2
+    """
+    skip = set(skip) | (set() if complement else {"complement"})
+    expr = RULES.apply(sp.sympify(expr), "canonicalize", skip=skip, max_passes=2)
+    return RULES.apply(expr, "stabilize", skip=skip, max_passes=max_passes)
