@@ -95,6 +95,11 @@ def _silu_min():
         return float(-w)
 
 
+def _silu_min_mp():
+    with mpmath.workdps(50):
+        return -mpmath.lambertw(1 / mpmath.e).real
+
+
 def _gelu_min():
     with mpmath.workdps(50):
         phi = lambda t: mpmath.exp(-(t**2) / 2) / mpmath.sqrt(2 * mpmath.pi)  # noqa: E731
@@ -125,7 +130,6 @@ def _selu_floor():
 
 
 NUMERIC = {  # name -> (closed lower end, upper end as a SymPy value)
-    "silu": (_silu_min(), oo),
     "gelu": (_gelu_min(), oo),
     "gelu_tanh": (_gelu_tanh_min(), oo),
     "mish": (_mish_min(), oo),
@@ -158,7 +162,9 @@ EXPECTED = {
     "celu": (sp.Interval.open(-1, oo), 1, (0,), "increasing", "non-decreasing", True, 0, 1, -1, oo, True),
     "gelu": (None, oo, (), "no", "no", False, 0, half, 0, oo, True),
     "gelu_tanh": (None, oo, (), "no", "no", False, 0, half, 0, oo, True),
-    "silu": (None, oo, (), "no", "no", False, 0, half, 0, oo, True),
+    "silu": (
+        sp.Interval(-sp.LambertW(sp.exp(-1)), oo), oo, (), "no", "no", False, 0, half, 0, oo, True
+    ),
     "hard_swish": (
         sp.Interval(sp.Rational(-3, 8), oo), 0, (-3, 3), "no", "no", False, 0, half, 0, oo, True
     ),
@@ -238,8 +244,13 @@ def test_numeric_range_ends_match_mpmath(name):
 
 def test_silu_minimum_is_minus_lambert_w_of_inverse_e():
     p = analyze(symnn.activation("silu"))
-    assert abs(float(p.range.start) - float(-sp.LambertW(sp.exp(-1)))) < 1e-14
-    assert str(p.range.start).startswith("-0.27846454276107")
+    assert p.range.start == -sp.LambertW(sp.exp(-1))  # exact: SymPy solves 1 + x + e^x = 0
+    assert not p.range.left_open
+    with mpmath.workdps(50):
+        assert abs(mpmath.mpf(sp.N(p.range.start, 50)) - _silu_min_mp()) < mpmath.mpf(10) ** -45
+    assert abs(float(p.range.start) - _silu_min()) < 1e-15
+    assert any("solved exactly" in n for n in p.notes)
+    assert not p.symbolic  # located numerically first
 
 
 def test_sinc_range_is_closed_with_exact_maximum():
