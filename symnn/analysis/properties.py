@@ -401,6 +401,13 @@ def _breakpoints(expr: sp.Expr, x: sp.Symbol, budget: Budget) -> list[sp.Expr]:
     """The points where *expr* may switch formula, sorted (inner kinks first)."""
     memo: dict[sp.Basic, frozenset] = {}
 
+    def too_many(found: set) -> None:
+        if len(found) > budget.max_breakpoints:
+            raise BudgetExceeded(
+                f"the function has more than {budget.max_breakpoints} breakpoints "
+                "(raise the bound with budget=Budget(max_breakpoints=...))"
+            )
+
     def points(e: sp.Basic) -> frozenset:
         check()
         if e in memo:
@@ -410,16 +417,13 @@ def _breakpoints(expr: sp.Expr, x: sp.Symbol, budget: Budget) -> list[sp.Expr]:
         found: set[sp.Expr] = set()
         for a in e.args:
             found |= points(a)
+            too_many(found)
         if isinstance(e, _KINK_FUNCTIONS):
             cuts = sorted(found, key=_mpf)
             for s in _switches(e):
                 inner = sorted(points(s) | set(cuts), key=_mpf)
                 found |= _zeros_between(s, x, inner)
-                if len(found) > budget.max_breakpoints:
-                    raise BudgetExceeded(
-                        f"the function has more than {budget.max_breakpoints} breakpoints "
-                        "(raise the bound with budget=Budget(max_breakpoints=...))"
-                    )
+                too_many(found)
         memo[e] = frozenset(found)
         return memo[e]
 
@@ -1409,84 +1413,77 @@ def _time_note(what: str, budget: Budget) -> str:
 
 
 def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple, budget: Budget) -> Properties:
-    """The properties, step by step; a step that runs out of budget leaves its fields UNKNOWN."""
+    """The properties, step by step; a step that runs out of budget leaves its fields UNKNOWN.
+
+    Each step starts with a check of the deadline, so once the time is out the
+    remaining steps are skipped at once; their names go into one note.
+    """
     notes: list[str] = []
     out: dict[str, Any] = dict.fromkeys(_PROPERTY_FIELDS, UNKNOWN)
-    numeric = False
-    deferred: ValueError | None = None
+    late: list[str] = []  # the steps the time ran out for
+
+    def step(what: str, run: Callable[[], Any]) -> Any:
+        try:
+            check()
+            return run()
+        except BudgetExceeded as err:
+            notes.append(f"{what}: unknown -- {err}")
+        except _BudgetExhausted:
+            late.append(what)
+        return None
+
+    def derivative() -> sp.Expr:
+        _check_bounds(f, budget, "the function")
+        fprime = sp.diff(f, x)
+        return fprime.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
+
+    shape = dshape = None
+    deferred: list[ValueError] = []
+
+    def value_at_zero(g: sp.Expr, what: str) -> sp.Expr | None:
+        try:
+            return _value_at(g, x, sp.S.Zero, notes, what)
+        except ValueError as err:  # a more specific error may come from the range: raise later
+            deferred.append(err)
+            return None
+
     with total(budget.seconds):
-        # 1. The function cut into analytic pieces, and its derivative.
-        split = fprime = None
-        try:
-            split = _split(f, x, budget)
-        except BudgetExceeded as err:
-            notes.append(f"range, monotonicity, limits, continuity: unknown -- {err}")
-        except _BudgetExhausted:
-            notes.append(_time_note("range, monotonicity, limits, continuity", budget))
-        try:
-            _check_bounds(f, budget, "the function")
-            fprime = sp.diff(f, x).replace(
-                lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero
-            )
-        except BudgetExceeded as err:
-            notes.append(f"f'(0), derivative monotonic: unknown -- {err}")
-        except _BudgetExhausted:
-            notes.append(_time_note("f'(0), derivative monotonic", budget))
-
-        # 2. The values at 0 (cheap: before the expensive steps).
-        values_at_zero = {}
-        for field_name, g, what in (
-            ("value_at_zero", f, "f(0)"),
-            ("derivative_at_zero", fprime, "f'(0)"),
-        ):
-            if g is None:
-                continue
-            try:
-                values_at_zero[field_name] = _value_at(g, x, sp.S.Zero, notes, what)
-                out[field_name] = _present(_simplest(values_at_zero[field_name]))
-            except ValueError as err:
-                deferred = deferred or err  # a more specific error may come from the range
-            except _BudgetExhausted:
-                notes.append(_time_note(what, budget))
-        if len(values_at_zero) == 2:
-            f0, d0 = values_at_zero["value_at_zero"], values_at_zero["derivative_at_zero"]
+        split = step("range, monotonicity, limits, continuity", lambda: _split(f, x, budget))
+        fprime = step("f'(0), derivative monotonic", derivative)
+        f0 = step("f(0)", lambda: value_at_zero(f, "f(0)"))
+        d0 = None if fprime is None else step("f'(0)", lambda: value_at_zero(fprime, "f'(0)"))
+        if f0 is not None:
+            out["value_at_zero"] = step("f(0)", lambda: _present(_simplest(f0)))
+        if d0 is not None:
+            out["derivative_at_zero"] = step("f'(0)", lambda: _present(_simplest(d0)))
+        if f0 is not None and d0 is not None:
             out["approximates_identity"] = _same(f0, sp.S.Zero) and _same(d0, sp.S.One)
-
-        # 3. Range, monotonicity and limits of f.
-        shape = None
         if split is not None:
-            try:
-                shape = _shape(f, x, *split, notes, "range", need_image=True)
-            except _BudgetExhausted:
-                notes.append(_time_note("range, monotonicity, limits, continuity", budget))
-        if deferred is not None:
-            raise deferred
+            shape = step(
+                "range, monotonicity, limits, continuity",
+                lambda: _shape(f, x, *split, notes, "range", need_image=True),
+            )
+        if deferred:
+            raise deferred[0]
         if shape is not None:
-            numeric |= shape.numeric
             _fill_shape(out, shape)
+            step("continuity", lambda: _fill_continuity(out, shape, x, notes))
+        if fprime is not None:
 
-        # 4. The order of continuity at the breakpoints.
-        if shape is not None:
-            try:
-                _fill_continuity(out, shape, x, notes)
-            except _BudgetExhausted:
-                notes.append(_time_note("continuity", budget))
+            def derivative_shape() -> _Shape:
+                dsplit = _split(fprime, x, budget, "the derivative")
+                return _shape(fprime, x, *dsplit, notes, "derivative", need_image=False)
 
-        # 5. The monotonicity of f'.
-        try:
-            if fprime is None:
-                raise BudgetExceeded("the derivative is unknown")
-            dsplit = _split(fprime, x, budget, "the derivative")
-            dshape = _shape(fprime, x, *dsplit, notes, "derivative", need_image=False)
-            numeric |= dshape.numeric
-            out["derivative_monotonicity"] = dshape.monotonicity
-            out["derivative_monotonic"] = dshape.monotonicity != "no"
-        except BudgetExceeded as err:
-            if fprime is not None:
-                notes.append(f"derivative monotonic: unknown -- {err}")
-        except _BudgetExhausted:
-            notes.append(_time_note("derivative monotonic", budget))
+            dshape = step("derivative monotonic", derivative_shape)
+            if dshape is not None:
+                out["derivative_monotonicity"] = dshape.monotonicity
+                out["derivative_monotonic"] = dshape.monotonicity != "no"
 
+    for key in _PROPERTY_FIELDS:
+        if out[key] is None and key not in ("limit_neg_inf", "limit_pos_inf"):
+            out[key] = UNKNOWN  # a step that ran out of time returned nothing
+    if late:
+        notes.append(_time_note(", ".join(dict.fromkeys(late)), budget))
     props = Properties(
         name=name,
         expr=f,
@@ -1495,6 +1492,7 @@ def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple, budget: Budget)
         notes=tuple(dict.fromkeys(notes)),
         **out,
     )
+    numeric = any(s is not None and s.numeric for s in (shape, dshape))
     symbolic = not numeric and not notes and props.complete
     return _replace(props, symbolic=symbolic)
 
