@@ -19,7 +19,7 @@ A cached file is never trusted blindly. It is read only if it parses, is small,
 carries the right key and expression, and its checksum matches; its SymPy
 values are stored as ``sympy.srepr`` text and rebuilt by walking the parsed
 syntax tree with a fixed list of SymPy constructors (no ``eval``, no
-``sympify``), with bounded literals and without evaluating powers. Then the
+``sympify``), with bounded literals and only small rational exponents. Then the
 claims are spot-checked against the expression with mpmath (the value at 0,
 membership of sampled values in the range, the direction of a monotonic
 function, finite limits at :math:`\pm 10^6`). Anything that fails is ignored
@@ -166,7 +166,15 @@ _NAMES = {
     "true": sp.true,
     "false": sp.false,
 }
-_UNEVALUATED = ("Add", "Mul", "Pow")
+
+
+def _check_power(*args: Any) -> None:
+    """Refuse a power whose evaluation could be expensive (a tampered ``Pow(10, 10**12)``)."""
+    if len(args) != 2:
+        raise ValueError("cache: Pow takes a base and an exponent")
+    exponent = args[1]
+    if not (isinstance(exponent, sp.Rational) and abs(exponent.p) <= 1000 and exponent.q <= 1000):
+        raise ValueError(f"cache: the exponent {exponent} is not a small rational")
 
 
 def rebuild(text: str) -> Any:
@@ -227,8 +235,8 @@ def rebuild(text: str) -> Any:
                 isinstance(a, (int, str)) for a in args
             ):
                 raise ValueError(f"cache: {name} takes SymPy values")
-            if name in _UNEVALUATED:
-                return table[name](*args, evaluate=False)
+            if name == "Pow":
+                _check_power(*args)
             return table[name](*args, **kwargs)
         raise ValueError(f"cache: {ast.dump(node)[:60]} is not allowed in a cached value")
 

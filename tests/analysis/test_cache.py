@@ -16,7 +16,7 @@ from symnn.analysis.properties import analyze
 x = sp.Symbol("x", real=True)
 
 # exact rationals, LambertW, a Union, numeric Floats, float parameters, no limit (None)
-ENTRIES = ["sigmoid", "silu", "hardshrink", "sinc", "selu", "sinusoid"]
+ENTRIES = ["sigmoid", "silu", "hardshrink", "sinc", "selu", "sinusoid", "arctan"]
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +45,9 @@ def test_cached_values_equal_a_fresh_computation(name, cache_dir):
     assert cached.notes == fresh.notes
     assert cached.range == fresh.range and type(cached.range) is type(fresh.range)
     assert cached.kinks == fresh.kinks and cached.breakpoint_orders == fresh.breakpoint_orders
+    for field in properties._PROPERTY_FIELDS:  # the same trees, not just equal values
+        assert sp.srepr(getattr(cached, field)) == sp.srepr(getattr(fresh, field)), field
+    assert str(cached) == str(fresh)
 
 
 def test_the_cache_is_used(cache_dir, monkeypatch):
