@@ -100,7 +100,8 @@ class ActivationTable:
     ``approximates_identity``, ``zero_centred`` (bools), ``value_at_zero``,
     ``derivative_at_zero``, ``limit_neg_inf``, ``limit_pos_inf`` (SymPy
     values); any of them may be :data:`~symnn.analysis.budget.UNKNOWN`.
-    ``properties`` holds the full :class:`Properties`. ``str(table)`` leaves
+    ``properties`` holds the full :class:`Properties`. The formulas are made
+    when first used (a derivative's LaTeX costs SymPy simplification). ``str(table)`` leaves
     out the formulas (too wide for a terminal); :meth:`to_markdown` and
     :meth:`to_latex` include them. Every format can select columns
     (``columns=[...]``, keys from :data:`COLUMNS`; the name always comes first).
@@ -355,22 +356,41 @@ def _display_name(act: Activation, props: Properties) -> str:
     return f"{act.name}(" + ", ".join(f"{k}={v:g}" for k, v in props.params) + ")"
 
 
+class _Row(dict):
+    """A row whose formulas (``equation``, ``derivative``) are made when first asked for.
+
+    The derivative's LaTeX needs SymPy's simplification (seconds for the catalogue);
+    the text table, which shows no formulas, never pays for it.
+    """
+
+    def __init__(self, act: Activation, **cells: Any) -> None:
+        super().__init__(**cells)
+        self._act = act
+
+    def __missing__(self, key: str) -> Any:
+        if key not in _FORMULAS:
+            raise KeyError(key)
+        self[key] = self._act.latex(_FORMULAS.index(key))
+        return self[key]
+
+
 def _row(act: Activation, props: Properties) -> dict[str, Any]:
-    return {
-        "name": _display_name(act, props),
-        "equation": act.latex(0),
-        "derivative": act.latex(1),
-        "range": props.range,
-        "continuity": props.continuity,
-        "monotonic": props.monotonicity,
-        "derivative_monotonic": props.derivative_monotonicity,
-        "approximates_identity": props.approximates_identity,
-        "value_at_zero": props.value_at_zero,
-        "derivative_at_zero": props.derivative_at_zero,
-        "limit_neg_inf": props.limit_neg_inf,
-        "limit_pos_inf": props.limit_pos_inf,
-        "zero_centred": props.zero_centred,
-    }
+    return _Row(
+        act,
+        **{
+            "name": _display_name(act, props),
+            "range": props.range,
+            "continuity": props.continuity,
+            "monotonic": props.monotonicity,
+            "derivative_monotonic": props.derivative_monotonicity,
+            "approximates_identity": props.approximates_identity,
+            "value_at_zero": props.value_at_zero,
+            "derivative_at_zero": props.derivative_at_zero,
+            "limit_neg_inf": props.limit_neg_inf,
+            "limit_pos_inf": props.limit_pos_inf,
+            "zero_centred": props.zero_centred,
+        },
+    )
 
 
 def _math_bars(tex: str) -> str:
