@@ -4,9 +4,10 @@ r"""Symbolic analysis of an activation: range, monotonicity, limits, smoothness.
 :class:`Properties`, computed from the one SymPy definition with the
 parameters at their numeric defaults:
 
-* the function is cut at its breakpoints (the conditions of ``Piecewise``,
-  and ``Abs``/``sign``/``Heaviside``/``Max``/``Min`` rewritten as
-  ``Piecewise``) into analytic pieces on open intervals;
+* the function is cut at its breakpoints (where a ``Piecewise`` condition,
+  or the argument of ``Abs``/``sign``/``Heaviside``, or the difference of two
+  arguments of ``Max``/``Min`` changes sign; nested kinks are resolved inside
+  out) into analytic pieces on open intervals;
 * on each piece the image is :math:`[\inf, \sup]` over the one-sided limits
   at the ends and the values at the interior critical points (roots of
   :math:`f'`); an end is closed exactly when the extreme value is attained
@@ -27,10 +28,19 @@ transcendental equation :math:`f'(x) = 0` such as SiLU's
 :math:`1 + x + e^x = 0` — a numeric fallback takes over: sign changes of
 :math:`f'` on a dense grid, each refined by ``mpmath.findroot`` (bisection
 if needed) at 50 digits and verified by the sign of :math:`f'` on both
-sides; the value there becomes a 15-digit ``Float``. ``Properties.notes``
-says which answers are numeric. The search grid is dense (step 1/128) on
+sides. Where the equation is a polynomial in :math:`x` and one exponential,
+``sympy.solve`` is asked for the exact root (Lambert's W: SiLU's minimum is
+:math:`-W(1/e)` at :math:`x = -1 - W(1/e)`) and the exact value is kept if it
+agrees with the numeric one to 45 digits; otherwise the value becomes a
+15-digit ``Float``. ``Properties.notes`` says which answers are numeric. The search grid is dense (step 1/128) on
 [-64, 64] and geometric out to :math:`\pm 10^6`: an extremum beyond, or two
 sign changes of :math:`f'` closer than a grid step, would go unseen.
+
+Budgets: the whole call runs under a :class:`~symnn.analysis.budget.Budget`
+(a few seconds, and bounds on breakpoints, ``Max``/``Min`` arguments and
+expression size). A step that does not finish in time, or an input beyond a
+bound, leaves its properties :data:`~symnn.analysis.budget.UNKNOWN` (printed
+``?``) with a note, instead of running on.
 
 Two definitions the published tables leave implicit: *zero-centred* means
 :math:`\inf f < 0 < \sup f` (the outputs take both signs, so they can
@@ -44,7 +54,7 @@ Examples
 >>> from symnn.analysis.properties import analyze
 >>> p = analyze(sn.activation("silu"))
 >>> p.range
-Interval(-0.278464542761074, oo)
+Interval(-LambertW(exp(-1)), oo)
 >>> p.monotonicity, p.continuity, p.limit_neg_inf, p.approximates_identity
 ('no', oo, 0, False)
 >>> analyze(sn.activation("relu")).range
@@ -64,11 +74,8 @@ import contextlib
 import itertools
 import math
 import re
-import signal
-import threading
-import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,12 +83,23 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from symnn.analysis.budget import (
+    UNKNOWN,
+    Budget,
+    BudgetExceeded,
+    _BudgetExhausted,
+    attempt,
+    check,
+    is_unknown,
+    total,
+)
 from symnn.expr.functions import to_elementary
-from symnn.expr.symbolic import breakpoints
 
 __all__ = [
     "MAX_CONTINUITY_ORDER",
     "MONOTONICITIES",
+    "UNKNOWN",
+    "Budget",
     "Properties",
     "analyze",
     "format_continuity",
@@ -98,6 +116,7 @@ _SHOWN_DIGITS = 15  # significant digits of a numeric answer
 _SOLVE_BUDGET = 0.5  # seconds for one solveset call
 _LIMIT_BUDGET = 2.0  # seconds for one limit call
 _PERIOD_BUDGET = 0.5  # seconds for one periodicity call
+_LAMBERT_BUDGET = 3.0  # seconds for solving f'(x) = 0 with Lambert's W (slow on a cold start)
 _WINDOW = 64.0  # the dense part of the numeric grid is [-_WINDOW, _WINDOW]
 _FAR = 1e6  # the grid continues geometrically out to +-_FAR
 
@@ -106,51 +125,10 @@ MONOTONICITIES = ("increasing", "decreasing", "non-decreasing", "non-increasing"
 
 
 # ----------------------------------------------------------------------------
-# Guarding SymPy calls that may not finish
+# Guarding SymPy calls that may not finish (see symnn.analysis.budget)
 # ----------------------------------------------------------------------------
 
-
-class _OutOfTime(Exception):
-    """Raised inside a guarded SymPy call when its time budget runs out."""
-
-
-@contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block after *seconds* (SIGALRM; a no-op off the main thread or on Windows).
-
-    An outer timer (pytest-timeout, an enclosing budget) is restored afterwards.
-    """
-    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-    outer_remaining, _ = signal.getitimer(signal.ITIMER_REAL)
-    if outer_remaining:
-        seconds = min(seconds, outer_remaining)
-
-    def _alarm(signum, frame):
-        raise _OutOfTime
-
-    previous = signal.signal(signal.SIGALRM, _alarm)
-    start = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer_remaining:
-            left = outer_remaining - (time.monotonic() - start)
-            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
-
-
-def _attempt(call: Callable[[], Any], seconds: float) -> Any:
-    """The result of a SymPy call, or None if it fails or runs out of time."""
-    try:
-        with _time_limit(seconds):
-            return call()
-    except (_OutOfTime, Exception, RecursionError):
-        return None
+_attempt = attempt  # the name the tests and older code use
 
 
 # ----------------------------------------------------------------------------
@@ -282,23 +260,108 @@ def _sign(v: mpmath.mpf) -> int:
 # ----------------------------------------------------------------------------
 
 
-def _kinks_as_piecewise(expr: sp.Expr) -> sp.Expr:
-    """Rewrite ``Abs``, ``sign``, ``Heaviside``, ``Max`` and ``Min`` as ``Piecewise``."""
-    kinds = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min)
-    return expr.replace(lambda e: isinstance(e, kinds), lambda e: e.rewrite(sp.Piecewise))
+#: The functions that switch formula at points: the breakpoints come from them.
+_KINK_FUNCTIONS = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise)
+
+
+def _check_bounds(expr: sp.Expr, budget: Budget, what: str) -> None:
+    """Refuse (as UNKNOWN, by BudgetExceeded) an expression beyond the budget's size bounds."""
+    for nodes, node in enumerate(sp.preorder_traversal(expr), start=1):
+        if nodes > budget.max_nodes:
+            raise BudgetExceeded(
+                f"{what} has more than {budget.max_nodes} nodes "
+                "(raise it with budget=Budget(max_nodes=...))"
+            )
+        if isinstance(node, (sp.Max, sp.Min)) and len(node.args) > budget.max_kink_arguments:
+            raise BudgetExceeded(
+                f"{what} has a {type(node).__name__} of {len(node.args)} arguments, more than "
+                f"{budget.max_kink_arguments} (raise it with budget=Budget(max_kink_arguments=...))"
+            )
+    depth = _kink_depth(expr)
+    if depth > budget.max_kink_depth:
+        raise BudgetExceeded(
+            f"{what} nests {depth} kink functions (abs, sign, max, min, Heaviside, Piecewise), "
+            f"more than {budget.max_kink_depth} (raise it with budget=Budget(max_kink_depth=...))"
+        )
+
+
+def _kink_depth(expr: sp.Basic) -> int:
+    if not expr.args:
+        return 0
+    inner = max(_kink_depth(a) for a in expr.args)
+    return inner + isinstance(expr, _KINK_FUNCTIONS)
+
+
+def _number_at(e: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr:
+    """*e* at *point* as an exact number, or a 30-digit Float where SymPy cannot decide its sign."""
+    value = e.subs(x, point)
+    if value.is_extended_real is not True or value.is_zero is None:
+        value = sp.N(value, 30)
+    if not _is_value(value):
+        raise ValueError(f"{e} has no real value at {x} = {point} ({value})")
+    return value
+
+
+def _sign_at(e: sp.Expr, x: sp.Symbol, point: sp.Expr) -> int:
+    value = _number_at(e, x, point)
+    return 0 if value.is_zero else 1 if value.is_positive else -1
+
+
+def _holds(cond: sp.Basic, x: sp.Symbol, point: sp.Expr) -> bool:
+    truth = cond.subs(x, point)
+    if truth in (sp.true, sp.false):
+        return truth is sp.true
+    if isinstance(truth, sp.Rel):
+        diff = sp.N(truth.lhs - truth.rhs, 30)
+        if _is_value(diff):
+            return bool(truth.func(diff, 0))
+    raise ValueError(f"cannot decide the condition {cond} at {x} = {point}")
 
 
 def _branch_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr:
-    """The formula every ``Piecewise`` in *expr* uses at *point* (a point inside a piece)."""
+    """The analytic formula *expr* follows at *point* (a point inside a piece).
 
-    def choose(pw: sp.Piecewise) -> sp.Expr:
-        for branch, cond in pw.args:
-            truth = cond.subs(x, point)
-            if truth is sp.true or truth == True:  # noqa: E712 (SymPy booleans)
-                return branch
-        raise ValueError(f"no branch of {pw} holds at {x} = {point}")
+    ``Piecewise`` takes the branch whose condition holds there, ``Abs(u)``
+    becomes ``u`` or ``-u``, ``sign``/``Heaviside`` their constant value,
+    ``Max``/``Min`` the argument that wins there; inner kinks are resolved
+    first, so nested ones (``abs(1 - abs(x))``) cost one pass.
+    """
 
-    return sp.piecewise_fold(expr).replace(lambda e: isinstance(e, sp.Piecewise), choose)
+    def resolve(e: sp.Basic) -> sp.Basic:
+        check()
+        if not e.args or not e.has(*_KINK_FUNCTIONS):
+            return e
+        if isinstance(e, sp.Piecewise):
+            for branch, cond in e.args:
+                if _holds(cond, x, point):
+                    return resolve(branch)
+            raise ValueError(f"no branch of {e} holds at {x} = {point}")
+        args = [resolve(a) for a in e.args]
+        if isinstance(e, sp.Abs):
+            return -args[0] if _sign_at(args[0], x, point) < 0 else args[0]
+        if isinstance(e, sp.sign):
+            return sp.Integer(_sign_at(args[0], x, point))
+        if isinstance(e, sp.Heaviside):
+            s = _sign_at(args[0], x, point)
+            return sp.Heaviside(s, *args[1:]) if s == 0 else sp.Integer(int(s > 0))
+        if isinstance(e, (sp.Max, sp.Min)):
+            values = [_mpf(_number_at(a, x, point)) for a in args]
+            best = max(values) if isinstance(e, sp.Max) else min(values)
+            return args[values.index(best)]
+        return e.func(*args)
+
+    return resolve(expr)
+
+
+def _switches(node: sp.Basic) -> list[sp.Expr]:
+    """The functions whose zeros are where the kink *node* may switch formula."""
+    if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
+        return [node.args[0]]
+    if isinstance(node, (sp.Max, sp.Min)):
+        return [a - b for a, b in itertools.combinations(node.args, 2)]
+    if isinstance(node, sp.Piecewise):
+        return [r.lhs - r.rhs for _, cond in node.args for r in cond.atoms(sp.Rel)]
+    return []
 
 
 def _sample(lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
@@ -311,6 +374,62 @@ def _sample(lo: sp.Expr, hi: sp.Expr) -> sp.Expr:
     return (lo + hi) / 2
 
 
+def _zeros_between(s: sp.Expr, x: sp.Symbol, cuts: list[sp.Expr]) -> set[sp.Expr]:
+    """The zeros of the switching function *s* (itself piecewise, perhaps) between its cuts."""
+    found: set[sp.Expr] = set()
+    bounds = [sp.S.NegativeInfinity, *cuts, sp.oo]
+    for lo, hi in itertools.pairwise(bounds):
+        branch = _branch_at(s, x, _sample(lo, hi))
+        if x not in branch.free_symbols:
+            continue
+        domain = sp.Interval.open(lo, hi)
+        sols = attempt(
+            lambda b=branch, d=domain: sp.solveset(to_elementary(b), x, d), _SOLVE_BUDGET
+        )
+        if sols is sp.S.EmptySet or sols == domain:  # no zero, or s = 0 all along (Max(x, x))
+            continue
+        if not (isinstance(sols, sp.FiniteSet) and all(_is_value(r) for r in sols)):
+            raise BudgetExceeded(
+                f"the points where {s} changes sign on {domain} could not be found "
+                f"(SymPy's solveset gave {sols if sols is not None else 'no answer in time'})"
+            )
+        found.update(r for r in sols if r.is_finite)
+    return found
+
+
+def _breakpoints(expr: sp.Expr, x: sp.Symbol, budget: Budget) -> list[sp.Expr]:
+    """The points where *expr* may switch formula, sorted (inner kinks first)."""
+    memo: dict[sp.Basic, frozenset] = {}
+
+    def too_many(found: set) -> None:
+        if len(found) > budget.max_breakpoints:
+            raise BudgetExceeded(
+                f"the function has more than {budget.max_breakpoints} breakpoints "
+                "(raise the bound with budget=Budget(max_breakpoints=...))"
+            )
+
+    def points(e: sp.Basic) -> frozenset:
+        check()
+        if e in memo:
+            return memo[e]
+        if not e.args or x not in e.free_symbols or not e.has(*_KINK_FUNCTIONS):
+            return frozenset()
+        found: set[sp.Expr] = set()
+        for a in e.args:
+            found |= points(a)
+            too_many(found)
+        if isinstance(e, _KINK_FUNCTIONS):
+            cuts = sorted(found, key=_mpf)
+            for s in _switches(e):
+                inner = sorted(points(s) | set(cuts), key=_mpf)
+                found |= _zeros_between(s, x, inner)
+                too_many(found)
+        memo[e] = frozenset(found)
+        return memo[e]
+
+    return sorted(points(expr), key=_mpf)
+
+
 @dataclass
 class _Piece:
     lo: sp.Expr
@@ -318,13 +437,15 @@ class _Piece:
     expr: sp.Expr
 
 
-def _split(expr: sp.Expr, x: sp.Symbol) -> tuple[list[sp.Expr], list[_Piece]]:
+def _split(
+    expr: sp.Expr, x: sp.Symbol, budget: Budget, what: str = "the function"
+) -> tuple[list[sp.Expr], list[_Piece]]:
     """Breakpoints b_1 < ... < b_n and the formula on (-oo, b_1), (b_1, b_2), ..., (b_n, oo)."""
-    rewritten = _kinks_as_piecewise(expr)
-    points = breakpoints(rewritten, x)
+    _check_bounds(expr, budget, what)
+    points = _breakpoints(expr, x, budget)
     bounds = [sp.S.NegativeInfinity, *points, sp.oo]
     pieces = [
-        _Piece(lo, hi, _branch_at(rewritten, x, _sample(lo, hi)))
+        _Piece(lo, hi, _branch_at(expr, x, _sample(lo, hi)))
         for lo, hi in itertools.pairwise(bounds)
     ]
     return points, pieces
@@ -425,10 +546,9 @@ def _value_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, notes: list[str], wha
     value = expr.subs(x, point)
     if _is_value(value):
         return value
-    rewritten = _kinks_as_piecewise(expr)
     eps = sp.Rational(1, 10**9)
-    left = _definite(_limit(_branch_at(rewritten, x, point - eps), x, point, "-", notes, what))
-    right = _definite(_limit(_branch_at(rewritten, x, point + eps), x, point, "+", notes, what))
+    left = _definite(_limit(_branch_at(expr, x, point - eps), x, point, "-", notes, what))
+    right = _definite(_limit(_branch_at(expr, x, point + eps), x, point, "+", notes, what))
     if left is not None and right is not None and _same(left, right):
         notes.append(f"{what}: {expr} is undefined at {x} = {point}; its limit {left} is used")
         return left
@@ -554,6 +674,79 @@ def _exact_guess(dg: sp.Expr, x: sp.Symbol, root: mpmath.mpf) -> sp.Expr | None:
             value = _exact_value(dg, x, guess)
             return guess if value is not None and value.is_zero else None
     return None
+
+
+def _lambert_type(factor: sp.Expr, x: sp.Symbol) -> bool:
+    """A polynomial in x and one exponential exp(a*x + b): what ``solve`` writes with LambertW."""
+    exps = [e for e in factor.atoms(sp.exp) if x in e.free_symbols]
+    if len(exps) != 1 or not exps[0].args[0].is_polynomial(x):
+        return False
+    if sp.degree(exps[0].args[0], x) != 1:
+        return False
+    try:
+        poly = sp.Poly(factor, x, exps[0])
+    except sp.PolynomialError:
+        return False
+    return poly.total_degree() <= 3
+
+
+def _solved_root(dg: sp.Expr, x: sp.Symbol, root: mpmath.mpf) -> sp.Expr | None:
+    """An exact root of *dg* equal to the numeric *root* (50 digits), from ``sympy.solve``.
+
+    Tried only where ``solve`` can answer quickly: a factor of the numerator of
+    *dg* that is a polynomial in x and one exponential (SiLU's
+    :math:`1 + x + e^x`, solved as :math:`-1 - W(1/e)`).
+    """
+    if dg.has(sp.Piecewise):
+        return None
+    numerator, _ = sp.fraction(sp.together(to_elementary(dg)))
+    for factor in sp.Mul.make_args(sp.factor_terms(numerator)):
+        base = factor.base if factor.is_Pow and factor.exp.is_positive else factor
+        if x not in base.free_symbols or _never_zero(base) or not _lambert_type(base, x):
+            continue
+        for candidate in attempt(lambda b=base: sp.solve(b, x), _LAMBERT_BUDGET) or []:
+            if not (_is_value(candidate) and candidate.is_finite):
+                continue
+            with contextlib.suppress(Exception):
+                if abs(_mpf(candidate) - root) <= mpmath.mpf(10) ** -40 * max(1, abs(root)):
+                    return candidate
+    return None
+
+
+def _identified(value: sp.Expr, numeric: mpmath.mpf) -> sp.Expr | None:
+    """The shortest exact form of *value* (checked equal to *numeric* to 45 digits), or None.
+
+    Lambert's W obeys :math:`e^{W(z)} = z / W(z)`; with it, and ``nsimplify``
+    against the W's that occur, SiLU's minimum
+    :math:`(-1 - W)/(1 + e^{1 + W})` becomes :math:`-W(1/e)`.
+    """
+    candidates = [value]
+    ws = list(value.atoms(sp.LambertW))
+    if ws:
+
+        def unexp(e: sp.exp) -> sp.Expr:
+            terms = sp.Add.make_args(sp.expand(e.args[0]))
+            return sp.Mul(
+                *[t.args[0] / t if isinstance(t, sp.LambertW) else sp.exp(t) for t in terms]
+            )
+
+        rewritten = value.replace(lambda e: isinstance(e, sp.exp) and e.has(sp.LambertW), unexp)
+        candidates.append(attempt(lambda: sp.factor(sp.cancel(rewritten)), _SOLVE_BUDGET))
+    with mpmath.workdps(_DPS):
+        text = mpmath.nstr(numeric, _DPS)
+    candidates.append(
+        attempt(lambda: sp.nsimplify(sp.Float(text, _DPS), ws, tolerance=1e-45), _SOLVE_BUDGET)
+    )
+    good = []
+    for c in candidates:
+        if c is None or not _is_value(c) or c.has(sp.Float):
+            continue
+        with contextlib.suppress(Exception):
+            if abs(_mpf(c) - numeric) <= mpmath.mpf(10) ** -45 * max(1, abs(numeric)):
+                good.append(c)
+    if not good:
+        return None
+    return min(good, key=lambda c: (sp.count_ops(c), len(sp.srepr(c))))
 
 
 def _exact_value(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr | None:
@@ -709,15 +902,26 @@ def _numeric_extrema(
             )
             continue
         exact_at = _exact_guess(dg, x, at)
+        solved = False
+        if exact_at is None:
+            exact_at = _solved_root(dg, x, at)
+            solved = exact_at is not None
         exact_value = None if exact_at is None else _exact_value(g, x, exact_at)
+        if exact_value is not None:
+            exact_value = _identified(exact_value, value_mp)
         value = _numeric(value_mp) if exact_value is None else exact_value
         values.append(value)
         where = f"{exact_at} (exact)" if exact_value is not None else mpmath.nstr(at, 15)
         extreme = "lowest local minimum" if lowest else "highest local maximum"
+        exactly = (
+            f"; then solved exactly by SymPy and checked to {_DPS} digits"
+            if solved and exact_value is not None
+            else ""
+        )
         notes.append(
             f"{what}: the {extreme} {value} at {x} = {where} was found numerically (a sign "
             f"change of the derivative, verified at {_DPS} digits; searched on "
-            f"[-{_FAR:g}, {_FAR:g}])"
+            f"[-{_FAR:g}, {_FAR:g}]{exactly})"
         )
     return values
 
@@ -844,8 +1048,15 @@ def _check_domain(piece: _Piece, x: sp.Symbol, notes: list[str]) -> None:
     )
 
 
-def _shape(expr: sp.Expr, x: sp.Symbol, notes: list[str], what: str, need_image: bool) -> _Shape:
-    points, pieces = _split(expr, x)
+def _shape(
+    expr: sp.Expr,
+    x: sp.Symbol,
+    points: list[sp.Expr],
+    pieces: list[_Piece],
+    notes: list[str],
+    what: str,
+    need_image: bool,
+) -> _Shape:
     if need_image:
         for piece in pieces:
             _check_domain(piece, x, notes)
@@ -902,7 +1113,7 @@ def _order_at(
     rv = _definite(_limit(right, x, point, "+", notes, what))
     if lv is None or rv is None or not (_same(lv, value) and _same(rv, value)):
         return -1
-    if sp.expand(left - right) == 0:
+    if attempt(lambda: sp.expand(left - right), _SOLVE_BUDGET) == 0:
         return sp.oo
     dl, dr = left, right
     for k in range(1, MAX_CONTINUITY_ORDER + 1):
@@ -929,6 +1140,10 @@ def _order_at(
 class Properties:
     r"""The analytic properties of one activation (parameters at their defaults).
 
+    Any property the analysis could not settle within its :class:`Budget` is
+    :data:`UNKNOWN` (printed ``?``), with a note saying why; ``complete`` says
+    whether there is none.
+
     Attributes
     ----------
     name : the activation's name.
@@ -938,7 +1153,8 @@ class Properties:
     params : the parameter values used, as ``(name, value)`` pairs.
     range : the image :math:`f(\mathbb{R})` as a SymPy set: an ``Interval``
         with the correct open/closed ends, a ``FiniteSet`` (binary step) or a
-        ``Union``. Exact where SymPy finds the value, else a 15-digit ``Float``.
+        ``Union``. Exact where SymPy finds the value (SiLU's minimum is
+        :math:`-W(1/e)`, with Lambert's W), else a 15-digit ``Float``.
     bounded_below, bounded_above : whether the range is bounded on that side.
     monotonicity : ``"increasing"``/``"decreasing"`` (strictly),
         ``"non-decreasing"``/``"non-increasing"``, ``"constant"``, or ``"no"``.
@@ -963,38 +1179,48 @@ class Properties:
     approximates_identity : :math:`f(0) = 0` and :math:`f'(0) = 1` (the
         catalogue's derivative at 0), i.e. :math:`f(x) \approx x` near 0.
     symbolic : True when every answer above came from SymPy, False when a
-        numeric fallback was used (see *notes*).
-    notes : what was settled numerically or by convention.
+        numeric fallback was used or something is unknown (see *notes*).
+    notes : what was settled numerically or by convention, and what is unknown and why.
     """
 
     name: str
     expr: sp.Expr
     params: tuple[tuple[str, float], ...]
-    range: sp.Set
-    bounded_below: bool
-    bounded_above: bool
-    monotonicity: str
-    monotonic: bool
-    derivative_monotonicity: str
-    derivative_monotonic: bool
-    value_at_zero: sp.Expr
-    derivative_at_zero: sp.Expr
-    limit_neg_inf: sp.Expr | None
-    limit_pos_inf: sp.Expr | None
-    saturates: str
-    continuity: Any  # int or sympy.oo
-    kinks: tuple[sp.Expr, ...]
-    discontinuities: tuple[sp.Expr, ...]
-    breakpoint_orders: tuple[tuple[sp.Expr, Any], ...]
-    zero_centred: bool
-    approximates_identity: bool
+    range: Any  # sympy.Set or UNKNOWN
+    bounded_below: Any  # bool or UNKNOWN (likewise below)
+    bounded_above: Any
+    monotonicity: Any
+    monotonic: Any
+    derivative_monotonicity: Any
+    derivative_monotonic: Any
+    value_at_zero: Any
+    derivative_at_zero: Any
+    limit_neg_inf: Any  # a SymPy value, None (no limit) or UNKNOWN
+    limit_pos_inf: Any
+    saturates: Any
+    continuity: Any  # int or sympy.oo or UNKNOWN
+    kinks: Any  # tuple or UNKNOWN (likewise the next two)
+    discontinuities: Any
+    breakpoint_orders: Any
+    zero_centred: Any
+    approximates_identity: Any
     symbolic: bool
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def continuity_class(self) -> str:
-        """``"C∞"``, ``"C¹"``, ``"C⁻¹"``, ... (Unicode superscripts)."""
+        """``"C∞"``, ``"C¹"``, ``"C⁻¹"``, ... (Unicode superscripts); ``"?"`` when unknown."""
         return format_continuity(self.continuity, "text")
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """The names of the properties that are :data:`UNKNOWN`."""
+        return tuple(f for f in _PROPERTY_FIELDS if is_unknown(getattr(self, f)))
+
+    @property
+    def complete(self) -> bool:
+        """Whether every property is known."""
+        return not self.unknown
 
     def as_dict(self) -> dict[str, Any]:
         """The properties as a plain dict (field name -> value)."""
@@ -1002,21 +1228,21 @@ class Properties:
 
     def __str__(self) -> str:
         params = ", ".join(f"{k}={v:g}" for k, v in self.params)
+        kinks = ""
+        if is_unknown(self.kinks):
+            kinks = " (kinks unknown)" if self.continuity is not UNKNOWN else ""
+        elif self.kinks:
+            kinks = f" (kinks at {', '.join(format_number(k) for k in self.kinks)})"
         lines = [
             f"{self.name}({params})" if params else self.name,
             f"  range                   {format_set(self.range)}",
-            f"  monotonic               {self.monotonicity}",
-            f"  derivative monotonic    {self.derivative_monotonicity}",
+            f"  monotonic               {format_flag(self.monotonicity)}",
+            f"  derivative monotonic    {format_flag(self.derivative_monotonicity)}",
             f"  f(0), f'(0)             {format_number(self.value_at_zero)}, "
             f"{format_number(self.derivative_at_zero)}",
             f"  limits at -∞, +∞        {format_number(self.limit_neg_inf)}, "
-            f"{format_number(self.limit_pos_inf)} (saturates: {self.saturates})",
-            f"  continuity              {self.continuity_class}"
-            + (
-                f" (kinks at {', '.join(format_number(k) for k in self.kinks)})"
-                if self.kinks
-                else ""
-            ),
+            f"{format_number(self.limit_pos_inf)} (saturates: {format_flag(self.saturates)})",
+            f"  continuity              {self.continuity_class}{kinks}",
             f"  zero-centred            {format_flag(self.zero_centred)}",
             f"  approximates identity   {format_flag(self.approximates_identity)}",
         ]
@@ -1024,7 +1250,29 @@ class Properties:
         return "\n".join(lines)
 
 
-_CACHE: dict[tuple, Properties] = {}
+#: The fields that hold properties (and may be UNKNOWN).
+_PROPERTY_FIELDS = (
+    "range",
+    "bounded_below",
+    "bounded_above",
+    "monotonicity",
+    "monotonic",
+    "derivative_monotonicity",
+    "derivative_monotonic",
+    "value_at_zero",
+    "derivative_at_zero",
+    "limit_neg_inf",
+    "limit_pos_inf",
+    "saturates",
+    "continuity",
+    "kinks",
+    "discontinuities",
+    "breakpoint_orders",
+    "zero_centred",
+    "approximates_identity",
+)
+
+_CACHE: dict[tuple, tuple[Properties, Budget]] = {}
 _CACHE_SIZE = 512
 
 
@@ -1035,15 +1283,29 @@ def analyze(
     *,
     name: str | None = None,
     names: Mapping[sp.Symbol, str] | None = None,
+    budget: Budget | float | None = None,
+    cache: bool = True,
 ) -> Properties:
     r"""Range, monotonicity, limits, smoothness, ... of a function of one real variable.
 
     Everything is computed from *expr* with the parameters replaced by their
     numeric values (*params*): symbolically where SymPy finishes within a short
     time budget, numerically (and verified) where it cannot -- see the module
-    docstring and ``Properties.notes``. Results are cached (by name, expression
-    and parameter values). The derivative's conventions at kinks are those of
-    ``sympy.diff`` with the Dirac deltas of jumps dropped.
+    docstring and ``Properties.notes``. The derivative's conventions at kinks
+    are those of ``sympy.diff`` with the Dirac deltas of jumps dropped. For
+    example :math:`f(x) = \max(0, x)` has range :math:`[0, \infty)`, is
+    :math:`C^0` with a kink at 0, and :math:`f'(0) = 0`.
+
+    The whole call takes at most ``budget.seconds`` (default
+    :data:`~symnn.analysis.budget.DEFAULT_SECONDS`); what is not settled by then,
+    or what lies beyond the budget's bounds (breakpoints, ``Max``/``Min``
+    arguments, expression size), is :data:`UNKNOWN`, with a note.
+
+    Results are cached in memory, and complete results also on disk
+    (:mod:`symnn.analysis.cache`: ``$SYMNN_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/symnn``, else ``~/.cache/symnn``), keyed by the
+    expression, the parameter values and the version of symnn; a cached entry
+    is checked against the expression before it is used.
 
     Parameters
     ----------
@@ -1057,6 +1319,10 @@ def analyze(
         A name for messages and the table (default ``"f"``).
     names : mapping, optional
         Display names of the parameters (default: the symbols' names).
+    budget : Budget or float, optional
+        The limits of this call, or just its total number of seconds.
+    cache : bool
+        Use the caches (memory and disk); False computes afresh and stores nothing.
 
     Returns
     -------
@@ -1072,7 +1338,13 @@ def analyze(
     {0, 1}
     >>> analyze(sn.activation("arctan")).range
     Interval.open(-pi/2, pi/2)
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> big = analyze(sp.Max(*[k * x for k in range(300)], evaluate=False))
+    >>> big.range, big.value_at_zero, big.complete
+    (UNKNOWN, 0, False)
     """
+    budget = Budget.of(budget)
     if not isinstance(expr, sp.Basic) and hasattr(expr, "expr"):  # an Activation, duck-typed
         obj = expr
         expr, x = obj.expr, getattr(obj, "symbol", x)
@@ -1104,28 +1376,153 @@ def analyze(
     shown = dict(names or {})
     key_params = tuple((shown.get(p, p.name), float(v)) for p, v in params.items())
     key = (name, f, x)
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
+    if cache and key in _CACHE:
+        found, used = _CACHE[key]
+        if found.complete or used == budget:
+            return found
+    props = None
+    if cache:
+        from symnn.analysis import cache as disk
+
+        fields = disk.load(f, x, key_params)
+        if fields is not None:
+            props = Properties(name=name, expr=f, params=key_params, **fields)
+    if props is None:
         try:
-            _CACHE[key] = _analyze(name, f, x, key_params)
+            props = _analyze(name, f, x, key_params, budget)
         except (ValueError, TypeError):
             raise
         except Exception as err:  # a SymPy/NumPy failure on an unusual user expression
             raise ValueError(
                 f"analyze could not analyse {name}({x}) = {f}: {type(err).__name__}: {err}"
             ) from err
-    return _CACHE[key]
+        if cache and props.complete:
+            disk.store(props, x)
+    if cache:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = (props, budget)
+    return props
 
 
-def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple) -> Properties:
+def _time_note(what: str, budget: Budget) -> str:
+    return (
+        f"{what}: unknown -- the analysis ran out of its time budget of {budget.seconds:g} s "
+        "(give it more with budget=Budget(seconds=...) or budget=<seconds>)"
+    )
+
+
+def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple, budget: Budget) -> Properties:
+    """The properties, step by step; a step that runs out of budget leaves its fields UNKNOWN.
+
+    Each step starts with a check of the deadline, so once the time is out the
+    remaining steps are skipped at once; their names go into one note.
+    """
     notes: list[str] = []
-    shape = _shape(f, x, notes, "range", need_image=True)
-    fprime = sp.diff(f, x).replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
-    dshape = _shape(fprime, x, notes, "derivative", need_image=False)
+    out: dict[str, Any] = dict.fromkeys(_PROPERTY_FIELDS, UNKNOWN)
+    late: list[str] = []  # the steps the time ran out for
 
+    def step(what: str, run: Callable[[], Any]) -> Any:
+        try:
+            check()
+            return run()
+        except BudgetExceeded as err:
+            notes.append(f"{what}: unknown -- {err}")
+        except _BudgetExhausted:
+            late.append(what)
+        return None
+
+    def derivative() -> sp.Expr:
+        _check_bounds(f, budget, "the function")
+        fprime = sp.diff(f, x)
+        return fprime.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
+
+    shape = dshape = None
+    deferred: list[ValueError] = []
+
+    def value_at_zero(g: sp.Expr, what: str) -> sp.Expr | None:
+        try:
+            return _value_at(g, x, sp.S.Zero, notes, what)
+        except ValueError as err:  # a more specific error may come from the range: raise later
+            deferred.append(err)
+            return None
+
+    with total(budget.seconds):
+        split = step("range, monotonicity, limits, continuity", lambda: _split(f, x, budget))
+        fprime = step("f'(0), derivative monotonic", derivative)
+        f0 = step("f(0)", lambda: value_at_zero(f, "f(0)"))
+        d0 = None if fprime is None else step("f'(0)", lambda: value_at_zero(fprime, "f'(0)"))
+        if f0 is not None:
+            out["value_at_zero"] = step("f(0)", lambda: _present(_simplest(f0)))
+        if d0 is not None:
+            out["derivative_at_zero"] = step("f'(0)", lambda: _present(_simplest(d0)))
+        if f0 is not None and d0 is not None:
+            out["approximates_identity"] = _same(f0, sp.S.Zero) and _same(d0, sp.S.One)
+        if split is not None:
+            shape = step(
+                "range, monotonicity, limits, continuity",
+                lambda: _shape(f, x, *split, notes, "range", need_image=True),
+            )
+        if deferred:
+            raise deferred[0]
+        if shape is not None:
+            _fill_shape(out, shape)
+            step("continuity", lambda: _fill_continuity(out, shape, x, notes))
+        if fprime is not None:
+
+            def derivative_shape() -> _Shape:
+                dsplit = _split(fprime, x, budget, "the derivative")
+                return _shape(fprime, x, *dsplit, notes, "derivative", need_image=False)
+
+            dshape = step("derivative monotonic", derivative_shape)
+            if dshape is not None:
+                out["derivative_monotonicity"] = dshape.monotonicity
+                out["derivative_monotonic"] = dshape.monotonicity != "no"
+
+    for key in _PROPERTY_FIELDS:
+        if out[key] is None and key not in ("limit_neg_inf", "limit_pos_inf"):
+            out[key] = UNKNOWN  # a step that ran out of time returned nothing
+    if late:
+        notes.append(_time_note(", ".join(dict.fromkeys(late)), budget))
+    props = Properties(
+        name=name,
+        expr=f,
+        params=params,
+        symbolic=False,
+        notes=tuple(dict.fromkeys(notes)),
+        **out,
+    )
+    numeric = any(s is not None and s.numeric for s in (shape, dshape))
+    symbolic = not numeric and not notes and props.complete
+    return _replace(props, symbolic=symbolic)
+
+
+def _replace(props: Properties, **changes: Any) -> Properties:
+    import dataclasses
+
+    return dataclasses.replace(props, **changes)
+
+
+def _fill_shape(out: dict[str, Any], shape: _Shape) -> None:
     rng = shape.image
     lo, hi = rng.inf, rng.sup
+    out["range"] = rng
+    out["bounded_below"] = bool(lo.is_finite)
+    out["bounded_above"] = bool(hi.is_finite)
+    out["monotonicity"] = shape.monotonicity
+    out["monotonic"] = shape.monotonicity != "no"
+    limit_neg = _present(_simplest(_definite(shape.shapes[0].left)))  # None: no limit
+    limit_pos = _present(_simplest(_definite(shape.shapes[-1].right)))
+    out["limit_neg_inf"], out["limit_pos_inf"] = limit_neg, limit_pos
+    left_finite = limit_neg is not None and limit_neg.is_finite
+    right_finite = limit_pos is not None and limit_pos.is_finite
+    out["saturates"] = {(True, True): "both", (True, False): "left", (False, True): "right"}.get(
+        (left_finite, right_finite), "none"
+    )
+    out["zero_centred"] = bool(_less(lo, sp.S.Zero) and _less(sp.S.Zero, hi))
+
+
+def _fill_continuity(out: dict[str, Any], shape: _Shape, x: sp.Symbol, notes: list[str]) -> None:
     orders = []
     for point, value, before, after in zip(
         shape.points, shape.values, shape.pieces, shape.pieces[1:], strict=False
@@ -1133,43 +1530,10 @@ def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple) -> Properties:
         orders.append((point, _order_at(point, value, before.expr, after.expr, x, notes)))
     finite = [o for _, o in orders if o is not sp.oo]
     continuity = min(finite) if finite else sp.oo
-    kinks = tuple(p for p, o in orders if o == continuity) if finite else ()
-
-    limit_neg = _present(_simplest(_definite(shape.shapes[0].left)))  # None: no limit
-    limit_pos = _present(_simplest(_definite(shape.shapes[-1].right)))
-    left_finite = limit_neg is not None and limit_neg.is_finite
-    right_finite = limit_pos is not None and limit_pos.is_finite
-    saturates = {(True, True): "both", (True, False): "left", (False, True): "right"}.get(
-        (left_finite, right_finite), "none"
-    )
-
-    f0 = _value_at(f, x, sp.S.Zero, notes, "f(0)")
-    d0 = _value_at(fprime, x, sp.S.Zero, notes, "f'(0)")
-    return Properties(
-        name=name,
-        expr=f,
-        params=params,
-        range=rng,
-        bounded_below=bool(lo.is_finite),
-        bounded_above=bool(hi.is_finite),
-        monotonicity=shape.monotonicity,
-        monotonic=shape.monotonicity != "no",
-        derivative_monotonicity=dshape.monotonicity,
-        derivative_monotonic=dshape.monotonicity != "no",
-        value_at_zero=_present(_simplest(f0)),
-        derivative_at_zero=_present(_simplest(d0)),
-        limit_neg_inf=limit_neg,
-        limit_pos_inf=limit_pos,
-        saturates=saturates,
-        continuity=continuity,
-        kinks=tuple(_present(k) for k in kinks),
-        discontinuities=tuple(_present(p) for p, o in orders if o == -1),
-        breakpoint_orders=tuple((_present(p), o) for p, o in orders),
-        zero_centred=bool(_less(lo, sp.S.Zero) and _less(sp.S.Zero, hi)),
-        approximates_identity=_same(f0, sp.S.Zero) and _same(d0, sp.S.One),
-        symbolic=not (shape.numeric or dshape.numeric) and not notes,
-        notes=tuple(dict.fromkeys(notes)),
-    )
+    out["continuity"] = continuity
+    out["kinks"] = tuple(_present(p) for p, o in orders if o == continuity) if finite else ()
+    out["discontinuities"] = tuple(_present(p) for p, o in orders if o == -1)
+    out["breakpoint_orders"] = tuple((_present(p), o) for p, o in orders)
 
 
 # ----------------------------------------------------------------------------
@@ -1179,34 +1543,61 @@ def _analyze(name: str, f: sp.Expr, x: sp.Symbol, params: tuple) -> Properties:
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def format_flag(flag: bool) -> str:
-    """``"yes"`` or ``"no"``, for a table cell."""
+def format_flag(flag: Any) -> str:
+    """``"yes"``/``"no"`` for a flag, the text of a word (``"increasing"``), ``"?"`` if unknown.
+
+    >>> format_flag(True), format_flag("non-decreasing"), format_flag(UNKNOWN)
+    ('yes', 'non-decreasing', '?')
+    """
+    if flag is UNKNOWN:
+        return "?"
+    if isinstance(flag, str):
+        return flag
     return "yes" if flag else "no"
 
 
-def format_number(value: sp.Expr | None, style: str = "text") -> str:
+def _is_zero(value: Any) -> bool:
+    try:
+        return bool(value.is_zero) if isinstance(value, sp.Basic) else value == 0
+    except TypeError:
+        return False
+
+
+def format_number(value: Any, style: str = "text") -> str:
     r"""A number for a table cell: ``"∞"``, ``"π/2"``, ``"-0.278465"``; ``style`` is text or latex.
+
+    None (no limit) is a dash, :data:`UNKNOWN` a ``?``; a signed zero prints as ``0``.
 
     >>> import sympy as sp
     >>> format_number(-sp.pi / 2), format_number(sp.Float("-0.278464542761074")), format_number(None)
     ('-π/2', '-0.278465', '—')
     >>> format_number(sp.log(2), "latex")
     '\\log{\\left(2 \\right)}'
+    >>> format_number(sp.Float(-0.0)), format_number(-0.0, "latex"), format_number(UNKNOWN)
+    ('0', '0', '?')
     """
+    if value is UNKNOWN:
+        return "?"
     if value is None:
         return "—" if style == "text" else r"\text{---}"
+    if isinstance(value, (float, int)) and not isinstance(value, bool):
+        value = sp.Float(value) if isinstance(value, float) else sp.Integer(value)
+    if value.is_Number and _is_zero(value):
+        return "0"  # never "-0"
     if style == "latex":
         if isinstance(value, sp.Float):
-            return f"{float(value):.6g}"
+            return _float_text(value)
         return sp.latex(value)
     if value is sp.oo:
         return "∞"
     if value is sp.S.NegativeInfinity:
         return "-∞"
     if isinstance(value, sp.Float):
-        return f"{float(value):.6g}"
+        return _float_text(value)
     text = sp.sstr(value)
     for old, new in (
+        ("LambertW", "W"),
+        ("exp(-1)", "1/e"),
         ("pi", "π"),
         ("oo", "∞"),
         ("sqrt", "√"),
@@ -1217,7 +1608,12 @@ def format_number(value: sp.Expr | None, style: str = "text") -> str:
     return re.sub(r"\bE\b", "e", text)
 
 
-def format_set(s: sp.Set, style: str = "text") -> str:
+def _float_text(value: sp.Float) -> str:
+    text = f"{float(value):.6g}"
+    return "0" if float(text) == 0 else text
+
+
+def format_set(s: Any, style: str = "text") -> str:
     r"""A range for a table cell: ``"[0, ∞)"``, ``"ℝ"``, ``"{0, 1}"``; ``style`` is text or latex.
 
     >>> import sympy as sp
@@ -1225,7 +1621,11 @@ def format_set(s: sp.Set, style: str = "text") -> str:
     ('[0, ∞)', 'ℝ', '{0, 1}')
     >>> format_set(sp.Interval.open(-1, 1), "latex")
     '\\left(-1, 1\\right)'
+    >>> format_set(UNKNOWN)
+    '?'
     """
+    if s is UNKNOWN:
+        return "?"
     latex = style == "latex"
     if s == sp.Interval(-sp.oo, sp.oo) or s is sp.S.Reals:
         return r"\mathbb{R}" if latex else "ℝ"
@@ -1249,7 +1649,9 @@ def format_set(s: sp.Set, style: str = "text") -> str:
 
 
 def format_continuity(order: Any, style: str = "text") -> str:
-    """``C∞``, ``C¹``, ``C⁻¹`` (text) or ``C^{\\infty}`` (latex)."""
+    """``C∞``, ``C¹``, ``C⁻¹`` (text) or ``C^{\\infty}`` (latex); ``?`` when unknown."""
+    if order is UNKNOWN:
+        return "?"
     if style == "latex":
         return r"C^{\infty}" if order is sp.oo else f"C^{{{order}}}"
     return "C∞" if order is sp.oo else "C" + str(order).translate(_SUPERSCRIPT)

@@ -1,7 +1,9 @@
 r"""The activation property table: one row of :class:`~symnn.analysis.properties.Properties` per activation.
 
-Text for the terminal, Markdown and LaTeX for documents; the numbers come from
-:func:`symnn.analysis.properties.analyze`, the names from the catalogue.
+Text for the terminal, Markdown and LaTeX (booktabs) for documents; the numbers
+come from :func:`symnn.analysis.properties.analyze`, the names from the
+catalogue. A property the analysis could not settle within its budget shows as
+``?``. :meth:`ActivationTable.legend` defines every column.
 
 >>> print(activation_table(["relu", "tanh"]))  # doctest: +NORMALIZE_WHITESPACE
 name  range    continuity  monotonic       f' monotonic    ≈ identity  f(0)  f'(0)  lim x→−∞  lim x→+∞  zero-centred
@@ -13,9 +15,11 @@ tanh  (-1, 1)  C∞          increasing      no              yes         0     1
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from symnn.analysis.budget import UNKNOWN
 from symnn.analysis.properties import (
     Properties,
     format_continuity,
@@ -25,11 +29,11 @@ from symnn.analysis.properties import (
 )
 from symnn.catalogue.activations import Activation, activation, activations
 
-__all__ = ["ActivationTable", "activation_table"]
+__all__ = ["COLUMNS", "ActivationTable", "activation_table"]
 
 
 # ----------------------------------------------------------------------------
-# The table
+# The columns
 # ----------------------------------------------------------------------------
 
 #: Column key -> (text header, LaTeX/Markdown header).
@@ -50,6 +54,42 @@ _COLUMNS = {
 }
 _FORMULAS = ("equation", "derivative")
 
+#: The column keys, in table order.
+COLUMNS: tuple[str, ...] = tuple(_COLUMNS)
+
+#: Column key -> what it means (the legend).
+_LEGEND = {
+    "name": "the catalogue name, with the parameter values analysed",
+    "equation": "the definition f(x)",
+    "derivative": "its derivative f'(x), with the catalogue's convention at kinks (ReLU'(0) = 0)",
+    "range": "the image f(ℝ); ( ) an open end, [ ] a closed one (the value is attained)",
+    "continuity": "C^k: f and its first k derivatives are continuous (C⁰: kinks, C⁻¹: jumps, "
+    "C∞: smooth everywhere)",
+    "monotonic": "f on all of ℝ: increasing / decreasing (strictly), non-decreasing / "
+    "non-increasing, constant, or no",
+    "derivative_monotonic": "the same for f'",
+    "approximates_identity": "approximates the identity near the origin: "
+    "f(0) = 0 and f'(0) = 1, so f(x) ≈ x for small x",
+    "value_at_zero": "f(0) (a removable singularity: its limit)",
+    "derivative_at_zero": "f'(0), with the catalogue's convention at kinks",
+    "limit_neg_inf": "the limit as x → −∞ (— : no limit, e.g. sin x)",
+    "limit_pos_inf": "the limit as x → +∞",
+    "zero_centred": "inf f < 0 < sup f: f takes both signs, so its outputs can average "
+    "to zero (tanh yes; sigmoid and ReLU no)",
+}
+_UNKNOWN_LEGEND = (
+    "? : unknown (the analysis ran out of its time budget or hit a size bound; "
+    "the activation's .properties.notes say which)"
+)
+
+#: Rough width of an A4 page's text block (16 cm at 10 pt) in characters of a cell's text form.
+A4_TEXT_WIDTH = 90
+
+
+# ----------------------------------------------------------------------------
+# The table
+# ----------------------------------------------------------------------------
+
 
 class ActivationTable:
     r"""One row of properties per activation; prints as text, Markdown or LaTeX.
@@ -59,9 +99,12 @@ class ActivationTable:
     ``oo``), ``monotonic``, ``derivative_monotonic`` (monotonicity strings),
     ``approximates_identity``, ``zero_centred`` (bools), ``value_at_zero``,
     ``derivative_at_zero``, ``limit_neg_inf``, ``limit_pos_inf`` (SymPy
-    values); ``properties`` holds the full :class:`Properties`.
-    ``str(table)`` leaves out the formulas (too wide for a terminal);
-    :meth:`to_markdown` and :meth:`to_latex` include them.
+    values); any of them may be :data:`~symnn.analysis.budget.UNKNOWN`.
+    ``properties`` holds the full :class:`Properties`. The formulas are made
+    when first used (a derivative's LaTeX costs SymPy simplification). ``str(table)`` leaves
+    out the formulas (too wide for a terminal); :meth:`to_markdown` and
+    :meth:`to_latex` include them. Every format can select columns
+    (``columns=[...]``, keys from :data:`COLUMNS`; the name always comes first).
     """
 
     def __init__(self, activations: Sequence[Activation]) -> None:
@@ -85,39 +128,171 @@ class ActivationTable:
         names = [a.name for a in self.activations]
         raise KeyError(f"no activation {name!r} in this table; it has {names}")
 
-    def _cells(self, style: str, formulas: bool) -> tuple[list[str], list[list[str]]]:
-        keys = [k for k in _COLUMNS if formulas or k not in _FORMULAS]
+    # -- cells -----------------------------------------------------------------
+
+    def _keys(self, formulas: bool, columns: Iterable[str] | None) -> list[str]:
+        if columns is None:
+            return [k for k in _COLUMNS if formulas or k not in _FORMULAS]
+        if isinstance(columns, str):
+            columns = [columns]
+        keys = list(columns)
+        unknown = [k for k in keys if k not in _COLUMNS]
+        if unknown:
+            raise ValueError(f"unknown table column(s) {unknown}; choose from {list(_COLUMNS)}")
+        return ["name", *[k for k in dict.fromkeys(keys) if k != "name"]]
+
+    def _cells(
+        self, style: str, formulas: bool = True, columns: Iterable[str] | None = None
+    ) -> tuple[list[str], list[list[str]]]:
+        keys = self._keys(formulas, columns)
         header = [_COLUMNS[k][0 if style == "text" else 1] for k in keys]
         body = [[_cell(row, k, style) for k in keys] for row in self.rows]
         return header, body
 
-    def to_text(self, formulas: bool = False) -> str:
-        """A fixed-width text table (Unicode); ``formulas=True`` adds the SymPy formulas."""
-        header, body = self._cells("text", formulas)
+    # -- formats ---------------------------------------------------------------
+
+    def to_text(
+        self,
+        formulas: bool = False,
+        *,
+        columns: Iterable[str] | None = None,
+        width: int | None = None,
+        legend: bool = False,
+    ) -> str:
+        """A fixed-width text table (Unicode) for the terminal.
+
+        ``formulas=True`` adds the SymPy formulas; ``width`` (e.g. the terminal's,
+        ``shutil.get_terminal_size().columns``) splits a wider table into blocks
+        of columns, each repeating the name column; ``legend=True`` appends the
+        legend.
+        """
+        keys = self._keys(formulas, columns)
+        header, body = self._cells("text", formulas, keys)
         widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-        lines = [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header]
-        ]
-        lines.append("  ".join("-" * w for w in widths))
-        lines += [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in body
-        ]
-        return "\n".join(lines)
+        groups = _fit(widths, width, gap=2) if width else [list(range(1, len(header)))]
+        blocks = []
+        for group in groups:
+            idx = [0, *group]
+            rows = [[r[i] for i in idx] for r in [header, *body]]
+            w = [widths[i] for i in idx]
+            lines = ["  ".join(c.ljust(n) for c, n in zip(rows[0], w, strict=True)).rstrip()]
+            lines.append("  ".join("-" * n for n in w))
+            lines += [
+                "  ".join(c.ljust(n) for c, n in zip(r, w, strict=True)).rstrip() for r in rows[1:]
+            ]
+            blocks.append("\n".join(lines))
+        text = "\n\n".join(blocks)
+        if legend:
+            text += "\n\n" + self.legend("text", keys)
+        return text
 
-    def to_markdown(self, formulas: bool = True) -> str:
-        """A Markdown table, formulas and ranges as ``$...$`` LaTeX."""
-        header, body = self._cells("markdown", formulas)
+    def to_markdown(
+        self, formulas: bool = True, *, columns: Iterable[str] | None = None, legend: bool = False
+    ) -> str:
+        r"""A Markdown table, formulas and ranges as ``$...$`` LaTeX.
+
+        No cell contains a ``|``: absolute values are ``\left\vert ... \right\vert``
+        in the math, and any other bar is ``\vert`` (in math) or ``&#124;``, so
+        that every renderer -- also those that split rows on every ``|``, even
+        inside math -- sees as many cells as headers. ``legend=True`` appends the
+        legend as a list below the table.
+        """
+        keys = self._keys(formulas, columns)
+        header, body = self._cells("markdown", formulas, keys)
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(c.replace("|", r"\|") for c in r) + " |" for r in body]
+        lines += ["| " + " | ".join(r) + " |" for r in body]
+        text = "\n".join(lines)
+        if legend:
+            text += "\n\n" + self.legend("markdown", keys)
+        return text
+
+    def to_latex(
+        self,
+        formulas: bool = True,
+        *,
+        columns: Iterable[str] | None = None,
+        split: bool = False,
+        legend: bool = False,
+    ) -> str:
+        r"""A LaTeX ``tabular`` with booktabs rules (``\usepackage{booktabs}``).
+
+        ``columns=[...]`` selects columns (keys from :data:`COLUMNS`; the name
+        always comes first). ``split=True`` returns several tabulars, separated
+        by ``\medskip``, that each fit the text block of an A4 page (about 16 cm,
+        :data:`A4_TEXT_WIDTH` characters): the equation and the derivative each
+        get a table of their own with a wrapping ``p{0.72\linewidth}`` column
+        (inline math breaks after ``+``, ``-``, ``=``), and the other columns are
+        packed greedily into tables whose estimated width fits. Without
+        ``split``, one table holds everything (wrap it in ``\resizebox`` or a
+        ``landscape`` page). ``legend=True`` appends the legend as an
+        ``itemize`` list.
+
+        Examples
+        --------
+        >>> t = activation_table(["relu"])
+        >>> print(t.to_latex(columns=["range", "continuity"]))
+        \begin{tabular}{lll}
+        \toprule
+        name & range & continuity \\
+        \midrule
+        \texttt{relu} & $\left[0, \infty\right)$ & $C^{0}$ \\
+        \bottomrule
+        \end{tabular}
+        >>> for tab in t.to_latex(split=True).split(r"\medskip"):
+        ...     print(tab.strip().splitlines()[2])
+        name & equation \\
+        name & derivative \\
+        name & range & continuity & monotonic & monotonic derivative & approximates identity \\
+        name & $f(0)$ & $f'(0)$ & $\lim_{x\to-\infty}$ & $\lim_{x\to+\infty}$ & zero-centred \\
+        """
+        keys = self._keys(formulas, columns)
+        if not split:
+            text = self._tabular(keys)
+        else:
+            tables = [self._tabular(["name", k], wrap=k) for k in keys if k in _FORMULAS]
+            rest = [k for k in keys if k not in _FORMULAS]
+            if len(rest) > 1:
+                _, body = self._cells("text", True, rest)
+                head = [
+                    _COLUMNS[k][1] if "$" not in _COLUMNS[k][1] else _COLUMNS[k][0] for k in rest
+                ]
+                widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(rest))]
+                for group in _fit(widths, A4_TEXT_WIDTH, gap=3):
+                    tables.append(self._tabular(["name", *[rest[i] for i in group]]))
+            text = "\n\\medskip\n\n".join(tables)
+        if legend:
+            text += "\n\n" + self.legend("latex", keys)
+        return text
+
+    def _tabular(self, keys: list[str], wrap: str | None = None) -> str:
+        header, body = self._cells("latex", True, keys)
+        spec = "".join(r"p{0.72\linewidth}" if k == wrap else "l" for k in keys)
+        lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(header) + r" \\"]
+        lines.append(r"\midrule")
+        lines += [" & ".join(r) + r" \\" for r in body]
+        lines += [r"\bottomrule", r"\end{tabular}"]
         return "\n".join(lines)
 
-    def to_latex(self, formulas: bool = True) -> str:
-        r"""A LaTeX ``tabular`` (wrap it in ``\resizebox`` or ``landscape`` for a page)."""
-        header, body = self._cells("latex", formulas)
-        head = " & ".join(header)
-        lines = [r"\begin{tabular}{" + "l" * len(header) + "}", r"\hline", head + r" \\", r"\hline"]
-        lines += [" & ".join(r) + r" \\" for r in body]
-        lines += [r"\hline", r"\end{tabular}"]
+    def legend(self, style: str = "text", columns: Iterable[str] | None = None) -> str:
+        r"""What each column means (and ``?``), as text, Markdown or LaTeX.
+
+        >>> print(activation_table(["tanh"]).legend(columns=["zero_centred"]))
+        name: the catalogue name, with the parameter values analysed
+        zero-centred: inf f < 0 < sup f: f takes both signs, so its outputs can average to zero (tanh yes; sigmoid and ReLU no)
+        ? : unknown (the analysis ran out of its time budget or hit a size bound; the activation's .properties.notes say which)
+        """
+        if style not in ("text", "markdown", "latex"):
+            raise ValueError(f"legend style must be 'text', 'markdown' or 'latex', not {style!r}")
+        keys = self._keys(True, columns)
+        items = [(_COLUMNS[k][0 if style == "text" else 1], _LEGEND[k]) for k in keys]
+        if style == "text":
+            return "\n".join([*(f"{h}: {d}" for h, d in items), _UNKNOWN_LEGEND])
+        if style == "markdown":
+            lines = [f"- **{_md_text(h)}**: {_md_text(d)}" for h, d in items]
+            return "\n".join([*lines, f"- {_md_text(_UNKNOWN_LEGEND)}"])
+        lines = [r"\begin{itemize}"]
+        lines += [rf"\item \textbf{{{h}}}: {_tex_text(d)}" for h, d in items]
+        lines += [rf"\item {_tex_text(_UNKNOWN_LEGEND)}", r"\end{itemize}"]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -138,48 +313,117 @@ class ActivationTable:
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def _fit(widths: list[int], limit: int | None, gap: int) -> list[list[int]]:
+    """Greedy groups of the column indices 1.. that fit *limit* next to column 0 (the name)."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    used = widths[0]
+    for i in range(1, len(widths)):
+        need = gap + widths[i]
+        if current and limit is not None and used + need > limit:
+            groups.append(current)
+            current, used = [], widths[0]
+        current.append(i)
+        used += need
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _md_text(text: str) -> str:
+    """Plain text for a Markdown paragraph or cell: no table-splitting bars."""
+    return text.replace("|", "&#124;")
+
+
+_TEX_SPECIAL = {
+    "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+    "~": r"\textasciitilde{}", "^": r"\^{}", "\\": r"\textbackslash{}",
+    "≈": r"$\approx$", "ℝ": r"$\mathbb{R}$", "∞": r"$\infty$", "−": "-", "→": r"$\to$",
+    "⁰": r"$^0$", "⁻¹": r"$^{-1}$", "⁻": r"$^-$", "¹": r"$^1$", "<": r"$<$", ">": r"$>$",
+    "—": "---",
+}  # fmt: skip
+
+
+def _tex_text(text: str) -> str:
+    """Text for a LaTeX paragraph, with its special characters escaped."""
+    pattern = "|".join(re.escape(k) for k in sorted(_TEX_SPECIAL, key=len, reverse=True))
+    return re.sub(pattern, lambda m: _TEX_SPECIAL[m.group(0)], text)
+
+
 def _display_name(act: Activation, props: Properties) -> str:
     if not props.params:
         return act.name
     return f"{act.name}(" + ", ".join(f"{k}={v:g}" for k, v in props.params) + ")"
 
 
+class _Row(dict):
+    """A row whose formulas (``equation``, ``derivative``) are made when first asked for.
+
+    The derivative's LaTeX needs SymPy's simplification (seconds for the catalogue);
+    the text table, which shows no formulas, never pays for it.
+    """
+
+    def __init__(self, act: Activation, **cells: Any) -> None:
+        super().__init__(**cells)
+        self._act = act
+
+    def __missing__(self, key: str) -> Any:
+        if key not in _FORMULAS:
+            raise KeyError(key)
+        self[key] = self._act.latex(_FORMULAS.index(key))
+        return self[key]
+
+
 def _row(act: Activation, props: Properties) -> dict[str, Any]:
-    return {
-        "name": _display_name(act, props),
-        "equation": act.latex(0),
-        "derivative": act.latex(1),
-        "range": props.range,
-        "continuity": props.continuity,
-        "monotonic": props.monotonicity,
-        "derivative_monotonic": props.derivative_monotonicity,
-        "approximates_identity": props.approximates_identity,
-        "value_at_zero": props.value_at_zero,
-        "derivative_at_zero": props.derivative_at_zero,
-        "limit_neg_inf": props.limit_neg_inf,
-        "limit_pos_inf": props.limit_pos_inf,
-        "zero_centred": props.zero_centred,
-    }
+    return _Row(
+        act,
+        **{
+            "name": _display_name(act, props),
+            "range": props.range,
+            "continuity": props.continuity,
+            "monotonic": props.monotonicity,
+            "derivative_monotonic": props.derivative_monotonicity,
+            "approximates_identity": props.approximates_identity,
+            "value_at_zero": props.value_at_zero,
+            "derivative_at_zero": props.derivative_at_zero,
+            "limit_neg_inf": props.limit_neg_inf,
+            "limit_pos_inf": props.limit_pos_inf,
+            "zero_centred": props.zero_centred,
+        },
+    )
+
+
+def _math_bars(tex: str) -> str:
+    r"""LaTeX math without ``|``: ``\left|x\right|`` -> ``\left\vert x\right\vert``, ``|`` -> ``\vert``."""
+    tex = tex.replace(r"\left|", r"\left\vert ").replace(r"\right|", r"\right\vert ")
+    tex = tex.replace(r"\|", r"\Vert ")
+    return tex.replace("|", r"\vert ")
 
 
 def _cell(row: dict[str, Any], key: str, style: str) -> str:
     value = row[key]
     math_style = "text" if style == "text" else "latex"
-    wrap = (lambda s: s) if style == "text" else (lambda s: f"${s}$")
+    if style == "text":
+        wrap = lambda s: s  # noqa: E731
+    elif style == "markdown":
+        wrap = lambda s: f"${_math_bars(s)}$"  # noqa: E731
+    else:
+        wrap = lambda s: f"${s}$"  # noqa: E731
     if key == "name":
         if style == "latex":
             return r"\texttt{" + value.replace("_", r"\_") + "}"
-        return value if style == "text" else f"`{value}`"
+        return value if style == "text" else f"`{_md_text(value)}`"
+    if value is UNKNOWN:
+        return "?"
     if key in _FORMULAS:
         return value if style == "text" else wrap(value)
     if key == "range":
         return wrap(format_set(value, math_style))
     if key == "continuity":
         return wrap(format_continuity(value, math_style))
-    if isinstance(value, bool):
-        return format_flag(value)
-    if isinstance(value, str):
-        return value
+    if isinstance(value, (bool, str)):
+        text = format_flag(value)
+        return _md_text(text) if style == "markdown" else text
     return wrap(format_number(value, math_style))
 
 
