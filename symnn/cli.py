@@ -370,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(sub, "activations", cmd_activations, "the property table of every activation")
     p.add_argument("--format", choices=TABLE_FORMATS, default=TABLE_FORMATS[0], help="table format")
+    p.add_argument(
+        "--columns",
+        metavar="A,B,...",
+        help="only these columns (name, equation, derivative, range, continuity, monotonic, "
+        "...; default: all)",
+    )
 
     _command(sub, "losses", cmd_losses, "every loss, with its other names and what it is")
 
@@ -649,9 +655,25 @@ def cmd_tour(args: argparse.Namespace) -> int:
 
 
 def cmd_activations(args: argparse.Namespace) -> int:
-    from symnn.views.tables import activation_table
+    import shutil
 
-    print(getattr(activation_table(), f"to_{args.format}")())
+    from symnn._validation import check_choice
+    from symnn.views.tables import COLUMNS, activation_table
+
+    with _input():
+        columns = None
+        if args.columns:
+            columns = [c.strip() for c in args.columns.split(",") if c.strip()]
+            for c in columns:
+                check_choice("column", c, list(COLUMNS), listing="symnn activations --help")
+    table = activation_table()
+    if args.format == "text":
+        width = shutil.get_terminal_size((100, 24)).columns
+        print(table.to_text(columns=columns, width=width, legend=True))
+    elif args.format == "markdown":
+        print(table.to_markdown(columns=columns, legend=True))
+    else:  # LaTeX that fits an A4 page: split into tables unless the columns are chosen
+        print(table.to_latex(columns=columns, split=columns is None, legend=True))
     return 0
 
 

@@ -1,8 +1,11 @@
 import os
+import tempfile
 
 import matplotlib
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# the analysis caches properties on disk: the tests use a fresh folder, never ~/.cache/symnn
+os.environ.setdefault("SYMNN_CACHE_DIR", tempfile.mkdtemp(prefix="symnn-test-cache-"))
 matplotlib.use("Agg")
 
 try:

@@ -565,3 +565,15 @@ def test_implicit_classify_draws_a_non_conic_and_says_so(run):
     r = run("implicit", "--classify", "x^4+y^4=1", "-o", "quartic.png")
     assert r.returncode == 0, r.stderr
     assert "not a conic: has degree 4" in r.stdout and "wrote" in r.stdout
+
+
+def test_activations_table_selects_columns_and_has_a_legend(run):
+    r = run("activations", "--columns", "range,continuity")
+    assert r.returncode == 0, r.stderr
+    header = r.stdout.splitlines()[0].split()
+    assert header == ["name", "range", "continuity"]
+    assert "zero-centred" not in header and "C∞" in r.stdout
+    r = run("activations", "--format", "latex")
+    assert r.returncode == 0 and r.stdout.count(r"\toprule") >= 2  # split to fit a page
+    r = run("activations", "--columns", "rnge")
+    assert_clean_error(r, 2, "did you mean 'range'")

@@ -144,12 +144,12 @@ _CONSTRUCTOR_NAMES = (
 
 @functools.lru_cache(maxsize=1)
 def _constructors() -> dict[str, Any]:
-    from symnn.expr.functions import SPECIAL_FUNCTIONS
+    from symnn.expr.functions import sigmoid, softplus
 
     names = _CONSTRUCTOR_NAMES.split()
     table: dict[str, Any] = {n: getattr(sp, n) for n in names}
     table["AccumulationBounds"] = sp.AccumBounds
-    table.update(SPECIAL_FUNCTIONS)
+    table.update({"sigmoid": sigmoid, "softplus": softplus})
     return table
 
 
@@ -282,7 +282,7 @@ def _encode(props: Any) -> dict[str, Any]:
     data.update({f: bool(getattr(props, f)) for f in _FLAGS})
     data.update({f: getattr(props, f) for f in _WORDS})
     data["continuity"] = "oo" if props.continuity is sp.oo else int(props.continuity)
-    data["kinks"] = [sp.srepr(k) for k in props.kinks]
+    data["least_smooth"] = [sp.srepr(k) for k in props.least_smooth]
     data["discontinuities"] = [sp.srepr(k) for k in props.discontinuities]
     data["breakpoint_orders"] = [
         [sp.srepr(p), "oo" if o is sp.oo else int(o)] for p, o in props.breakpoint_orders
@@ -308,7 +308,7 @@ def _decode(data: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"cache: {f} = {data[f]!r} is not one of {allowed}")
         out[f] = data[f]
     out["continuity"] = _order(data["continuity"])
-    out["kinks"] = tuple(_value(k) for k in data["kinks"])
+    out["least_smooth"] = tuple(_value(k) for k in data["least_smooth"])
     out["discontinuities"] = tuple(_value(k) for k in data["discontinuities"])
     out["breakpoint_orders"] = tuple((_value(p), _order(o)) for p, o in data["breakpoint_orders"])
     notes = data["notes"]

@@ -60,7 +60,7 @@ Interval(-LambertW(exp(-1)), oo)
 >>> analyze(sn.activation("relu")).range
 Interval(0, oo)
 >>> q = analyze(sn.activation("sqnl"))
->>> q.range, q.continuity, q.kinks
+>>> q.range, q.continuity, q.least_smooth
 (Interval(-1, 1), 1, (-2, 0, 2))
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
@@ -1170,7 +1170,7 @@ class Properties:
         (:math:`x \to -\infty`), ``"right"`` (:math:`x \to +\infty`) or ``"none"``.
     continuity : ``k`` for :math:`C^k` (``-1``: discontinuous), ``sympy.oo``
         for :math:`C^\infty`.
-    kinks : the breakpoints where the continuity order is attained (where
+    least_smooth : the breakpoints where the continuity order is attained (where
         :math:`f^{(k+1)}` jumps, or where :math:`f` jumps when ``k = -1``).
     discontinuities : the points where :math:`f` itself jumps.
     breakpoint_orders : every breakpoint with the order of smoothness there.
@@ -1199,7 +1199,7 @@ class Properties:
     limit_pos_inf: Any
     saturates: Any
     continuity: Any  # int or sympy.oo or UNKNOWN
-    kinks: Any  # tuple or UNKNOWN (likewise the next two)
+    least_smooth: Any  # tuple or UNKNOWN (likewise the next two)
     discontinuities: Any
     breakpoint_orders: Any
     zero_centred: Any
@@ -1229,10 +1229,10 @@ class Properties:
     def __str__(self) -> str:
         params = ", ".join(f"{k}={v:g}" for k, v in self.params)
         kinks = ""
-        if is_unknown(self.kinks):
+        if is_unknown(self.least_smooth):
             kinks = " (kinks unknown)" if self.continuity is not UNKNOWN else ""
-        elif self.kinks:
-            kinks = f" (kinks at {', '.join(format_number(k) for k in self.kinks)})"
+        elif self.least_smooth:
+            kinks = f" (kinks at {', '.join(format_number(k) for k in self.least_smooth)})"
         lines = [
             f"{self.name}({params})" if params else self.name,
             f"  range                   {format_set(self.range)}",
@@ -1265,7 +1265,7 @@ _PROPERTY_FIELDS = (
     "limit_pos_inf",
     "saturates",
     "continuity",
-    "kinks",
+    "least_smooth",
     "discontinuities",
     "breakpoint_orders",
     "zero_centred",
@@ -1531,7 +1531,7 @@ def _fill_continuity(out: dict[str, Any], shape: _Shape, x: sp.Symbol, notes: li
     finite = [o for _, o in orders if o is not sp.oo]
     continuity = min(finite) if finite else sp.oo
     out["continuity"] = continuity
-    out["kinks"] = tuple(_present(p) for p, o in orders if o == continuity) if finite else ()
+    out["least_smooth"] = tuple(_present(p) for p, o in orders if o == continuity) if finite else ()
     out["discontinuities"] = tuple(_present(p) for p, o in orders if o == -1)
     out["breakpoint_orders"] = tuple((_present(p), o) for p, o in orders)
 

@@ -45,7 +45,7 @@ def test_cached_values_equal_a_fresh_computation(name, cache_dir):
     assert cached == fresh
     assert cached.notes == fresh.notes
     assert cached.range == fresh.range and type(cached.range) is type(fresh.range)
-    assert cached.kinks == fresh.kinks and cached.breakpoint_orders == fresh.breakpoint_orders
+    assert cached.least_smooth == fresh.least_smooth and cached.breakpoint_orders == fresh.breakpoint_orders
     for field in properties._PROPERTY_FIELDS:  # the same trees, not just equal values
         assert sp.srepr(getattr(cached, field)) == sp.srepr(getattr(fresh, field)), field
     assert str(cached) == str(fresh)

@@ -317,8 +317,8 @@ def test_continuity_against_one_sided_derivatives(case):
         orders.append(claimed)
     finite = [o for o in orders if o is not oo]
     assert props.continuity == (min(finite) if finite else oo)
-    assert props.kinks == tuple(b for b, o in props.breakpoint_orders if o == props.continuity) or (
-        props.continuity is oo and props.kinks == ()
+    assert props.least_smooth == tuple(b for b, o in props.breakpoint_orders if o == props.continuity) or (
+        props.continuity is oo and props.least_smooth == ()
     )
     assert props.discontinuities == tuple(b for b, o in props.breakpoint_orders if o == -1)
     # no jump of f away from the claimed breakpoints (a cell ten times steeper than both neighbours)

@@ -230,7 +230,7 @@ def test_properties_match_the_expected_table(name):
     if rng is not None:
         assert p.range == rng
     assert p.continuity == cont
-    assert p.kinks == tuple(sp.sympify(k) for k in kinks)
+    assert p.least_smooth == tuple(sp.sympify(k) for k in kinks)
     assert p.monotonicity == mono
     assert p.monotonic == (mono != "no")
     assert p.derivative_monotonicity == dmono
@@ -357,7 +357,7 @@ def _check_monotone(values: np.ndarray, claim: str) -> None:
 def test_range_contains_the_values_and_its_ends_are_approached(name):
     act = symnn.activation(name)
     p = analyze(act)
-    xs = _grid(p.kinks)
+    xs = _grid(p.least_smooth)
     vals = act(xs)
     assert np.all(np.isfinite(vals))
     inside = _contains(p.range, vals)
@@ -377,7 +377,7 @@ def test_range_contains_the_values_and_its_ends_are_approached(name):
 def test_monotonicity_agrees_with_the_numbers(name):
     act = symnn.activation(name)
     p = analyze(act)
-    xs = _grid(p.kinks)
+    xs = _grid(p.least_smooth)
     _check_monotone(act(xs), p.monotonicity)
     _check_monotone(act.grad(xs), p.derivative_monotonicity)
     grads = act.grad(xs)
@@ -411,10 +411,10 @@ def test_kinks_are_where_the_claimed_order_breaks(name):
     act = symnn.activation(name)
     p = analyze(act)
     if p.continuity is oo:
-        assert p.kinks == ()
+        assert p.least_smooth == ()
         return
     h = 1e-7
-    for k in map(float, p.kinks):
+    for k in map(float, p.least_smooth):
         if p.continuity == -1:
             assert abs(float(act(k + h)) - float(act(k - h))) > 1e-3
             continue
@@ -499,7 +499,7 @@ def test_user_defined_activations(expr, rng, mono, dmono, cont, kinks):
     assert p.monotonicity == mono
     assert p.derivative_monotonicity == dmono
     assert p.continuity == cont
-    assert p.kinks == kinks
+    assert p.least_smooth == kinks
     xs = _grid(kinks)
     xs = xs[np.abs(xs) <= 50]  # exp(x) overflows beyond
     vals = act(xs)
