@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TourResult", "run_tour", "tex_to_mathml"]
+__all__ = ["TourResult", "legend_cover", "run_tour", "tex_to_mathml"]
 
 SEED = 0
 
@@ -89,12 +89,15 @@ class _Section:
         """A code block."""
         self.blocks.append(("code", src, lang))
 
-    def table(self, rows: Sequence[Sequence[str]], cls: str = "") -> None:
-        """A table; the first row is the header, every cell is in the inline markup."""
+    def table(self, rows: Sequence[Sequence[str]], cls: str = "", anchor: str = "") -> None:
+        """A table; the first row is the header, every cell is in the inline markup.
+
+        *cls* is its class in the page's stylesheet, *anchor* its id (``index.html#anchor``).
+        """
         rows = [list(r) for r in rows]
         if any(len(r) != len(rows[0]) for r in rows):
             raise ValueError(f"every row needs {len(rows[0])} cells: {rows}")
-        self.blocks.append(("table", rows, cls))
+        self.blocks.append(("table", rows, cls, anchor))
 
 
 @dataclass
@@ -178,19 +181,29 @@ def legend_cover_of(ax: Any) -> int:
     return int(inside.sum())
 
 
-def legend_cover(fig: Any) -> int:
-    """How many sampled points of the curves in *fig* lie under one of its axes' legends."""
-    fig.canvas.draw()
+def legend_cover(fig: Any, draw: bool = True) -> int:
+    """How many sampled points of the curves in *fig* lie under one of its axes' legends.
+
+    *draw* first lays the figure out; pass False when it was drawn since its last change.
+    """
+    if not any(ax.get_legend() for ax in fig.axes):
+        return 0
+    if draw:
+        fig.canvas.draw()
     return sum(legend_cover_of(ax) for ax in fig.axes)
 
 
-def _legends_off_curves(fig: Any) -> None:
-    """Move every legend that covers a curve outside its axes, to the right."""
+def _legends_off_curves(fig: Any) -> bool:
+    """Move every legend that covers a curve outside its axes, to the right; True if any moved."""
+    if not any(ax.get_legend() for ax in fig.axes):
+        return False
     fig.canvas.draw()
+    moved = False
     for ax in fig.axes:
         legend = ax.get_legend()
         if legend is None or legend_cover_of(ax) == 0:
             continue
+        moved = True
         size = legend.texts[0].get_fontsize() if legend.texts else None
         ax.legend(
             handles=list(legend.legend_handles),
@@ -204,6 +217,7 @@ def _legends_off_curves(fig: Any) -> None:
             frameon=False,
             handlelength=1.5,
         )
+    return moved
 
 
 def _save(fig: Any, dest: _Output, name: str) -> str:
@@ -212,8 +226,8 @@ def _save(fig: Any, dest: _Output, name: str) -> str:
 
     from symnn.views.plotting import save_figure
 
-    _legends_off_curves(fig)
-    dest.legend_cover[name] = legend_cover(fig)
+    moved = _legends_off_curves(fig)
+    dest.legend_cover[name] = legend_cover(fig, draw=moved)
     path = Path(save_figure(fig, dest.folder / name, dpi=dest.dpi))
     plt.close(fig)
     dest.files.append(path)
@@ -286,6 +300,7 @@ def _property_tables(s: _Section) -> None:
             for name, row in zip(names, table.rows, strict=True)
         ],
         cls="formulas",
+        anchor="activation-formulas",
     )
     s.text(
         "Their shape, computed symbolically (numerically verified where SymPy cannot "
@@ -314,9 +329,9 @@ def _property_tables(s: _Section) -> None:
                 for key in ("value_at_zero", "derivative_at_zero", "limit_neg_inf", "limit_pos_inf")
             ]
         )
-    s.table(shape, cls="properties")
+    s.table(shape, cls="properties", anchor="activation-shape")
     s.text("Their values at 0 and at both ends (— where there is no limit):")
-    s.table(values, cls="properties")
+    s.table(values, cls="properties", anchor="activation-values")
 
 
 def _step_activations(dest: _Output) -> _Section:
@@ -602,7 +617,7 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
 # ----------------------------------------------------------------------------
 
 
-def _md_table(rows: list[list[str]], cls: str = "") -> str:
+def _md_table(rows: list[list[str]], cls: str = "", anchor: str = "") -> str:
     head, *body = rows
     lines = ["| " + " | ".join(_md_cell(c) for c in head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in body]
@@ -644,9 +659,11 @@ def _to_markdown(sections: list[_Section]) -> str:
     return "\n".join(parts)
 
 
-def _html_table(rows: list[list[str]], cls: str = "") -> str:
+def _html_table(rows: list[list[str]], cls: str = "", anchor: str = "") -> str:
     head, *body = rows
     klass = f' class="{html.escape(cls)}"' if cls else ""
+    if anchor:
+        klass += f' id="{html.escape(anchor)}"'
     out = [
         f'<div class="scroll"><table{klass}>',
         "<thead><tr>" + "".join(f"<th>{_html_inline(c)}</th>" for c in head) + "</tr></thead>",
