@@ -269,33 +269,31 @@ class Activation:
         >>> print(sigmoid.latex(1))
         \sigma'(x) = \left(1 - \sigma\left(x\right)\right) \sigma\left(x\right)
         """
-        rhs = self.definition if order == 0 else self.diff(order)
+        rhs = self._spelled_out(self.definition) if order == 0 else self.diff(order)
         return f"{self.lhs(order)} = {sp.latex(rhs)}"
 
     def _repr_latex_(self) -> str:
         return display([self.latex(0), self.latex(1)])
 
-    def _shown(self) -> sp.Expr:
-        """What the right-hand side shows: the expression, or its definition where the
-        expression would only repeat the name (never ``sigmoid(x) = sigmoid(x)``)."""
-        names = {f"{self.name}({self.symbol})", f"{self.plain}({self.symbol})"}
-        calls = {type(f).__name__ for f in self.expr.atoms(sp.Function)}
-        if not calls & {self.name, self.plain}:
-            return self.expr
-        shown = self.definition
-        if sp.sstr(shown) in names:
-            for target in (sp.exp, sp.sin):
-                alt = shown.rewrite(target)
-                if alt != shown:
-                    return alt
-        return shown
+    def _spelled_out(self, expr: sp.Expr) -> sp.Expr:
+        r"""*expr*, or its definition where it would only repeat the name: never
+        ``sigmoid(x) = sigmoid(x)`` or ``\operatorname{sinc}(x) = \operatorname{sinc}(x)``."""
+        own = {self.name, self.plain}
+        if not {type(f).__name__ for f in expr.atoms(sp.Function)} & own:
+            return expr
+        expr = to_elementary(expr)
+        for target in (sp.exp, sp.sin):
+            if not {type(f).__name__ for f in expr.atoms(sp.Function)} & own:
+                break
+            expr = expr.rewrite(target)
+        return expr
 
     def __repr__(self) -> str:
         params = "".join(f", {self.kwnames[p]}={v!r}" for p, v in self.params.items())
         return f"Activation({self.name!r}{params}): {self}"
 
     def __str__(self) -> str:
-        return f"{self.name}({self.symbol}) = {self._shown()}"
+        return f"{self.name}({self.symbol}) = {self._spelled_out(self.expr)}"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Activation):
