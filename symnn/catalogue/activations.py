@@ -548,6 +548,37 @@ _define(
     Reference: Wuraola & Patel, *SQNL: a new computationally efficient activation function*, IJCNN 2018.""",
 )
 
+_define(
+    "squareplus",
+    lambda b: (x + sp.sqrt(x**2 + b)) / 2,
+    family="smooth_relu",
+    params=(positive("b", 4.0),),
+    tex=r"\operatorname{squareplus}",
+    doc=r"""Squareplus :math:`\frac{x + \sqrt{x^2 + b}}{2}` (:math:`b = 4`, as ``jax.nn.squareplus``):
+    a softplus-like ramp from algebraic operations only; :math:`b` sets the curvature at 0.
+
+    Reference: Barron, *Squareplus: a softplus-like algebraic rectifier*, 2021.""",
+)
+_define(
+    "soft_exponential",
+    lambda alpha: sp.Piecewise(
+        (-sp.log(1 - alpha * (x + alpha)) / alpha, alpha < 0),
+        (x, sp.Eq(alpha, 0)),
+        ((sp.exp(alpha * x) - 1) / alpha + alpha, True),
+    ),
+    family="exponential",
+    params=(real("alpha", 0.5),),
+    tex=r"\operatorname{softexp}",
+    doc=r"""Soft exponential: :math:`-\frac{\log(1 - \alpha(x + \alpha))}{\alpha}` for
+    :math:`\alpha < 0`, :math:`x` for :math:`\alpha = 0`, :math:`\frac{e^{\alpha x} - 1}{\alpha} + \alpha`
+    for :math:`\alpha > 0` (default 0.5): one trainable parameter moves it from logarithmic
+    through linear to exponential. For :math:`\alpha < 0` it is defined only for
+    :math:`x > 1/\alpha - \alpha` (NaN below).
+
+    Reference: Godfrey & Gashler, *A continuum among logarithmic, linear, and exponential
+    functions*, 2015.""",
+)
+
 
 def _register_with_parser() -> None:
     """Hand the catalogue's names to the parser: ``relu(x) + sigmoid(2x)`` parses.

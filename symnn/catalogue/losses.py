@@ -407,3 +407,15 @@ _define(
     :math:`\tau = 0.5` (half the MAE). Gradient :math:`-\tau` below the target,
     :math:`1 - \tau` above, 0 at :math:`\hat{y} = y` (the subgradient PyTorch's ``sign`` picks for MAE).""",
 )
+_define(
+    "pseudo_huber",
+    lambda delta: delta**2 * (sp.sqrt(1 + ((yhat - y) / delta) ** 2) - 1),
+    params=(positive("delta", 1.0),),
+    aliases=("smooth_huber", "charbonnier"),
+    prediction="value",
+    doc=r"""Pseudo-Huber loss :math:`\delta^2\left(\sqrt{1 + (u/\delta)^2} - 1\right)`,
+    :math:`u = \hat{y} - y`, :math:`\delta = 1`: quadratic near 0, linear far out, smooth
+    everywhere (unlike Huber). Gradient :math:`u/\sqrt{1 + (u/\delta)^2}`.
+
+    Reference: Charbonnier et al., ICIP 1994; Hartley & Zisserman, *Multiple view geometry*.""",
+)

@@ -709,6 +709,8 @@ table.properties th:first-child,table.properties td:first-child{position:sticky;
  background:#fff;text-align:left;z-index:1}
 table.properties th:first-child,table.formulas th:first-child{background:#f3f3f3}
 table.properties td:first-child code{white-space:normal}
+table.formulas td:first-child code{white-space:normal;overflow-wrap:anywhere}
+table.formulas{font-size:85%%}
 footer{margin-top:3em;font-size:85%%;color:#666}
 @media (max-width:40em){
  table.formulas,table.formulas tbody,table.formulas tr,table.formulas td{display:block}

@@ -468,7 +468,10 @@ def _torch_losses(torch):
 @pytest.mark.parametrize("name", NAMES)
 def test_agrees_with_pytorch_float64(name):
     torch = pytest.importorskip("torch")
-    fn = _torch_losses(torch)[name]
+    known = _torch_losses(torch)
+    if name not in known:
+        pytest.skip(f"PyTorch has no {name} (compared with mpmath and finite differences instead)")
+    fn = known[name]
     rng = np.random.default_rng(2)
     if name == "softmax_cross_entropy":
         a, t = rng.normal(0, 3, (6, 4)), np.eye(4)[rng.integers(0, 4, 6)]

@@ -165,3 +165,24 @@ def test_decision_threshold_rules():
     softmax = sn.Network([2, 3, 3], output_activation="softmax", loss="cross_entropy")
     with pytest.raises(ValueError, match="one output"):
         decision_threshold(softmax)
+
+
+# -- moved from test_network.py ----------------------------------------
+
+
+def test_gradcheck_reports_the_worst_relative_error():
+    X, y = sn.data.xor()
+    net = sn.Network([2, 3, 1], activation="tanh", output_activation="sigmoid", loss="bce", seed=0)
+    report = sn.gradcheck(net, X, y)
+    assert report.passed and report.max_rel_error < 1e-6
+    assert "passed" in str(report)
+
+
+def test_gradient_norms_show_vanishing_gradients_for_sigmoid():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 8)), rng.normal(size=(64, 1))
+    sig = sn.Network([8] + [8] * 9 + [1], activation="sigmoid", loss="mse", seed=0)
+    relu = sn.Network([8] + [8] * 9 + [1], activation="relu", loss="mse", init="he_normal", seed=0)
+    s, r = sn.gradient_norms(sig, X, y), sn.gradient_norms(relu, X, y)
+    assert s["W1"] / s["W9"] < 1e-3
+    assert r["W1"] / r["W9"] > s["W1"] / s["W9"]

@@ -3,6 +3,7 @@ rule, the first-contact fixes (output activation, softmax targets), interruption
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 import symnn as sn
 from symnn.nn.optimizers import REGISTRY as OPTIMIZERS
-from symnn.nn.training import TrainingWarning
+from symnn.nn.training import DivergenceError, TrainingWarning
 
 KW = dict(activation="tanh", output_activation="identity", loss="mse")
 
@@ -236,3 +237,144 @@ def test_saturated_sigmoid_bce_gradient_is_the_derivative_of_the_value():
 def test_without_hidden_layers_the_activation_is_the_outputs():
     net = sn.Network([3, 1], activation="tanh", loss="mse")
     assert [a.name for a in net.activations] == ["tanh"]
+
+
+# -- moved from test_network.py ----------------------------------------
+
+
+def test_seed_tutorial_reproduced_weight_for_weight():
+    """The tutorial's NumPy network and symnn's, from the same weights, stay equal."""
+    X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
+    y = np.array([[0], [1], [1], [0]], dtype=float)
+    rng = np.random.default_rng(42)
+    w1, w2 = rng.random((3, 4)), rng.random((4, 1))  # the tutorial's np.random.rand
+
+    def sigmoid(x):
+        return 1.0 / (1 + np.exp(-x))
+
+    def sigmoid_derivative(x):
+        return x * (1.0 - x)
+
+    net = sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=False)
+    net.params = {"W1": w1, "W2": w2}
+    losses = []
+    for _ in range(1500):
+        # the tutorial's feedforward and backprop, transcribed directly
+        layer1 = sigmoid(X @ w1)
+        output = sigmoid(layer1 @ w2)
+        losses.append(float(np.sum((y - output) ** 2)))
+        d_w2 = layer1.T @ (2 * (y - output) * sigmoid_derivative(output))
+        d_w1 = X.T @ (
+            (2 * (y - output) * sigmoid_derivative(output)) @ w2.T * sigmoid_derivative(layer1)
+        )
+        w1 = w1 + d_w1
+        w2 = w2 + d_w2
+        net.fit(X, y, epochs=1, lr=1.0)
+        np.testing.assert_allclose(net.params["W1"], w1, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(net.params["W2"], w2, rtol=0, atol=1e-12)
+    assert all(b < a for a, b in itertools.pairwise(losses))
+    assert losses[-1] < 0.01
+    np.testing.assert_allclose(net.predict(X), y, atol=0.1)
+
+
+def test_seed_training_history_matches_the_per_step_losses():
+    X, y = sn.data.seed_data()
+    net = sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=False, seed=0)
+    start = net.loss_value(X, y)
+    h = net.fit(X, y, epochs=1500, lr=1.0)
+    assert h.loss[0] == pytest.approx(start, rel=1e-12)
+    assert np.all(np.diff(h.loss) < 0)
+    assert h.epochs == 1500 and net.history_ is h
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_optimizers_learn_xor(optimizer):
+    X, y = sn.data.xor()
+    net = sn.Network([2, 8, 1], activation="tanh", output_activation="sigmoid", loss="bce", seed=0)
+    lr = {"sgd": 1.0, "momentum": 0.3, "adam": 0.05}[optimizer]
+    h = net.fit(X, y, epochs=800, lr=lr, optimizer=optimizer)
+    assert h.loss[-1] < 0.1 * h.loss[0]
+    np.testing.assert_array_equal(np.round(net.predict(X)), y)
+
+
+def test_adam_matches_a_direct_transcription():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
+    net = sn.Network([2, 3, 1], activation="tanh", output_activation="identity", loss="mse", seed=1)
+    params = net.params.copy()
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(v) for k, v in params.items()}
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-8
+    for t in range(1, 21):
+        ref = sn.Network([2, 3, 1], activation="tanh", output_activation="identity", loss="mse")
+        ref.params = params
+        g = ref.gradients(X, Y)
+        for k in params:
+            m[k] = b1 * m[k] + (1 - b1) * g[k]
+            v[k] = b2 * v[k] + (1 - b2) * g[k] ** 2
+            mhat, vhat = m[k] / (1 - b1**t), v[k] / (1 - b2**t)
+            params[k] = params[k] - lr * mhat / (np.sqrt(vhat) + eps)
+    net.fit(X, Y, epochs=20, lr=lr, optimizer="adam")
+    for k in params:
+        np.testing.assert_allclose(net.params[k], params[k], rtol=1e-9, atol=1e-12)
+
+
+def test_minibatches_shuffle_reproducibly_and_validation_is_recorded():
+    X, y = sn.data.moons(n_samples=120, seed=0)
+    Xv, yv = sn.data.moons(n_samples=40, seed=1)
+    kw = dict(activation="tanh", output_activation="sigmoid", loss="bce")
+    a, b = sn.Network([2, 6, 1], seed=0, **kw), sn.Network([2, 6, 1], seed=0, **kw)
+    ha = a.fit(
+        X, y, epochs=30, lr=0.5, batch_size=16, seed=3, validation=(Xv, yv), metrics=["accuracy"]
+    )
+    hb = b.fit(X, y, epochs=30, lr=0.5, batch_size=16, seed=3)
+    assert ha.loss == hb.loss
+    assert len(ha.val_loss) == 30 and len(ha.metrics["accuracy"]) == 30
+    assert ha.metrics["val_accuracy"][-1] > 0.7
+
+
+def test_l2_regularisation_shrinks_weights_and_adds_to_the_loss():
+    rng = np.random.default_rng(1)
+    X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 1))
+    plain = sn.Network(
+        [3, 5, 1], activation="tanh", output_activation="identity", loss="mse", seed=0
+    )
+    reg = sn.Network([3, 5, 1], activation="tanh", output_activation="identity", loss="mse", seed=0)
+    plain.fit(X, Y, epochs=200, lr=0.05)
+    h = reg.fit(X, Y, epochs=200, lr=0.05, l2=0.1)
+    norm = lambda n: sum(float(np.sum(n.params[k] ** 2)) for k in n.params if k.startswith("W"))  # noqa: E731
+    assert norm(reg) < norm(plain)
+    assert h.loss[-1] > reg.loss_value(X, Y)  # the recorded loss includes the penalty
+
+
+def test_divergence_stops_with_the_epoch_and_restores_finite_parameters():
+    X, y = sn.data.seed_data()
+    net = sn.Network([3, 4, 1], activation="relu", output_activation="identity", loss="sse", seed=0)
+    with pytest.raises(DivergenceError, match=r"epoch \d+.*smaller learning rate"):
+        net.fit(X, y * 1e3, epochs=500, lr=1e3)
+    for p in net.params.values():
+        assert np.all(np.isfinite(p))
+    assert np.isfinite(net.loss_value(X, y * 1e3))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda n, X, y: n.fit(X[:, :2], y), "X has 2 columns but the network has 3 inputs"),
+        (lambda n, X, y: n.fit(X, y[:3]), r"y has shape \(3, 1\)"),
+        (lambda n, X, y: n.fit(np.where(X == 1, np.nan, X), y), "NaN or inf"),
+        (lambda n, X, y: n.fit([["a", "b", "c"]] * 4, y), "X must be numbers or an array of numbers"),
+        (lambda n, X, y: n.fit(X, y, lr=-1), r"lr must be in \(0, inf\), got -1"),
+        (lambda n, X, y: n.fit(X, y, optimizer="adma"), "did you mean 'adam'"),
+        (lambda n, X, y: n.fit(X, y, batch_size=0), "batch_size must be at least 1"),
+        (lambda n, X, y: n.predict(X.ravel()), "2-D array"),
+    ],
+)
+def test_bad_input_is_refused_before_training(call, message):
+    X, y = sn.data.seed_data()
+    net = sn.Network([3, 4, 1], seed=0)
+    before = net.params.copy()
+    with pytest.raises((ValueError, TypeError), match=message):
+        call(net, X, y)
+    for k in before:
+        np.testing.assert_array_equal(net.params[k], before[k])

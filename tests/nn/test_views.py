@@ -3,11 +3,16 @@ parameters substituted, and evaluate to the numbers the compiled code computes."
 
 from __future__ import annotations
 
+import io
+
+import matplotlib.mathtext
 import numpy as np
 import pytest
 import sympy as sp
+from netcases import targets_for
 
 import symnn as sn
+from symnn._tex import to_mathtext
 
 LOSS_ACTIVATIONS = ("tanh", "relu")
 
@@ -146,3 +151,84 @@ def test_parameters_cannot_be_changed_past_their_checks():
     assert np.all(np.isfinite(net.predict(X)))
     net.params["W1"] = np.zeros((2, 2))
     assert np.array_equal(net.params["W1"], np.zeros((2, 2)))
+
+
+# -- moved from test_network.py ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("layers", "act", "out", "loss", "bias"),
+    [
+        ([3, 4, 1], "sigmoid", None, "sse", False),
+        ([2, 3, 2], "tanh", "identity", "mse", True),
+        ([2, 2, 3], "relu", "softmax", "cross_entropy", True),
+        ([2, 3, 1], "softplus", "sigmoid", "bce", True),
+        ([3, 2, 2, 1], "elu", "identity", "huber", True),
+    ],
+)
+def test_expanded_form_agrees_with_matrix_form(layers, act, out, loss, bias):
+    rng = np.random.default_rng(5)
+    net = sn.Network(layers, activation=act, output_activation=out, loss=loss, bias=bias, seed=3)
+    X = rng.normal(size=(4, layers[0]))
+    lo = sn.loss(loss)
+    Y = targets_for(lo, 4, layers[-1], rng)
+    exp = net.expanded()
+    symbolic = exp.numeric_gradients(X, Y)
+    matrix = net.gradients(X, Y)
+    for k in matrix:
+        np.testing.assert_allclose(symbolic[k], matrix[k], rtol=1e-10, atol=1e-13, err_msg=k)
+    assert len(exp.gradients) == net.n_params
+
+
+def test_expanded_form_refuses_big_networks():
+    net = sn.Network([10, 20, 5])
+    with pytest.raises(ValueError, match="expanded form is written out only for up to"):
+        net.expanded()
+
+
+def test_backprop_shows_the_familiar_factors():
+    net = sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=False)
+    bp = net.backprop()
+    a = sp.Symbol("A_{1}")
+    assert sp.simplify(bp["delta1"].expr - a * (1 - a)) == 0
+    yhat, y = sp.Symbol(r"\hat{Y}"), sp.Symbol("Y")
+    assert sp.simplify(bp["delta2"].expr - 2 * (yhat - y) * yhat * (1 - yhat)) == 0
+    assert [eq.name for eq in bp] == ["delta2", "dW2", "delta1", "dW1"]
+    assert r"\odot" in bp.latex() and r"\begin{aligned}" in bp.latex()
+    assert bp._repr_latex_().startswith("$$")
+
+
+def test_sigmoid_with_cross_entropy_cancels_to_yhat_minus_y():
+    net = sn.Network([2, 3, 1], activation="tanh", output_activation="sigmoid", loss="bce")
+    expr = net.backprop()["delta2"].expr
+    yhat, y = sp.Symbol(r"\hat{Y}"), sp.Symbol("Y")
+    assert sp.simplify(expr - (yhat - y)) == 0
+
+
+def test_formula_shows_the_forward_pass():
+    net = sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=True)
+    f = net.formula()
+    assert "Z1 = X W1 + b1" in str(f)
+    assert "σ" in str(f)
+    X, W1, b1, W2, b2 = (
+        sp.Symbol(n, commutative=False) for n in ("X", "W_{1}", "b_{1}", "W_{2}", "b_{2}")
+    )
+    sigma = f.expr.rhs.func
+    assert f.expr.rhs == sigma(sigma(X * W1 + b1) * W2 + b2)
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=False),
+        sn.Network([2, 5, 3], activation="relu", output_activation="softmax", loss="cross_entropy"),
+        sn.Network([2, 3, 2], activation="gelu", output_activation="identity", loss="huber"),
+        sn.Network([2, 3, 1], activation="tanh", output_activation="sigmoid", loss="bce"),
+    ],
+    ids=repr,
+)
+def test_printed_equations_render_with_mathtext(net):
+    for eq in [*net.formula(), *net.backprop()]:
+        matplotlib.mathtext.math_to_image(
+            f"${to_mathtext(eq.latex())}$", io.BytesIO(), format="png"
+        )
