@@ -102,6 +102,7 @@ __all__ = [
     "Budget",
     "Properties",
     "analyze",
+    "branch_at",
     "format_continuity",
     "format_number",
     "format_set",
@@ -318,8 +319,11 @@ def _holds(cond: sp.Basic, x: sp.Symbol, point: sp.Expr) -> bool:
     raise ValueError(f"cannot decide the condition {cond} at {x} = {point}")
 
 
-def _branch_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr:
+def branch_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr:
     """The analytic formula *expr* follows at *point* (a point inside a piece).
+
+    The one place that decides which branch a function takes at a point (the kinks of
+    :mod:`symnn.catalogue.kinks` use it too).
 
     ``Piecewise`` takes the branch whose condition holds there, ``Abs(u)``
     becomes ``u`` or ``-u``, ``sign``/``Heaviside`` their constant value,
@@ -379,7 +383,7 @@ def _zeros_between(s: sp.Expr, x: sp.Symbol, cuts: list[sp.Expr]) -> set[sp.Expr
     found: set[sp.Expr] = set()
     bounds = [sp.S.NegativeInfinity, *cuts, sp.oo]
     for lo, hi in itertools.pairwise(bounds):
-        branch = _branch_at(s, x, _sample(lo, hi))
+        branch = branch_at(s, x, _sample(lo, hi))
         if x not in branch.free_symbols:
             continue
         domain = sp.Interval.open(lo, hi)
@@ -445,7 +449,7 @@ def _split(
     points = _breakpoints(expr, x, budget)
     bounds = [sp.S.NegativeInfinity, *points, sp.oo]
     pieces = [
-        _Piece(lo, hi, _branch_at(expr, x, _sample(lo, hi)))
+        _Piece(lo, hi, branch_at(expr, x, _sample(lo, hi)))
         for lo, hi in itertools.pairwise(bounds)
     ]
     return points, pieces
@@ -547,8 +551,8 @@ def _value_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr, notes: list[str], wha
     if _is_value(value):
         return value
     eps = sp.Rational(1, 10**9)
-    left = _definite(_limit(_branch_at(expr, x, point - eps), x, point, "-", notes, what))
-    right = _definite(_limit(_branch_at(expr, x, point + eps), x, point, "+", notes, what))
+    left = _definite(_limit(branch_at(expr, x, point - eps), x, point, "-", notes, what))
+    right = _definite(_limit(branch_at(expr, x, point + eps), x, point, "+", notes, what))
     if left is not None and right is not None and _same(left, right):
         notes.append(f"{what}: {expr} is undefined at {x} = {point}; its limit {left} is used")
         return left

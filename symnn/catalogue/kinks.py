@@ -29,9 +29,10 @@ import numpy as np
 import sympy as sp
 
 from symnn._validation import check_window, exact_number
+from symnn.analysis.properties import branch_at
 from symnn.catalogue.activations import Activation
 from symnn.catalogue.activations import activation as get_activation
-from symnn.expr.symbolic import branch_at, breakpoints
+from symnn.expr.symbolic import breakpoints
 
 __all__ = ["Kink", "kinks", "pieces"]
 

@@ -13,7 +13,6 @@ import sympy as sp
 
 __all__ = [
     "as_expression",
-    "branch_at",
     "breakpoints",
     "derivative",
     "in_terms_of_output",
@@ -392,30 +391,3 @@ def is_expression(expr: object) -> bool:
         and not expr.is_Relational
         and not isinstance(expr, (boolalg.BooleanFunction, boolalg.BooleanAtom))
     )
-
-
-def branch_at(expr: sp.Expr, x: sp.Symbol, point: sp.Expr) -> sp.Expr:
-    """The analytic formula *expr* follows at *point*: every ``Piecewise``, ``Abs``,
-    ``sign`` and ``Heaviside`` of *x* resolved to the branch that holds there.
-
-    Meant for a point inside a piece (between breakpoints), where the branch is
-    unambiguous; one-sided limits at a breakpoint take the branch of a point just
-    beside it. A Piecewise with no branch that holds at *point* gives ``nan``.
-
-    >>> x = sp.Symbol("x", real=True)
-    >>> relu = sp.Piecewise((0, x <= 0), (x, True))
-    >>> branch_at(relu, x, -1), branch_at(relu + sp.Abs(x), x, 2)
-    (0, 2*x)
-    """
-
-    def pick(*pairs):
-        for e, c in pairs:
-            truth = c.subs(x, point)
-            if truth is sp.true or truth == True:  # noqa: E712 (SymPy booleans)
-                return e
-        return sp.nan
-
-    expr = sp.piecewise_fold(expr).replace(sp.Piecewise, pick)
-    expr = expr.replace(sp.Abs, lambda u: u * sp.sign(u.subs(x, point)))
-    expr = expr.replace(sp.sign, lambda u: sp.sign(u.subs(x, point)))
-    return expr.replace(sp.Heaviside, lambda u, *h: sp.Heaviside(u.subs(x, point), *h))

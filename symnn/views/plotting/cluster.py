@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from symnn.views.plotting.axes import axes_for
+
 __all__ = ["plot_elbow"]
 
 
@@ -38,10 +40,7 @@ def plot_elbow(elbow: Any, ax: Any = None) -> Any:
                 f"plot_elbow needs the result of symnn.elbow(X) (with k, sse and knee), "
                 f"got {type(elbow).__name__}"
             )
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
+    ax = axes_for(ax)
     ks, sse = list(elbow.k), list(elbow.sse)
     ax.plot(ks, sse, "o-", color="C0", label="SSE", gid="sse")
     if elbow.knee is not None:

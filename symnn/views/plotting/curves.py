@@ -33,19 +33,13 @@ from symnn.curves._input import (
 )
 from symnn.curves.explicit import single_variable
 from symnn.curves.window import window_or_default
+from symnn.views.plotting.axes import axes_for
 
 __all__ = ["METHODS", "plot", "plot_implicit"]
 
 #: Legends go to the right of the axes, where they cannot hide the curve.
 OUTSIDE = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0), "borderaxespad": 0.0}
 
-
-def _axes(ax: Any) -> Any:
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax
 
 
 def _math(tex: str, fallback: str) -> str:
@@ -157,7 +151,7 @@ def plot_implicit(
         except NotAConic as exc:
             conic = exc
     xlim, ylim = window_or_default(obj, x, y, xlim, ylim)
-    ax = _axes(ax)
+    ax = axes_for(ax)
     notes: list[str] = []
     if method == "contour":
         curve = implicit_curve(obj, xlim, ylim, x, y, resolution=resolution)
@@ -327,7 +321,7 @@ def plot(
         curves.append((xs, ys, f))
     if ylim is not None:
         ylim = check_window("ylim", ylim)
-    ax = _axes(ax)
+    ax = axes_for(ax)
     for xs, ys, f in curves:
         ax.plot(xs, ys, lw=1.6, label=_math(sp.latex(f), text(f)), gid="curve")
     free = set().union(*(getattr(f, "free_symbols", set()) for _, _, f in curves))

@@ -15,16 +15,10 @@ from typing import Any
 import numpy as np
 
 from symnn.nn.diagnostics import decision_threshold, gradient_flow
+from symnn.views.plotting.axes import axes_for
 
 __all__ = ["plot_decision_boundary", "plot_gradient_flow", "plot_history"]
 
-
-def _axes(ax: Any) -> Any:
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots()
-    return ax
 
 
 def _series(name: str, values: Any) -> np.ndarray:
@@ -73,7 +67,7 @@ def plot_history(history: Any, ax: Any = None, log: bool = True) -> Any:
     if loss.size == 0:
         raise ValueError("the history has no epochs (was fit called with epochs=0?)")
     val = _series("val_loss", getattr(history, "val_loss", None) or [])
-    ax = _axes(ax)
+    ax = axes_for(ax)
     epochs = np.arange(1, loss.size + 1)
     ax.plot(epochs, loss, color="C0", lw=1.6, label="training loss", gid="loss")
     if val.size:
@@ -217,7 +211,7 @@ def plot_decision_boundary(
     G1, G2 = np.meshgrid(g1, g2)
     out = net.predict(np.column_stack([G1.ravel(), G2.ravel()]))
 
-    ax = _axes(ax)
+    ax = axes_for(ax)
     if one_output:
         cmap = plt.get_cmap("RdBu_r")
         colors = [cmap(0.85) if v > threshold else cmap(0.15) for v in labels]
@@ -321,7 +315,7 @@ def plot_gradient_flow(
     flow = gradient_flow(activations, depth=depth, width=width, n_samples=n_samples, seed=seed)
     named = [activations] if isinstance(activations, str) else list(activations)
     inits = {a.name: a.init for a in map(as_activation, named)}
-    ax = _axes(ax)
+    ax = axes_for(ax)
     markers = "osD^v<>ph*"
     for i, (name, norms) in enumerate(flow.items()):
         init = {"he_normal": "He", "xavier_uniform": "Xavier"}.get(inits[name], inits[name])
