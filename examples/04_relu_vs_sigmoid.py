@@ -1,7 +1,11 @@
 """Why ReLU: vanishing gradients of deep sigmoid networks, and ReLU's sparse activations.
 
-Run: python examples/04_relu_vs_sigmoid.py  (writes gradient_flow.png)
+Run: python examples/04_relu_vs_sigmoid.py  [FOLDER]  (writes gradient_flow.png into FOLDER, or into a new temporary folder)
 """
+
+import sys
+import tempfile
+from pathlib import Path
 
 import matplotlib
 
@@ -12,12 +16,16 @@ import numpy as np
 import symnn as sn
 from symnn.nn.diagnostics import gradient_flow, sparsity
 
+# pictures go to the folder named on the command line, else to a new temporary folder
+OUT = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="symnn-example-"))
+OUT.mkdir(parents=True, exist_ok=True)
+
 flows = gradient_flow(activations=("sigmoid", "tanh", "relu"), depth=10, seed=0)
 for name, norms in flows.items():
     print(f"{name:8s} |dL/dW| first layer {norms[0]:.2e}, last layer {norms[-1]:.2e}")
 
 ax = sn.plot_gradient_flow(activations=("sigmoid", "tanh", "relu"), depth=10, seed=0)
-ax.figure.savefig("gradient_flow.png", dpi=120, bbox_inches="tight")
+ax.figure.savefig(OUT / "gradient_flow.png", dpi=120, bbox_inches="tight")
 
 X = np.random.default_rng(0).normal(size=(256, 16))
 for name in ("relu", "sigmoid"):
@@ -25,4 +33,4 @@ for name in ("relu", "sigmoid"):
     print(
         f"{name:8s} share of exact zeros per hidden layer:", [round(s, 2) for s in sparsity(net, X)]
     )
-print("wrote gradient_flow.png")
+print("wrote " + " and ".join(str(OUT / n) for n in ['gradient_flow.png']))

@@ -15,22 +15,25 @@ SCRIPTS = sorted((ROOT / "examples").glob("*.py"))
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
 def test_example_script_runs_and_writes_its_picture(script, tmp_path):
+    """Pictures go to the folder given on the command line, never into the working folder."""
     env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}
+    out, cwd = tmp_path / "pictures", tmp_path / "cwd"
+    cwd.mkdir()
     r = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
+        [sys.executable, str(script), str(out)],
+        cwd=cwd,
         capture_output=True,
         text=True,
         env=env,
         timeout=300,
     )
     assert r.returncode == 0, r.stderr
-    written = [line.split()[-1] for line in r.stdout.splitlines() if line.startswith("wrote ")]
+    written = [line for line in r.stdout.splitlines() if line.startswith("wrote ")]
     assert written
-    for line in r.stdout.splitlines():
-        if line.startswith("wrote "):
-            for name in line[len("wrote ") :].replace(" and ", " ").split():
-                assert (tmp_path / name).stat().st_size > 1000
+    for line in written:
+        for name in line[len("wrote ") :].split(" and "):
+            assert Path(name).parent == out and Path(name).stat().st_size > 1000
+    assert list(cwd.iterdir()) == []
 
 
 def test_notebook_executes(tmp_path, monkeypatch):
