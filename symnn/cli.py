@@ -376,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="only these columns (name, equation, derivative, range, continuity, monotonic, "
         "...; default: all)",
     )
+    p.add_argument(
+        "--standalone", action="store_true", help="with --format latex: a whole LaTeX document"
+    )
 
     _command(sub, "losses", cmd_losses, "every loss, with its other names and what it is")
 
@@ -391,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="set a parameter, e.g. alpha=0.2 (repeatable; default: the activation's own)",
     )
     p.add_argument("--latex", action="store_true", help="print only the LaTeX equations")
+    p.add_argument(
+        "--standalone", action="store_true", help="with --latex: a whole LaTeX document"
+    )
     p.add_argument(
         "--plot",
         metavar="FILE",
@@ -408,7 +414,10 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help=f"derivative order, 0 to {MAX_ORDER}",
     )
-    p.add_argument("--latex", action="store_true", help="print LaTeX")
+    p.add_argument("--latex", action="store_true", help="print LaTeX displays (amsmath)")
+    p.add_argument(
+        "--standalone", action="store_true", help="with --latex: a whole LaTeX document"
+    )
 
     p = _command(sub, "plot", cmd_plot, "plot explicit curves y = f(x)")
     p.add_argument("expr", nargs="+", help='one or more formulas, e.g. "sin(x)/x" "x^2"')
@@ -463,7 +472,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "formula", cmd_formula, "the forward formula and the backpropagation equations"
     )
     _network_options(p, layers="3,4,1")
-    p.add_argument("--latex", action="store_true", help="print LaTeX")
+    p.add_argument("--latex", action="store_true", help="print LaTeX displays (amsmath)")
+    p.add_argument(
+        "--standalone", action="store_true", help="with --latex: a whole LaTeX document"
+    )
 
     p = _command(sub, "elbow", cmd_elbow, "k-means SSE against k, with the knee")
     p.add_argument("path", help="a numeric CSV file (rows are points)")
@@ -673,7 +685,8 @@ def cmd_activations(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         print(table.to_markdown(columns=columns, legend=True))
     else:  # LaTeX that fits an A4 page: split into tables unless the columns are chosen
-        print(table.to_latex(columns=columns, split=columns is None, legend=True))
+        latex = table.to_latex(columns=columns, split=columns is None, legend=True)
+        print(_PREAMBLE + latex + "\n\\end{document}" if args.standalone else latex)
     return 0
 
 
@@ -700,8 +713,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         act = _activation(args.name, _params(args.param))
         plot = _output(args.plot, args.force, "--plot")
     if args.latex:
-        print(act.latex(0))
-        print(act.latex(1))
+        print(_latex_out([act.latex(0), act.latex(1)], args.standalone))
     else:
         print(f"{act.name}({act.symbol}) = {act.expr}")
         print(f"{act.name}'({act.symbol}) = {act.derivative}")
@@ -753,7 +765,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 f"the expression has several variables ({names}); choose one with --wrt"
             )
     result = derivative(expr, wrt, args.order) if args.order else expr
-    print(sp.latex(result) if args.latex else result)
+    if args.latex:
+        d = {0: "", 1: rf"\frac{{d}}{{d{sp.latex(wrt)}}}"}.get(
+            args.order, rf"\frac{{d^{{{args.order}}}}}{{d{sp.latex(wrt)}^{{{args.order}}}}}"
+        )
+        lhs = rf"{d} \left({sp.latex(expr)}\right)" if d else sp.latex(expr)
+        print(_latex_out([f"{lhs} = {sp.latex(result)}"], args.standalone))
+    else:
+        print(result)
     return 0
 
 
@@ -859,14 +878,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+_PREAMBLE = r"""\documentclass{article}
+\usepackage{amsmath,amssymb,booktabs}
+\usepackage[a4paper,margin=2cm]{geometry}
+\begin{document}
+"""
+
+
+def _latex_out(parts: list[str], standalone: bool, aligned: bool = False) -> str:
+    r"""Complete displays: each equation (or ``aligned`` block) in ``\[ ... \]``, so the output
+    compiles when pasted into an article with amsmath; ``standalone`` adds a minimal document."""
+    body = "\n\n".join(
+        f"\\[\n{p}\n\\]" if aligned or not p.lstrip().startswith("\\begin{") else p for p in parts
+    )
+    if standalone:
+        return _PREAMBLE + body + "\n\\end{document}"
+    return body
+
+
 def cmd_formula(args: argparse.Namespace) -> int:
     with _input():
         layers = _layers(args.layers)
     net = _network(args, layers)
     if args.latex:
-        print(net.formula().latex())
-        print()
-        print(net.backprop().latex())
+        blocks = [net.formula().latex(), net.backprop().latex()]
+        print(_latex_out(blocks, args.standalone, aligned=True))
     else:
         print("forward pass:")
         print("  " + str(net.formula()).replace("\n", "\n  "))

@@ -577,3 +577,35 @@ def test_activations_table_selects_columns_and_has_a_legend(run):
     assert r.returncode == 0 and r.stdout.count(r"\toprule") >= 2  # split to fit a page
     r = run("activations", "--columns", "rnge")
     assert_clean_error(r, 2, "did you mean 'range'")
+
+
+LATEX_COMMANDS = [
+    ("formula", "--layers", "3,4,1", "--latex"),
+    ("diff", "x*tanh(x)", "--latex"),
+    ("show", "relu", "--latex"),
+    ("activations", "--format", "latex"),
+]
+
+
+@pytest.mark.parametrize("args", LATEX_COMMANDS, ids=[a[0] for a in LATEX_COMMANDS])
+def test_latex_output_is_complete_displays_that_compile(args, run, tmp_path):
+    """First contact: bare `aligned` blocks failed in an article ("Environment aligned undefined")."""
+    import re
+    import shutil
+    import subprocess
+
+    r = run(*args)
+    assert r.returncode == 0, r.stderr
+    body = r.stdout
+    outside = re.sub(r"\\\[.*?\\\]|\$[^$]*\$", "", body, flags=re.S)  # outside all math
+    assert "\\begin{aligned}" not in outside and "\\begin{cases}" not in outside
+    assert body.count("\\begin{") == body.count("\\end{")
+    doc = run(*args, "--standalone").stdout
+    assert doc.startswith("\\documentclass{article}") and doc.rstrip().endswith("\\end{document}")
+    engine = shutil.which("pdflatex") or shutil.which("lualatex")
+    if engine is None:
+        pytest.skip("no LaTeX engine installed (Debian: texlive-latex-recommended)")
+    (tmp_path / "doc.tex").write_text(doc)
+    done = subprocess.run([engine, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]
