@@ -1253,6 +1253,19 @@ class Properties:
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """The same rows as ``str()``, as an HTML table (Jupyter)."""
+        import html
+
+        first, *rows = str(self).splitlines()
+        cells = []
+        for row in rows:
+            label, _, value = row.strip().partition("  ")
+            if label.startswith("note:"):
+                label, value = "note", label[len("note:") :]
+            cells.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value.strip())}</td></tr>")
+        return f"<table><caption>{html.escape(first)}</caption>{''.join(cells)}</table>"
+
 
 #: The fields that hold properties (and may be UNKNOWN).
 _PROPERTY_FIELDS = (

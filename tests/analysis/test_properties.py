@@ -589,3 +589,9 @@ def test_properties_print_readably():
     assert text.splitlines()[0] == "leaky_relu(alpha=0.01)"
     assert "range                   ℝ" in text
     assert "C⁰ (kinks at 0)" in text
+
+
+def test_properties_render_in_jupyter():
+    html = symnn.activation("relu").properties._repr_html_()
+    assert html.startswith("<table><caption>relu</caption>")
+    assert "<th>range</th><td>[0, ∞)</td>" in html and "C⁰" in html
