@@ -133,7 +133,10 @@ def test_diff(run):
     r = run("diff", "x^3 + y*x", "--wrt", "y")
     assert r.stdout.strip() == "x"
     r = run("diff", "sin(x)", "--order", "2", "--latex")
-    assert r.stdout.strip() == r"- \sin{\left(x \right)}"
+    assert r.stdout.strip() == (
+        "\\[\n\\frac{d^{2}}{dx^{2}} \\left(\\sin{\\left(x \\right)}\\right) = "
+        "- \\sin{\\left(x \\right)}\n\\]"
+    )
 
 
 def test_plot_and_implicit_write_files_with_the_right_format(run):
