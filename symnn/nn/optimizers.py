@@ -79,12 +79,17 @@ _define(
     update=("np.multiply({g}, lr, out={g})", "np.subtract({p}, {g}, out={p})"),
     doc="Gradient descent: W -= lr*g.",
 )
+#: What momentum and Nesterov share: the velocity v, its decay mu and the learning rate.
+_VELOCITY = {
+    "params": (_MU,),
+    "state": ("v",),
+    "scalar_names": ("lr", "mu"),
+    "scalars": lambda t, h: (h["lr"], h["momentum"]),
+}
+
 _define(
     "momentum",
-    params=(_MU,),
-    state=("v",),
-    scalar_names=("lr", "mu"),
-    scalars=lambda t, h: (h["lr"], h["momentum"]),
+    **_VELOCITY,
     update=(
         "np.multiply({v}, mu, out={v})",
         "np.multiply({g}, lr, out={g})",
@@ -95,10 +100,7 @@ _define(
 )
 _define(
     "nesterov",
-    params=(_MU,),
-    state=("v",),
-    scalar_names=("lr", "mu"),
-    scalars=lambda t, h: (h["lr"], h["momentum"]),
+    **_VELOCITY,
     update=(
         "np.multiply({v}, mu, out={v})",
         "np.multiply({g}, lr, out={g})",
