@@ -748,7 +748,8 @@ def _softmax_parts(z: np.ndarray):
     """Max-shifted exponentials: ``m``, the argmax, ``e = exp(z - m)``, ``s`` = sum of the others."""
     m = z.max(axis=-1, keepdims=True)
     top = z.argmax(axis=-1)[..., None]
-    e = np.exp(z - m)
+    with np.errstate(over="ignore"):  # z - m may be -inf (logits 1e308 apart): exp gives 0
+        e = np.exp(z - m)
     others = e.copy()
     np.put_along_axis(others, top, 0.0, axis=-1)
     s = others.sum(axis=-1, keepdims=True)
@@ -768,7 +769,9 @@ def softmax_cross_entropy_rows(z: np.ndarray, t: np.ndarray) -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
     m, _, _, s = _softmax_parts(z)
-    return np.sum(t * (m - z), axis=-1) + np.sum(t, axis=-1) * np.log1p(s[..., 0])
+    with np.errstate(over="ignore", invalid="ignore"):  # m - z may overflow; counts where t != 0
+        gap = np.where(t != 0, t * (m - z), 0.0)
+    return np.sum(gap, axis=-1) + np.sum(t, axis=-1) * np.log1p(s[..., 0])
 
 
 def softmax_cross_entropy_grad(z: np.ndarray, t: np.ndarray) -> np.ndarray:

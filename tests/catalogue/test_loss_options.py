@@ -105,3 +105,15 @@ def test_options_agree_with_pytorch_when_installed():
     )
     ours = sn.loss("bce_with_logits", pos_weight=3.0)
     assert ours.value(zb.detach().numpy(), yb.numpy()) == pytest.approx(theirs.item(), rel=1e-13)
+
+
+def test_softmax_cross_entropy_on_logits_far_apart():
+    """Hostile input: logits 2e308 apart gave NaN (PyTorch: 0) and overflow warnings."""
+    import warnings
+
+    lo = sn.loss("cross_entropy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lo.value([[1e308, -1e308]], [0]) == 0.0
+        np.testing.assert_array_equal(lo.grad([[1e308, -1e308]], [0]), [[0.0, 0.0]])
+        assert lo.value([[1e308, -1e308]], [1]) == np.inf  # the true 2e308 is past float64
