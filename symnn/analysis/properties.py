@@ -1017,6 +1017,27 @@ class _Shape:
     numeric: bool
 
 
+def _rational_without_poles(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> bool:
+    """True when *expr* is a rational function of *x* whose denominator has no real root in
+    [lo, hi] (exact: Sturm's theorem on the polynomial, ``Poly.count_roots``).
+
+    SymPy's ``continuous_domain`` writes the roots of a quartic in radicals and cannot
+    decide whether they are real (a Padé activation's denominator); counting is exact.
+    """
+    if not expr.is_rational_function(x):
+        return False
+    den = sp.fraction(sp.together(expr))[1]
+    if not den.has(x):
+        return True
+    poly = _attempt(lambda: sp.Poly(den, x), _SOLVE_BUDGET)
+    if poly is None or not all(c.is_Rational for c in poly.coeffs()):
+        return False
+    inf = None if lo is sp.S.NegativeInfinity else lo
+    sup = None if hi is sp.oo else hi
+    count = _attempt(lambda: poly.count_roots(inf, sup), _SOLVE_BUDGET)
+    return count == 0
+
+
 def _check_domain(piece: _Piece, x: sp.Symbol, notes: list[str]) -> None:
     """Refuse a formula that is undefined or singular inside its piece; accept removable points.
 
@@ -1026,6 +1047,8 @@ def _check_domain(piece: _Piece, x: sp.Symbol, notes: list[str]) -> None:
     from sympy.calculus.util import continuous_domain
 
     interval = sp.Interval.open(piece.lo, piece.hi)
+    if _rational_without_poles(to_elementary(piece.expr), x, piece.lo, piece.hi):
+        return
     domain = _attempt(
         lambda: continuous_domain(to_elementary(piece.expr), x, interval), _SOLVE_BUDGET
     )

@@ -580,6 +580,332 @@ _define(
 )
 
 
+# -- the wider catalogue (issue #15): one entry each, grouped by family -------------------
+
+_define(
+    "relu_squared",
+    lambda: sp.Piecewise((0, x <= 0), (x**2, True)),
+    family="relu",
+    tex=r"\operatorname{ReLU}^2",
+    aliases=("squared_relu", "relu2"),
+    doc=r"""Squared ReLU :math:`\max(0, x)^2`; derivative :math:`2\max(0, x)`, 0 at the kink (continuous there).
+
+    Reference: So et al., *Primer: searching for efficient transformers for language modeling*,
+    NeurIPS 2021.""",
+)
+_define(
+    "rrelu",
+    lambda lower, upper: sp.Piecewise(((lower + upper) / 2 * x, x <= 0), (x, True)),
+    family="relu",
+    params=(positive("lower", 0.125), positive("upper", 1 / 3)),
+    tex=r"\operatorname{RReLU}",
+    doc=r"""Randomized leaky ReLU at evaluation time (PyTorch's ``RReLU`` in eval mode): slope
+    :math:`(l + u)/2` for :math:`x \le 0`, :math:`x` otherwise (:math:`l = 1/8`, :math:`u = 1/3`).
+    In training PyTorch draws the slope from :math:`U(l, u)`; the deterministic function is the mean.
+    Derivative :math:`(l + u)/2` at 0 (the :math:`x \le 0` branch).
+
+    Reference: Xu et al., *Empirical evaluation of rectified activations in convolutional network*, 2015.""",
+)
+_define(
+    "abrelu",
+    lambda beta: sp.Piecewise((0, x <= beta), (x - beta, True)),
+    family="relu",
+    params=(real("beta", 0.0),),
+    tex=r"\operatorname{ABReLU}",
+    aliases=("average_biased_relu",),
+    doc=r"""Average-biased ReLU :math:`\max(0, x - \beta)`, where ABReLU takes :math:`\beta` as the average
+    of the layer's input (a statistic of the data); as a scalar function of :math:`x` the average
+    is the parameter :math:`\beta` (default 0, where it is ReLU). Derivative 0 at :math:`x = \beta`
+    (ReLU's convention).
+
+    References: Dubey & Chakraborty, *Average biased ReLU based CNN descriptor for improved face
+    retrieval*, Multimedia Tools and Applications 2021; benchmarked in Dubey, Singh & Chaudhuri,
+    *Activation functions in deep learning: a comprehensive survey and benchmark*, Neurocomputing 2022.""",
+)
+_define(
+    "isrlu",
+    lambda alpha: sp.Piecewise((x / sp.sqrt(1 + alpha * x**2), x < 0), (x, True)),
+    family="relu",
+    params=(positive("alpha", 1.0),),
+    tex=r"\operatorname{ISRLU}",
+    doc=r"""Inverse square root linear unit: :math:`\frac{x}{\sqrt{1 + \alpha x^2}}` for :math:`x < 0`, :math:`x`
+    for :math:`x \ge 0` (:math:`\alpha = 1`). Both branches have derivative 1 at 0 (it is :math:`C^2`).
+
+    Reference: Carlile et al., *Improving deep learning by inverse square root linear units
+    (ISRLUs)*, 2017.""",
+)
+_define(
+    "pelu",
+    lambda a, b: sp.Piecewise((a * (sp.exp(x / b) - 1), x <= 0), (a / b * x, True)),
+    family="relu",
+    params=(positive("a", 1.0), positive("b", 1.0)),
+    tex=r"\operatorname{PELU}",
+    doc=r"""Parametric ELU: :math:`a(e^{x/b} - 1)` for :math:`x \le 0`, :math:`\frac{a}{b}x` otherwise
+    (:math:`a = b = 1`, where it is ELU). Both sides have slope :math:`a/b` at 0.
+
+    Reference: Trottier, Giguère & Chaib-draa, *Parametric exponential linear unit for deep
+    convolutional neural networks*, ICMLA 2017.""",
+)
+_define(
+    "pdelu",
+    lambda alpha: sp.Piecewise(
+        (-alpha, x <= -10),
+        (alpha * ((1 + x / 10) ** 10 - 1), x <= 0),
+        (x, True),
+    ),
+    family="relu",
+    params=(positive("alpha", 1.0),),
+    tex=r"\operatorname{PDELU}",
+    doc=r"""Parametric deformable ELU: :math:`x` for :math:`x > 0`, else
+    :math:`\alpha\left([1 + (1 - t)x]_+^{1/(1-t)} - 1\right)` with :math:`t = 0.9` (the paper's
+    setting, also Dubey et al.'s), i.e. :math:`\alpha((1 + x/10)^{10} - 1)` on :math:`(-10, 0]` and
+    :math:`-\alpha` below; :math:`\alpha = 1`. As :math:`t \to 1` it becomes ELU. :math:`t` is fixed
+    so that the exponent is the integer 10, for which the compiler has an exact form near 0
+    (:math:`u\sum_j (1+u)^j`); for another :math:`t` write the formula with ``symnn.Activation``.
+    The derivative at 0 is :math:`\alpha` (the :math:`x \le 0` branch, as ELU) and 0 at :math:`-10`.
+
+    Reference: Cheng et al., *Parametric deformable exponential linear units for deep neural
+    networks*, Neural Networks 2020; benchmarked in Dubey, Singh & Chaudhuri 2022.""",
+)
+_define(
+    "nlrelu",
+    lambda beta: sp.Piecewise((0, x <= 0), (sp.log(1 + beta * x), True)),
+    family="relu",
+    params=(positive("beta", 1.0),),
+    tex=r"\operatorname{NLReLU}",
+    doc=r"""Natural-logarithm ReLU :math:`\log(1 + \beta\max(0, x))` (:math:`\beta = 1`);
+    derivative 0 at the kink (ReLU's convention).
+
+    Reference: Liu et al., *Natural-logarithm-rectified activation function in convolutional
+    neural networks*, 2019.""",
+)
+_define(
+    "eswish",
+    lambda beta: beta * x * sigmoid(x),
+    family="gated",
+    params=(positive("beta", 1.375),),
+    tex=r"\operatorname{E\text{-}swish}",
+    aliases=("e_swish",),
+    doc=r"""E-swish :math:`\beta x\,\sigma(x)`; the paper recommends :math:`1 \le \beta \le 2`
+    (symnn's default 1.375). Swish with its own (trainable) :math:`\beta` is ``silu``:
+    :math:`x\,\sigma(\beta x)`.
+
+    Reference: Alcaide, *E-swish: adjusting activations to different network depths*, 2018.""",
+)
+_define(
+    "quick_gelu",
+    lambda: x * sigmoid(sp.Float("1.702") * x),
+    family="gated",
+    tex=r"\operatorname{QuickGELU}",
+    aliases=("gelu_sigmoid",),
+    doc=r""":math:`x\,\sigma(1.702\,x)`, the sigmoid approximation of GELU (Hendrycks & Gimpel 2016,
+    section 2), used as ``QuickGELU`` in OpenAI's CLIP.""",
+)
+_define(
+    "lisht",
+    lambda: x * sp.tanh(x),
+    family="gated",
+    tex=r"\operatorname{LiSHT}",
+    doc=r"""Linearly scaled hyperbolic tangent :math:`x\tanh x` (even, non-negative).
+
+    Reference: Roy et al., *LiSHT: non-parametric linearly scaled hyperbolic tangent activation
+    function for neural networks*, 2019.""",
+)
+_define(
+    "tanhexp",
+    lambda: x * sp.tanh(sp.exp(x)),
+    family="gated",
+    tex=r"\operatorname{TanhExp}",
+    doc=r"""TanhExp :math:`x\tanh(e^x)`.
+
+    Reference: Liu & Di, *TanhExp: a smooth activation function with high convergence speed for
+    lightweight neural networks*, IET Computer Vision 2021.""",
+)
+_define(
+    "serf",
+    lambda: x * sp.erf(softplus(x)),
+    family="gated",
+    tex=r"\operatorname{Serf}",
+    doc=r"""Serf :math:`x\operatorname{erf}(\log(1 + e^x))` (log-softplus error function).
+
+    Reference: Nag, Bhattacharyya et al., *SERF: towards better training of deep neural networks
+    using log-softplus error activation function*, WACV 2023.""",
+)
+_define(
+    "smish",
+    lambda alpha, beta: alpha * x * sp.tanh(sp.log(1 + sigmoid(beta * x))),
+    family="gated",
+    params=(positive("alpha", 1.0), positive("beta", 1.0)),
+    tex=r"\operatorname{Smish}",
+    doc=r"""Smish :math:`\alpha x\tanh(\log(1 + \sigma(\beta x)))` (:math:`\alpha = \beta = 1`).
+
+    Reference: Wang, Ren & Wang, *Smish: a novel activation function for deep learning methods*,
+    Electronics 11(4), 2022.""",
+)
+_define(
+    "logish",
+    lambda: x * sp.log(1 + sigmoid(x)),
+    family="gated",
+    tex=r"\operatorname{Logish}",
+    doc=r"""Logish :math:`x\log(1 + \sigma(x))`.
+
+    Reference: Zhu et al., *Logish: a new nonlinear nonmonotonic activation function for
+    convolutional neural network*, Neurocomputing 2021.""",
+)
+_define(
+    "hard_mish",
+    lambda: sp.Piecewise((0, x <= -2), (x * (x + 2) / 2, x <= 0), (x, True)),
+    family="gated",
+    tex=r"\operatorname{HardMish}",
+    aliases=("hardmish",),
+    doc=r"""Hard Mish :math:`\frac{x}{2}\min(2, \max(0, x + 2))`: 0 below :math:`-2`, :math:`x(x + 2)/2` on
+    :math:`[-2, 0]`, :math:`x` above (as in the H-Mish notes by Mish's author, D. Misra, and in
+    ``timm``'s ``hard_mish``). Derivative 0 at :math:`-2` (the left branch, the catalogue's ReLU
+    convention) and 1 at 0, where it is :math:`C^1`.""",
+)
+_define(
+    "snake",
+    lambda a: x + sp.sin(a * x) ** 2 / a,
+    family="periodic",
+    params=(positive("a", 1.0),),
+    tex=r"\operatorname{snake}",
+    doc=r"""Snake :math:`x + \frac{\sin^2(a x)}{a}` (:math:`a = 1`): monotone, with a periodic ripple of
+    frequency :math:`a`; it lets networks extrapolate periodic signals.
+
+    Reference: Ziyin, Hartwig & Ueda, *Neural networks fail to learn periodic functions and how
+    to fix it*, NeurIPS 2020.""",
+)
+_define(
+    "gcu",
+    lambda: x * sp.cos(x),
+    family="periodic",
+    tex=r"\operatorname{GCU}",
+    aliases=("growing_cosine_unit",),
+    doc=r"""Growing cosine unit :math:`x\cos x`.
+
+    Reference: Noel et al., *Growing cosine unit: a novel oscillatory activation function that
+    can speedup training and reduce parameters in convolutional neural networks*, 2021.""",
+)
+_define(
+    "elliott",
+    # (1 + x + |x|)/(2(1 + |x|)) is x/(2(1 + |x|)) + 1/2 without the cancellation for x < 0
+    lambda: (1 + x + sp.Abs(x)) / (2 * (1 + sp.Abs(x))),
+    family="sigmoid",
+    bounds=(0.0, 1.0),
+    tex=r"\operatorname{Elliott}",
+    doc=r"""Elliott sigmoid :math:`\frac{x}{2(1 + |x|)} + \frac12`, a softsign rescaled to (0, 1); derivative
+    :math:`\frac{1}{2(1 + |x|)^2}` (the one-sided derivatives agree at 0).
+
+    Reference: Elliott, *A better activation function for artificial neural networks*, ISR
+    technical report TR 93-8, University of Maryland, 1993.""",
+)
+_define(
+    "bipolar_sigmoid",
+    lambda: 2 * sigmoid(x) - 1,
+    family="sigmoid",
+    bounds=(-1.0, 1.0),
+    tex=r"\operatorname{bipolar}",
+    doc=r"""Bipolar sigmoid :math:`\frac{1 - e^{-x}}{1 + e^{-x}} = 2\sigma(x) - 1 = \tanh\frac{x}{2}`, the
+    logistic rescaled to (-1, 1) (classical in the neural-network textbooks, e.g. Fausett,
+    *Fundamentals of neural networks*, 1994).""",
+)
+_define(
+    "lecun_tanh",
+    lambda: sp.Float("1.7159") * sp.tanh(2 * x / 3),
+    family="sigmoid",
+    bounds=(-1.7159, 1.7159),
+    tex=r"\operatorname{tanh}_{\mathrm{LeCun}}",
+    aliases=("scaled_tanh",),
+    doc=r""":math:`1.7159\tanh(2x/3)`, scaled so that :math:`f(\pm 1) \approx \pm 1`.
+
+    Reference: LeCun, Bottou, Orr & Müller, *Efficient BackProp*, 1998.""",
+)
+_define(
+    "penalized_tanh",
+    lambda a: sp.Piecewise((a * sp.tanh(x), x <= 0), (sp.tanh(x), True)),
+    family="sigmoid",
+    params=(positive("a", 0.25),),
+    tex=r"\operatorname{ptanh}",
+    doc=r"""Penalized tanh: :math:`\tanh x` for :math:`x > 0`, :math:`a\tanh x` for :math:`x \le 0` (:math:`a = 0.25`);
+    derivative :math:`a` at 0 (the :math:`x \le 0` branch, as leaky ReLU).
+
+    References: Xu, Huang & Li, *Revise saturated activation functions*, 2016; Eger, Youssef &
+    Gurevych, *Is it time to swish?*, EMNLP 2018.""",
+)
+_define(
+    "erf",
+    lambda: sp.erf(x),
+    family="sigmoid",
+    bounds=(-1.0, 1.0),
+    tex=r"\operatorname{erf}",
+    doc=r"""Gauss error function :math:`\operatorname{erf} x = \frac{2}{\sqrt\pi}\int_0^x e^{-t^2}\,dt` as a
+    sigmoid; derivative :math:`\frac{2}{\sqrt\pi}e^{-x^2}`.
+
+    Reference: Williams, *Computing with infinite networks*, NIPS 1996 (its kernel is in closed
+    form).""",
+)
+_define(
+    "normal_cdf",
+    lambda: (1 + sp.erf(x / _SQRT2)) / 2,
+    family="sigmoid",
+    bounds=(0.0, 1.0),
+    tex=r"\Phi",
+    aliases=("probit", "gaussian_cdf"),
+    doc=r"""Standard normal CDF :math:`\Phi(x) = \frac12\left(1 + \operatorname{erf}\frac{x}{\sqrt 2}\right)`,
+    the probit link as an activation and GELU's gate (:math:`\operatorname{GELU}(x) = x\,\Phi(x)`).""",
+)
+_define(
+    "inverse_multiquadric",
+    lambda: 1 / sp.sqrt(1 + x**2),
+    family="radial",
+    bounds=(0.0, 1.0),
+    tex=r"\operatorname{IMQ}",
+    doc=r"""Inverse multiquadric :math:`\frac{1}{\sqrt{1 + x^2}}`, the radial basis function with shape
+    parameter 1.
+
+    Reference: Hardy, *Multiquadric equations of topography and other irregular surfaces*, 1971;
+    Micchelli, *Interpolation of scattered data*, Constructive Approximation 1986.""",
+)
+
+_define(
+    "satlin",
+    lambda: sp.Piecewise((0, x <= 0), (x, x < 1), (1, True)),
+    family="relu",
+    bounds=(0.0, 1.0),
+    tex=r"\operatorname{satlin}",
+    aliases=("saturating_linear",),
+    doc=r"""Saturating linear :math:`\min(\max(0, x), 1)` (MATLAB's ``satlin``; ReLU6 with the ceiling at 1).
+    Derivative 1 on :math:`(0, 1)`, 0 at 0, at 1 and outside (as ReLU6).
+
+    Reference: MATLAB Deep Learning Toolbox, ``satlin``; Hagan, Demuth & Beale, *Neural network
+    design*, 1996.""",
+)
+_define(
+    "triangular",
+    lambda: sp.Piecewise((0, x <= -1), (1 + x, x <= 0), (1 - x, x < 1), (0, True)),
+    family="radial",
+    bounds=(0.0, 1.0),
+    tex=r"\operatorname{tribas}",
+    aliases=("tribas",),
+    doc=r"""Triangular basis :math:`\max(0, 1 - |x|)` (MATLAB's ``tribas``). At the corners the derivative
+    is that of the left branch: 0 at :math:`-1`, 1 at 0, :math:`-1` at 1.
+
+    Reference: MATLAB Deep Learning Toolbox, ``tribas``.""",
+)
+_define(
+    "cosine",
+    lambda: sp.cos(x),
+    family="periodic",
+    bounds=(-1.0, 1.0),
+    tex=r"\cos",
+    aliases=("cos",),
+    doc=r"""Cosine :math:`\cos x`, the even periodic activation.
+
+    Reference: Parascandolo, Huttunen & Virtanen, *Taming the waves: sine as activation function
+    in deep neural networks*, 2016.""",
+)
+
+
 def _register_with_parser() -> None:
     """Hand the catalogue's names to the parser: ``relu(x) + sigmoid(2x)`` parses.
 

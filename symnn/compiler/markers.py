@@ -267,7 +267,8 @@ class Linear(Kernel):
             return f"({inner})"
         if a == -1:
             return f"(-({inner}))"
-        return f"{printer.parenthesize(a, PRECEDENCE['Mul'])}*({inner})"
+        # bracketed as a whole: it may be the base of a power, (a*(u + c))**n
+        return f"({printer.parenthesize(a, PRECEDENCE['Mul'])}*({inner}))"
 
     def elementary(self):
         a, u, c = self.args

@@ -47,8 +47,12 @@ pattern                                                                       st
 :math:`\sigma(u)\sigma(-u)`                                                   :math:`\text{one exponential (}\texttt{kernels.sigmoid\_prime})`
 :math:`\sin(u)/u`                                                             :math:`\texttt{kernels.sinc}\text{ (1 at 0)}`
 :math:`(\cos u - \operatorname{sinc} u)/u`                                    :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
+:math:`1 + \sin u`                                                            :math:`(\sin\tfrac u2 + \cos\tfrac u2)^2\text{ (no cancellation where }\sin u = -1)`
+:math:`(1 + u)^n - 1\ (n = 2, \dots, 16)`                                     :math:`u\,\textstyle\sum_{j<n}(1 + u)^j\text{ (Horner; exact near } u = 0)`
+:math:`e^{u}\operatorname{sech}^2(e^{u})`                                     :math:`\text{the same at }\min(u, 8)\text{ (0 beyond; no overflow)}`
 :math:`a u + b\ (b/a\text{ exact in float64})`                                :math:`a(u + b/a)\text{: exact near the root}`
 :math:`d(u)\,p(x),\ d\text{ decaying, }p\text{ a polynomial of degree}\ge 2`  :math:`\texttt{kernels.zero\_times}\text{: 0, not }0\cdot\infty\text{, where }p\text{ overflows}`
+:math:`\tanh(e^{u})`                                                          :math:`\tanh(e^{\min(u, 8)})\text{ (1 beyond; no overflow)}`
 ============================================================================  =================================================================================================
 
 (:math:`\sigma` is symnn's :class:`~symnn.expr.functions.sigmoid`, which prints as
@@ -585,6 +589,67 @@ RULES.product_pair(
 )
 
 
+RULES.sum_pair(
+    "one_plus_sin",
+    sp.sin(U),
+    1,
+    lambda b: (sp.sin(b[U] / 2) + sp.cos(b[U] / 2)) ** 2,
+    pattern=r"1 + \sin u",
+    stable=r"(\sin\tfrac u2 + \cos\tfrac u2)^2\text{ (no cancellation where }\sin u = -1)",
+    example=1 + sp.sin(2 * _x),
+)
+
+
+def _power_minus_one(e: sp.Add) -> sp.Basic | None:
+    """``k(1 + u)^n - k`` -> ``k u ((1+u)^{n-1} + ... + 1)`` (Horner) for an integer n in 2..16."""
+    terms = list(e.args)
+    for i, term in enumerate(terms):
+        for factor in sp.Mul.make_args(term.as_coeff_Mul()[1]):
+            if not (factor.is_Pow and factor.exp.is_Integer and 2 <= factor.exp <= 16):
+                continue
+            base = factor.base
+            const, u = base.as_independent(*base.free_symbols, as_Add=True) if base.is_Add else (0, 0)
+            if const != 1 or u == 0:
+                continue
+            others = terms[:i] + terms[i + 1 :]
+            cofactor = term / factor  # k times any other factors
+            if not cofactor.is_number or -cofactor not in others:
+                continue
+            others.remove(-cofactor)
+            horner = sp.S.One
+            for _ in range(int(factor.exp) - 1):
+                horner = sp.Add(1, sp.Mul(base, horner, evaluate=False), evaluate=False)
+            return sp.Add(*others, cofactor * u * horner)
+    return None
+
+
+RULES.node(
+    sp.Add,
+    pattern=r"(1 + u)^n - 1\ (n = 2, \dots, 16)",
+    stable=r"u\,\textstyle\sum_{j<n}(1 + u)^j\text{ (Horner; exact near } u = 0)",
+    example=(1 + _x / 10) ** 10 - 1,
+    name="power_minus_one",
+)(_power_minus_one)
+
+#: Past this argument exp(u) only feeds values that are already 1 (tanh) or 0 (sech^2) in float64.
+_EXP_CLAMP = 8
+
+
+def _clamped_exp(u: sp.Expr) -> sp.Expr:
+    return sp.exp(sp.Min(u, _EXP_CLAMP))
+
+
+RULES.product_pair(
+    "exp_sech2_exp",
+    Sech2(sp.exp(U)),
+    sp.exp(U),
+    lambda b: None if isinstance(b[U], sp.Min) else _clamped_exp(b[U]) * Sech2(_clamped_exp(b[U])),
+    pattern=r"e^{u}\operatorname{sech}^2(e^{u})",
+    stable=r"\text{the same at }\min(u, 8)\text{ (0 beyond; no overflow)}",
+    example=sp.exp(_x) * Sech2(sp.exp(_x)),
+)
+
+
 # ============================================================ specialize: printing forms
 
 
@@ -695,3 +760,17 @@ def stabilize(
     skip = set(skip) | (set() if complement else {"complement"})
     expr = RULES.apply(sp.sympify(expr), "canonicalize", skip=skip, max_passes=2)
     return RULES.apply(expr, "stabilize", skip=skip, max_passes=max_passes)
+
+
+@RULES.node(
+    sp.tanh,
+    pattern=r"\tanh(e^{u})",
+    stable=r"\tanh(e^{\min(u, 8)})\text{ (1 beyond; no overflow)}",
+    phase="specialize",
+    example=sp.tanh(sp.exp(_x)),
+)
+def tanh_of_exp(e):
+    arg = e.args[0]
+    if isinstance(arg, sp.exp) and not isinstance(arg.args[0], sp.Min) and not arg.args[0].is_number:
+        return sp.tanh(_clamped_exp(arg.args[0]))
+    return None
