@@ -793,9 +793,9 @@ def cmd_implicit(args: argparse.Namespace) -> int:
     from symnn.curves import (
         METHODS,
         NotAConic,
+        boundary_expr,
         classify_conic,
         read_curve,
-        split_relation,
         xy_symbols,
     )
     from symnn.views.plotting import plot_implicit
@@ -805,7 +805,7 @@ def cmd_implicit(args: argparse.Namespace) -> int:
             "method", args.method or METHODS[0], METHODS, listing="symnn implicit --help"
         )
         curve = read_curve(args.expr)
-        xy_symbols(split_relation(curve)[0], None, None)
+        xy_symbols(boundary_expr(curve), None, None)
         output = _output(args.output, args.force, "-o")
     if args.classify:
         try:

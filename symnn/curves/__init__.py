@@ -20,7 +20,7 @@ Strings are accepted everywhere and go through :func:`symnn.expr.parse.parse`.
 """
 
 from symnn.curves._input import as_expr as read_curve
-from symnn.curves._input import split_relation, xy_symbols
+from symnn.curves._input import boundary_expr, split_relation, xy_symbols
 from symnn.curves.conics import KINDS, Conic, NotAConic, classify_conic, conic_box
 from symnn.curves.explicit import explicit_curve, explicit_ylim, single_variable
 from symnn.curves.implicit import METHODS, ImplicitCurve, implicit_cells, implicit_curve
@@ -36,6 +36,7 @@ __all__ = [
     "ImplicitCurve",
     "NotAConic",
     "RealFunction",
+    "boundary_expr",
     "classify_conic",
     "conic_box",
     "explicit_curve",

@@ -13,8 +13,10 @@ from sympy.logic.boolalg import And, BooleanAtom, BooleanFunction, Not, Or
 __all__: list[str] = []
 
 #: The relations a curve or region can use, by their symbol.
-RELATIONS = {"=": sp.Eq, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}
-_OPS = {sp.Eq: "=", sp.Lt: "<", sp.Le: "<=", sp.Gt: ">", sp.Ge: ">="}
+RELATIONS = {"=": sp.Eq, "<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge, "!=": sp.Ne}
+_OPS = {sp.Eq: "=", sp.Lt: "<", sp.Le: "<=", sp.Gt: ">", sp.Ge: ">=", sp.Ne: "!="}
+#: The relations whose boundary f = 0 belongs to the set (drawn solid; the others dashed).
+INCLUSIVE = ("=", "<=", ">=")
 
 
 def as_expr(obj: Any) -> sp.Basic:
@@ -32,7 +34,7 @@ def as_expr(obj: Any) -> sp.Basic:
     if isinstance(obj, str):
         from symnn.expr.parse import parse
 
-        obj = parse(obj)
+        obj = parse(obj, logic=True)
     if isinstance(obj, bool | BooleanAtom):
         raise TypeError(
             f"expected an equation or an expression, got the truth value {obj!r}; "
@@ -70,7 +72,7 @@ def is_region(obj: sp.Basic) -> bool:
 
 
 def split_relation(obj: sp.Basic) -> tuple[sp.Expr, str]:
-    """Return ``(f, op)`` with the relation meaning ``f op 0``; op is '=', '<', '<=', '>', '>='.
+    """Return ``(f, op)`` with the relation meaning ``f op 0``; op is '=', '<', '<=', '>', '>=', '!='.
 
     >>> x = sp.Symbol("x")
     >>> split_relation(sp.Eq(x, 1))
@@ -84,7 +86,7 @@ def split_relation(obj: sp.Basic) -> tuple[sp.Expr, str]:
     if op is None:
         raise ValueError(
             f"cannot draw the relation {obj} ({type(obj).__name__}); use an equation "
-            "(Eq or '='), an expression meaning '= 0', or an inequality <, <=, >, >="
+            "(Eq or '='), an expression meaning '= 0', an inequality <, <=, >, >=, or !="
         )
     return obj.lhs - obj.rhs, op
 

@@ -17,6 +17,7 @@ import sympy as sp
 from sympy.logic.boolalg import And, Not, Or
 
 from symnn.curves._input import (
+    INCLUSIVE,
     RELATIONS,
     as_expr,
     boundary_expr,
@@ -83,6 +84,8 @@ def _margin(f_values: np.ndarray, op: str) -> np.ndarray:
         return -f_values
     if op in (">", ">="):
         return f_values
+    if op == "!=":
+        return np.abs(f_values)
     return -np.abs(f_values)
 
 
@@ -115,7 +118,7 @@ def _holds(f_values: np.ndarray, op: str) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return {
             "<": f_values < 0, "<=": f_values <= 0, ">": f_values > 0, ">=": f_values >= 0,
-            "=": f_values == 0,
+            "=": f_values == 0, "!=": f_values != 0,
         }[op]  # fmt: skip
 
 
@@ -243,12 +246,17 @@ def implicit_curve(
         undefined = np.isnan(G)
         lines, dashed, pts = [], [], []
         for k, (atom, tr) in enumerate(zip(atoms, traces, strict=True)):
-            strict = ops[k] in ("<", ">")
             for line in tr.lines:
-                keep = _decides(obj, atoms, fields, ops, k, line) if len(atoms) > 1 else None
-                for run in _runs(line, keep) if keep is not None else [line]:
-                    lines.append(run)
-                    dashed.append(strict)
+                if relation != "region":
+                    lines.append(line)
+                    dashed.append(ops[k] not in INCLUSIVE)
+                    continue
+                keep = _decides(obj, atoms, fields, ops, k, line)
+                inside = _included(obj, atoms, fields, ops, k, line)
+                for good, is_dashed in ((keep & inside, False), (keep & ~inside, True)):
+                    for run in _runs(line, good):
+                        lines.append(run)
+                        dashed.append(is_dashed)
             if len(tr.points):
                 keep = (_decides(obj, atoms, fields, ops, k, tr.points) if len(atoms) > 1
                         else np.ones(len(tr.points), dtype=bool))  # fmt: skip
@@ -278,15 +286,36 @@ def implicit_curve(
     )  # fmt: skip
 
 
+def _others(
+    atoms: list[sp.Basic], fields: list[Field], ops: list[str], k: int, pts: np.ndarray
+) -> dict[sp.Basic, np.ndarray]:
+    """The truth of every relation but relation *k* at *pts*."""
+    return {
+        atom: _holds(fld(pts[:, 0], pts[:, 1]), op)
+        for m, (atom, fld, op) in enumerate(zip(atoms, fields, ops, strict=True))
+        if m != k
+    }
+
+
+def _included(
+    obj: sp.Basic, atoms: list[sp.Basic], fields: list[Field], ops: list[str], k: int,
+    pts: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """Whether points of relation *k*'s curve f_k = 0 belong to the region (solid, not dashed).
+
+    On the curve relation *k* holds exactly when it admits equality (<=, >=, =); a ``Not``
+    turns that round: the boundary of ``not (x^2 + y^2 <= 1)`` is not in the region.
+    """
+    on_curve = np.full(len(pts), ops[k] in INCLUSIVE)
+    return _truth(obj, {**_others(atoms, fields, ops, k, pts), atoms[k]: on_curve})
+
+
 def _decides(
     obj: sp.Basic, atoms: list[sp.Basic], fields: list[Field], ops: list[str], k: int,
     pts: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
     """Whether relation *k* decides the region at points of its boundary curve."""
-    values = {}
-    for m, (atom, fld, op) in enumerate(zip(atoms, fields, ops, strict=True)):
-        if m != k:
-            values[atom] = _holds(fld(pts[:, 0], pts[:, 1]), op)
+    values = _others(atoms, fields, ops, k, pts)
     on = _truth(obj, {**values, atoms[k]: np.ones(len(pts), dtype=bool)})
     off = _truth(obj, {**values, atoms[k]: np.zeros(len(pts), dtype=bool)})
     return on != off
@@ -341,6 +370,10 @@ def implicit_cells(
     if not is_region(obj):
         f, op = split_relation(obj)
         obj = RELATIONS[op](f, 0)
+    # SymPy's interval arithmetic mishandles Ne (it paints the curve itself): f != 0 is f < 0 or f > 0
+    obj = obj.replace(
+        lambda e: isinstance(e, sp.Ne), lambda e: sp.Or(e.lhs - e.rhs < 0, e.lhs - e.rhs > 0)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         plot = sp.plot_implicit(

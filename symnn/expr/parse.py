@@ -1357,6 +1357,7 @@ class _Context:
         self.checked: set[sympy.Basic] = set()  # subexpressions that passed check()
         self.hadamard: int | None = None  # position of the first '⊙'
         self.juxtaposed: int | None = None  # first product of two non-numbers by juxtaposition
+        self.logic = False  # parse(..., logic=True): a region, conditions joined by and/or/not
 
     def error(self, message: str, position: int | None) -> ParseError:
         return ParseError(message, self.text, position)
@@ -1529,11 +1530,43 @@ class _Parser:
 
     # -- grammar
     def parse_top(self) -> sympy.Basic:
+        if self.ctx.logic:
+            return self.parse_region()
         expr = self.parse_relation()
         tok = self.lex.peek()
         if tok.kind != "end":
             self.unexpected(tok)
         return expr
+
+    def parse_region(self) -> sympy.Basic:
+        """``logic=True``: a formula or relation as usual, else conditions joined by
+        ``and``/``or``/``not`` (or ``&``, ``|``, ``~``), with ``!=`` allowed."""
+        state = self.save()
+        try:
+            expr = self.parse_relation()
+            tok = self.lex.peek()
+            if tok.kind != "end":
+                self.unexpected(tok)
+            return expr
+        except ParseError as plain_error:
+            self.restore(state)
+            try:
+                start = _Tok("op", "", self.lex.offset)
+                region = self.parse_condition(start)
+                tok = self.lex.peek()
+                if tok.kind != "end":
+                    raise self.err(f"unexpected {tok.describe()}", tok.pos)
+                return region
+            except ParseError as region_error:
+                pos1, pos2 = plain_error.position or 0, region_error.position or 0
+                raise (plain_error if pos1 >= pos2 else region_error) from None
+
+    def _logic_word(self, op: str, word: str) -> bool:
+        """The next token is the operator *op*, or (``logic=True``) the word *word*."""
+        tok = self.lex.peek()
+        if tok.kind == "op" and tok.text == op:
+            return True
+        return self.ctx.logic and tok.kind == "name" and tok.text == word
 
     def unexpected(self, tok: _Tok) -> None:
         if tok.kind == "op":
@@ -1642,6 +1675,8 @@ class _Parser:
                         raise self.err("division by zero", tok.pos)
                     operand = self.build(tok, "the division", _guarded_pow, operand, S.NegativeOne)
                 factors.append(operand)
+            elif self.ctx.logic and tok.kind == "name" and tok.text in ("and", "or", "not"):
+                break  # a region's connective, not a factor
             elif tok.kind in ("name", "piece") or (
                 tok.kind == "op"
                 and tok.text in _STARTS_FACTOR
@@ -1990,7 +2025,7 @@ class _Parser:
         self.enter(after)
         saved, self.bars = self.bars, True  # a '|' after an operand means "or"
         left = self.parse_conjunction(after)
-        while self.lex.peek().kind == "op" and self.lex.peek().text == "|":
+        while self._logic_word("|", "or"):
             op = self.lex.next()
             right = self.parse_conjunction(op)
             left = self.build(op, "the condition", sympy.Or, left, right)
@@ -2000,7 +2035,7 @@ class _Parser:
 
     def parse_conjunction(self, after: _Tok) -> sympy.Basic:
         left = self.parse_negation(after)
-        while self.lex.peek().kind == "op" and self.lex.peek().text == "&":
+        while self._logic_word("&", "and"):
             op = self.lex.next()
             right = self.parse_negation(op)
             left = self.build(op, "the condition", sympy.And, left, right)
@@ -2008,7 +2043,7 @@ class _Parser:
 
     def parse_negation(self, after: _Tok) -> sympy.Basic:
         tok = self.lex.peek()
-        if tok.kind == "op" and tok.text == "~":
+        if self._logic_word("~", "not"):
             self.lex.next()
             self.enter(tok)
             inner = self.parse_negation(tok)
@@ -2053,8 +2088,9 @@ class _Parser:
         op = self.lex.peek()
         relation = _CONDITION_RELATIONS.get(op.text) if op.kind == "op" else None
         if relation is None:
+            where = "" if self.ctx.logic else " in this Piecewise condition"
             raise self.err(
-                "expected a comparison such as x <= 0 in this Piecewise condition (or True, "
+                f"expected a comparison such as x <= 0{where} (or True, "
                 f"or conditions joined by & and |); found {op.describe()}",
                 op.pos,
             )
@@ -2407,6 +2443,7 @@ def parse(
     *,
     functions: Mapping[str, Callable] | None = None,
     max_length: int = 10_000,
+    logic: bool = False,
 ) -> sympy.Basic:
     r"""Parse a formula typed by a person into SymPy, safely (no Python is evaluated).
 
@@ -2429,6 +2466,11 @@ def parse(
         over registered and builtin functions.
     max_length : int
         Longest accepted input, in characters.
+    logic : bool
+        Also accept a region: comparisons (``!=`` and ``≠`` too) joined by ``and``,
+        ``or``, ``not`` (or ``&``, ``|``, ``~``) and brackets, e.g.
+        ``"y > x^2 and x^2 + y^2 <= 1"``; returns an And/Or/Not (what
+        :func:`symnn.plot_implicit` draws).
 
     Raises
     ------
@@ -2449,6 +2491,8 @@ def parse(
     x*y + z
     >>> parse("2^-3!")
     1/64
+    >>> parse("y > x^2 and not x != 1", logic=True)
+    (y > x**2) & Eq(x, 1)
     """
     if not isinstance(text, str):
         raise TypeError(
@@ -2475,6 +2519,7 @@ def parse(
     table = {**_REGISTRY, **extra} if extra else _REGISTRY
     normalised = _normalise(text)
     ctx = _Context(text, declared, table)
+    ctx.logic = bool(logic)
     _refuse_leibniz(ctx, normalised)
     token = _MEMO.set(ctx.memo)
     try:
