@@ -533,3 +533,50 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
     symbols = [s for m in weights.values() for s in m]
     gradients = {s: kink_conventions(sp.diff(loss, s)) for s in symbols}
     return Expanded(xs, ys, weights, outputs, loss, gradients, net)
+
+
+def trained_outputs(net, inputs: list[sp.Symbol] | None = None) -> list[sp.Expr]:
+    r"""The network's outputs as SymPy expressions in its inputs, with the trained weights.
+
+    The forward pass of :func:`formula` written out for one sample, every weight and bias
+    replaced by its current value (exact binary64 numbers): for a ``[2, h, 1]`` network,
+    :math:`\hat y(x_1, x_2) = f_2\big(\sum_j f_1(x_1 w_{1j} + x_2 w_{2j} + b_j)\,v_j + c\big)`.
+    Its level set :math:`\hat y = t` is the exact decision boundary.
+
+    Examples
+    --------
+    >>> import symnn as sn
+    >>> net = sn.Network([2, 1], activation="sigmoid", loss="bce", seed=0)
+    >>> (out,) = trained_outputs(net)
+    >>> x1, x2 = sp.symbols("x_1 x_2", real=True)
+    >>> value = float(out.subs({x1: 0.3, x2: -1.2}))
+    >>> bool(abs(value - net.predict([[0.3, -1.2]])[0, 0]) < 1e-15)
+    True
+    """
+    n_in = net.layers[0]
+    xs = inputs or [sp.Symbol(f"x_{i + 1}", real=True) for i in range(n_in)]
+    if len(xs) != n_in:
+        raise ValueError(f"the network has {n_in} inputs; got {len(xs)} symbols")
+    spec = net.spec
+    params = net.params
+    a: list[sp.Expr] = list(xs)
+    zs: list[sp.Expr] = []
+    for i in range(1, net.depth + 1):
+        W = np.asarray(params[f"W{i}"], dtype=float)
+        b = np.asarray(params[f"b{i}"], dtype=float).reshape(-1) if net.bias else None
+        zs = [
+            sp.Add(*(a[r] * sp.Float(W[r, c]) for r in range(W.shape[0])))
+            + (sp.Float(b[c]) if b is not None else 0)
+            for c in range(W.shape[1])
+        ]
+        layer = spec.layers[i - 1]
+        last_softmax = i == net.depth and spec.fused_softmax
+        a = zs if last_softmax else [layer.f.xreplace({Z_SYMBOL: z}) for z in zs]
+    if net.depth and spec.fused_softmax:
+        total = sp.Add(*(sp.exp(z) for z in zs))
+        a = [sp.exp(z) / total for z in zs]
+    leftover = set().union(*(e.free_symbols for e in a)) - set(xs)
+    if leftover:
+        names = ", ".join(sorted(str(s) for s in leftover))
+        raise ValueError(f"the network's formula still has the free symbol(s) {names}")
+    return a

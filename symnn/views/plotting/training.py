@@ -126,6 +126,7 @@ def plot_decision_boundary(
     ax: Any = None,
     resolution: int = 300,
     margin: float = 0.5,
+    exact: bool = False,
 ) -> Any:
     r"""Draw a classifier on 2-D inputs: the data coloured by class and the decision boundary.
 
@@ -140,6 +141,11 @@ def plot_decision_boundary(
     *Several outputs* (softmax or not): each point of the plane belongs to
     the class of the largest output; the regions are filled in the classes'
     colours and outlined.
+
+    ``exact=True`` (one output) also draws the exact boundary: the implicit curve
+    :math:`\hat y(x_1, x_2) = t` of the network's formula with its trained weights
+    (:func:`symnn.nn.views.trained_outputs`), traced to rounding error by
+    :func:`symnn.curves.implicit_curve`, beside the contour of the sampled grid.
 
     Examples
     --------
@@ -165,6 +171,8 @@ def plot_decision_boundary(
         Grid points per side.
     margin : float
         Space around the data, in data units.
+    exact : bool
+        Also draw the exact curve :math:`\hat y = t` (networks with one output).
 
     Returns
     -------
@@ -198,10 +206,17 @@ def plot_decision_boundary(
         raise TypeError(f"margin must be a number, got {margin!r}")
     if not (math.isfinite(margin) and margin >= 0):
         raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
+    if not isinstance(exact, bool):
+        raise TypeError(f"exact must be True or False, got {exact!r}")
     classes, labels = _class_indices(net, y, X.shape[0])
     names = [f"class {v:g}" for v in labels]
     one_output = layers[-1] == 1 and not net.softmax_output
     threshold = decision_threshold(net, y) if one_output else None
+    if exact and not one_output:
+        raise ValueError(
+            "exact=True draws the curve ŷ(x1, x2) = threshold of a network with one output; "
+            f"this one has {layers[-1]} outputs (its boundaries are drawn from the grid)"
+        )
 
     lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     pad = np.where(hi - lo > 0, 0.0, 0.5)  # all points on a line: still a 2-D window
@@ -236,6 +251,8 @@ def plot_decision_boundary(
             boundary.set_gid("boundary")
             handles.append(Line2D([], [], color="k", lw=2,
                                   label=rf"boundary $\hat y = {threshold:g}$"))  # fmt: skip
+        if exact:
+            handles += _exact_boundary(ax, net, threshold, (lo[0], hi[0]), (lo[1], hi[1]))
     else:
         k = layers[-1]
         colors = [f"C{c % 10}" for c in range(k)]
@@ -263,6 +280,27 @@ def plot_decision_boundary(
     points, _ = ax.get_legend_handles_labels()
     ax.legend(handles=points + handles, loc="best", fontsize=8, framealpha=0.85)
     return ax
+
+
+def _exact_boundary(ax: Any, net: Any, threshold: float, xlim, ylim) -> list[Any]:
+    """Trace and draw the exact curve net(x1, x2) = threshold; returns its legend handle."""
+    import sympy as sp
+    from matplotlib.lines import Line2D
+
+    from symnn.curves import implicit_curve
+    from symnn.nn.views import trained_outputs
+
+    x1, x2 = sp.symbols("x_1 x_2", real=True)
+    (out,) = trained_outputs(net, [x1, x2])
+    curve = implicit_curve(out - sp.Float(threshold), tuple(map(float, xlim)),
+                           tuple(map(float, ylim)), x=x1, y=x2)  # fmt: skip
+    for pts in curve.lines:
+        ax.plot(pts[:, 0], pts[:, 1], color="gold", lw=1.4, ls="--", gid="exact boundary")
+    if len(curve.points):
+        ax.plot(curve.points[:, 0], curve.points[:, 1], "o", color="gold", ms=5, ls="none",
+                gid="exact boundary")  # fmt: skip
+    label = rf"exact $\hat y(x_1, x_2) = {threshold:g}$"
+    return [Line2D([], [], color="gold", lw=1.4, ls="--", label=label)]
 
 
 def plot_gradient_flow(
