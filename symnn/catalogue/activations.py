@@ -39,7 +39,7 @@ from typing import Any
 
 import sympy as sp
 
-from symnn._validation import did_you_mean, exact_number, normalize_name
+from symnn._validation import check_choice, did_you_mean, exact_number, normalize_name
 from symnn.catalogue.activation import Activation, x
 from symnn.catalogue.registry import Entry, Registry, positive, real
 from symnn.expr.functions import sigmoid, softplus
@@ -51,6 +51,7 @@ __all__ = [
     "ActivationEntry",
     "activation",
     "activation_aliases",
+    "activation_families",
     "activations",
     "as_activation",
     "looks_like_formula",
@@ -69,6 +70,7 @@ FAMILIES = {
     "radial": "xavier_uniform",
     "periodic": "xavier_uniform",
     "exponential": "xavier_uniform",
+    "polynomial": "xavier_uniform",
 }
 
 
@@ -99,13 +101,31 @@ def _define(name: str, build: Callable[..., sp.Expr], **fields: Any) -> None:
     REGISTRY.add(ActivationEntry(name=name, build=build, **fields))
 
 
-def activations() -> list[str]:
-    """The names of every activation in the catalogue (aliases resolve too).
+def activations(family: str | None = None) -> list[str]:
+    """The names of every activation in the catalogue (aliases resolve too), or of one family.
 
-    >>> "gelu" in activations(), len(activations()) >= 30
+    >>> "gelu" in activations(), len(activations()) >= 60
     (True, True)
+    >>> activations(family="periodic")
+    ['sinusoid', 'sinc', 'snake', 'cosine']
     """
-    return REGISTRY.names()
+    if family is None:
+        return REGISTRY.names()
+    family = check_choice(
+        "activation family", family, activation_families(),
+        listing="symnn.activation_families() lists them",
+    )  # fmt: skip
+    return [e.name for e in REGISTRY if e.family == family]
+
+
+def activation_families() -> list[str]:
+    """The families that have entries, in the order of :data:`FAMILIES` (read from the registry).
+
+    >>> activation_families()[:4]
+    ['linear', 'step', 'sigmoid', 'relu']
+    """
+    used = {e.family for e in REGISTRY}
+    return [f for f in FAMILIES if f in used]
 
 
 def activation_aliases() -> dict[str, str]:
@@ -668,18 +688,6 @@ _define(
     networks*, Neural Networks 2020; benchmarked in Dubey, Singh & Chaudhuri 2022.""",
 )
 _define(
-    "nlrelu",
-    lambda beta: sp.Piecewise((0, x <= 0), (sp.log(1 + beta * x), True)),
-    family="relu",
-    params=(positive("beta", 1.0),),
-    tex=r"\operatorname{NLReLU}",
-    doc=r"""Natural-logarithm ReLU :math:`\log(1 + \beta\max(0, x))` (:math:`\beta = 1`);
-    derivative 0 at the kink (ReLU's convention).
-
-    Reference: Liu et al., *Natural-logarithm-rectified activation function in convolutional
-    neural networks*, 2019.""",
-)
-_define(
     "eswish",
     lambda beta: beta * x * sigmoid(x),
     family="gated",
@@ -776,17 +784,6 @@ _define(
     to fix it*, NeurIPS 2020.""",
 )
 _define(
-    "gcu",
-    lambda: x * sp.cos(x),
-    family="periodic",
-    tex=r"\operatorname{GCU}",
-    aliases=("growing_cosine_unit",),
-    doc=r"""Growing cosine unit :math:`x\cos x`.
-
-    Reference: Noel et al., *Growing cosine unit: a novel oscillatory activation function that
-    can speedup training and reduce parameters in convolutional neural networks*, 2021.""",
-)
-_define(
     "elliott",
     # (1 + x + |x|)/(2(1 + |x|)) is x/(2(1 + |x|)) + 1/2 without the cancellation for x < 0
     lambda: (1 + x + sp.Abs(x)) / (2 * (1 + sp.Abs(x))),
@@ -867,6 +864,17 @@ _define(
     Micchelli, *Interpolation of scattered data*, Constructive Approximation 1986.""",
 )
 
+_define(
+    "cube",
+    lambda: x**3,
+    family="polynomial",
+    tex=r"\operatorname{cube}",
+    doc=r"""Cube :math:`x^3`; derivative :math:`3x^2`. The hidden activation of Chen & Manning's
+    dependency parser, chosen to model products of three input features.
+
+    Reference: Chen & Manning, *A fast and accurate dependency parser using neural networks*,
+    EMNLP 2014.""",
+)
 _define(
     "satlin",
     lambda: sp.Piecewise((0, x <= 0), (x, x < 1), (1, True)),

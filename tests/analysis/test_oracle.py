@@ -52,6 +52,29 @@ USER = {  # a corpus of formulas people type (variety: kinks, jumps, periodic, r
 
 CASES = [f"catalogue:{n}" for n in symnn.activations()] + [f"user:{n}" for n in USER]
 
+#: Where the 50-digit oracle itself cannot see the truth (the analysis is right there):
+#: 1 - erf(20) ~ 5e-176 is 1 to 50 digits, so erf looks flat and its supremum attained
+#: inside the window; mpmath runs out of memory for tanh(e^(10^6)). Strict: if the oracle
+#: learns to decide them, the marks must go.
+ORACLE_LIMITS = {
+    ("test_range_against_sampling", "catalogue:erf"): "erf's tail is below 50 digits",
+    ("test_range_against_sampling", "catalogue:normal_cdf"): "Phi's tail is below 50 digits",
+    ("test_monotonicity_against_differences", "catalogue:erf"): "erf's tail is below 50 digits",
+    ("test_monotonicity_against_differences", "catalogue:normal_cdf"): "Phi's tail: 50 digits",
+    ("test_range_against_sampling", "catalogue:tanhexp"): "mpmath: tanh(e^(10^6)) overflows",
+    ("test_limits_against_far_evaluation", "catalogue:tanhexp"): "mpmath: tanh(e^(10^6))",
+}
+
+
+def _cases(test: str) -> list:
+    """CASES, with the oracle's known limits as strict xfails."""
+    return [
+        pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=ORACLE_LIMITS[test, c]))
+        if (test, c) in ORACLE_LIMITS
+        else c
+        for c in CASES
+    ]
+
 
 @pytest.fixture(autouse=True, scope="module")
 def _fresh_cache_dir(tmp_path_factory):
@@ -122,7 +145,7 @@ def _end(expr, var, s, lowest: bool):
     return None, "the extreme is within 1e-12 of a limit at infinity and nearly reached"
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", _cases("test_range_against_sampling"))
 def test_range_against_sampling(case):
     expr, var, props = _case(case)
     s = _samples(expr, var, props)
@@ -186,7 +209,7 @@ def _check_part_is_reached(part, s, case):
 # ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", _cases("test_monotonicity_against_differences"))
 def test_monotonicity_against_differences(case):
     expr, var, props = _case(case)
     s = _samples(expr, var, props)
@@ -255,7 +278,7 @@ def test_zero_centred_against_sampling(case):
 # ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", _cases("test_limits_against_far_evaluation"))
 def test_limits_against_far_evaluation(case):
     expr, var, props = _case(case)
     reasons = []

@@ -29,7 +29,6 @@ NEAR_ROOT_GAPS = {
     ("smish", 1),
     ("logish", 1),
     ("tanhexp", 1),
-    ("gcu", 1),
     ("serf", 1),
 }
 GAP = pytest.mark.xfail(strict=True, reason="cancellation at an interior root (issue #11 item 19)")

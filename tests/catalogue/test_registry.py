@@ -118,7 +118,8 @@ def test_activation_entries_carry_their_init_symbol_and_bounds(name):
 
 def test_the_relu_family_gets_he_initialisation():
     he = {n for n in sn.activations() if sn.activation(n).init == "he_normal"}
-    assert he == {"relu", "leaky_relu", "prelu", "relu6", "elu", "selu", "celu"}
+    assert he == {"relu", "leaky_relu", "prelu", "relu6", "elu", "selu", "celu", "relu_squared",
+                  "rrelu", "abrelu", "isrlu", "pelu", "pdelu", "satlin"}  # fmt: skip
     net = sn.Network([4, 8, 1], activation="relu", seed=0)
     assert net.init.name == "he_normal"
     assert sn.Network([4, 8, 1], activation="tanh", seed=0).init.name == "xavier_uniform"
