@@ -83,6 +83,10 @@ _NAMES: dict[str, str] = {
     "plot_history": "symnn.views.plotting",
     "plot_implicit": "symnn.views.plotting",
     "save_figure": "symnn.views.plotting",
+    # the wider catalogue (issue #15): families, side-by-side plots, interactive exploration
+    "activation_families": "symnn.catalogue.activations",
+    "compare_activations": "symnn.views.plotting",
+    "explore": "symnn.views.explore",
 }
 
 #: Submodules reachable as attributes (``sn.data.seed_data()``).

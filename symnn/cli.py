@@ -379,6 +379,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--standalone", action="store_true", help="with --format latex: a whole LaTeX document"
     )
+    p.add_argument(
+        "--family",
+        metavar="NAME",
+        help="only one family of the catalogue: relu, sigmoid, gated, periodic, ... "
+        "(symnn.activation_families(); an unknown name lists them)",
+    )
+    p.add_argument(
+        "--compare",
+        nargs="+",
+        metavar="NAME",
+        help="plot these activations (names or formulas in x) and their derivatives side by "
+        "side instead of the table",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="with --compare: the picture (default compare.png)"
+    )
+    _force_option(p)
+    _show_option(p)
 
     _command(sub, "losses", cmd_losses, "every loss, with its other names and what it is")
 
@@ -670,6 +688,7 @@ def cmd_activations(args: argparse.Namespace) -> int:
     import shutil
 
     from symnn._validation import check_choice
+    from symnn.catalogue.activations import activation_families, activations, as_activation
     from symnn.views.tables import COLUMNS, activation_table
 
     with _input():
@@ -678,7 +697,24 @@ def cmd_activations(args: argparse.Namespace) -> int:
             columns = [c.strip() for c in args.columns.split(",") if c.strip()]
             for c in columns:
                 check_choice("column", c, list(COLUMNS), listing="symnn activations --help")
-    table = activation_table()
+        names = None
+        if args.family:
+            family = check_choice(
+                "--family", args.family, activation_families(), listing="symnn activations --help"
+            )
+            names = activations(family=family)
+        if args.compare:
+            compared = [as_activation(name) for name in args.compare]
+            output = _output(args.output or "compare.png", args.force, "-o")
+        elif args.output:
+            raise ValueError("-o/--output is the picture of --compare; add --compare NAME ...")
+    if args.compare:
+        from symnn.views.plotting.compare import compare_activations
+
+        axes = compare_activations(compared)
+        _save(axes[0].figure, output, args.show)
+        return 0
+    table = activation_table(names)
     if args.format == "text":
         width = shutil.get_terminal_size((100, 24)).columns
         print(table.to_text(columns=columns, width=width, legend=True))

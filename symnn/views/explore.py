@@ -120,9 +120,9 @@ def _static(act: Activation, xs: np.ndarray) -> Any:
         for value, alpha in ((lo + (default - lo) / 2, 0.45), (default, 1.0),
                              (default + (hi - default) / 2, 0.45)):  # fmt: skip
             f, d = _curves(act, xs, {name: value})
-            ax.plot(xs, f, color="C0", alpha=alpha, gid="function", label=f"f, {name}={value:.3g}")
+            ax.plot(xs, f, color="C0", alpha=alpha, gid="function", label=f"f, {name}={value:.6g}")
             ax.plot(xs, d, color="C1", alpha=alpha, ls="--", gid="derivative",
-                    label=f"f', {name}={value:.3g}")  # fmt: skip
+                    label=f"f', {name}={value:.6g}")  # fmt: skip
         ax.set_title(f"{act.name}: {name}")
         ax.legend(loc="best", fontsize=7, ncols=2)
     for ax in axes[:, 0]:

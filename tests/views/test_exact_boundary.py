@@ -39,7 +39,7 @@ def test_points_on_the_exact_curve_are_on_the_networks_level_set(xor_net):
 
 
 def test_trained_outputs_is_the_forward_pass(xor_net):
-    net, X, _ = xor_net
+    net = xor_net[0]
     x1, x2 = sp.symbols("x_1 x_2", real=True)
     (out,) = trained_outputs(net, [x1, x2])
     rng = np.random.default_rng(3)

@@ -7,11 +7,13 @@ from typing import Any
 
 from symnn.views.plotting.activations import plot_activation, plot_activations
 from symnn.views.plotting.cluster import plot_elbow
+from symnn.views.plotting.compare import compare_activations
 from symnn.views.plotting.curves import plot, plot_implicit
 from symnn.views.plotting.training import plot_decision_boundary, plot_gradient_flow, plot_history
 
 __all__ = [
     "FORMATS",
+    "compare_activations",
     "plot",
     "plot_activation",
     "plot_activations",
