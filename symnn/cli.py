@@ -382,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--family",
         metavar="NAME",
-        help="only one family of the catalogue: relu, sigmoid, gated, periodic, ... "
+        help="only one family of the catalogue: relu, sigmoid, gated, periodic, rational, ... "
         "(symnn.activation_families(); an unknown name lists them)",
     )
     p.add_argument(

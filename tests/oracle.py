@@ -21,7 +21,9 @@ DPS = 400
 
 def mp_function(expr: sp.Expr, x: sp.Symbol, params: dict | None = None):
     """An mpmath function of one real argument for *expr* (parameters at their float defaults)."""
-    subs = {p: sp.Float(float(v), 60) for p, v in (params or {}).items()}
+    # parameters as the exact rationals of their float64 values: a 60-digit Float would make
+    # SymPy compute x/3.0 as x*0.333... (60 digits), off by 1e-61 where the value is exactly 0
+    subs = {p: sp.Rational(float(v)) for p, v in (params or {}).items()}
     elem = to_elementary(expr.xreplace(subs))
     fn = sp.lambdify(x, elem, modules="mpmath")
 

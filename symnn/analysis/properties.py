@@ -1038,6 +1038,36 @@ def _rational_without_poles(expr: sp.Expr, x: sp.Symbol, lo: sp.Expr, hi: sp.Exp
     return count == 0
 
 
+def _no_root_in(missing: sp.Set, x: sp.Symbol, piece: _Piece, notes: list[str]) -> bool:
+    """True when *missing* is the set of real roots of a denominator ``g`` that has none.
+
+    SymPy leaves ``x e^{x/3} + 2 = 0`` as a ``ConditionSet`` (soft-root-sign's
+    denominator). ``g`` is smooth, so its extreme values on the piece are at the roots of
+    ``g'`` (when ``solveset`` finds them all) or are its limits at the ends: when all of
+    them have one strict sign, ``g`` has no root.
+    """
+    conds = list(missing.atoms(sp.ConditionSet))
+    if len(conds) != 1 or not isinstance(conds[0].condition, sp.Eq):
+        return False
+    cond = conds[0].condition
+    g = (cond.lhs - cond.rhs).xreplace({conds[0].sym: x})
+    crit = _attempt(
+        lambda: sp.solveset(sp.diff(g, x), x, sp.Interval.open(piece.lo, piece.hi)),
+        _SOLVE_BUDGET,
+    )
+    if not isinstance(crit, sp.FiniteSet) or len(crit) > 8:
+        return False
+    what = f"the denominator {g}"
+    values = [g.subs(x, c) for c in crit]
+    for end, side in ((piece.lo, "+"), (piece.hi, "-")):
+        values.append(_definite(_limit(g, x, end, side, notes, what)))
+    if any(v is None for v in values):
+        return False
+    return all(v.is_extended_positive for v in values) or all(
+        v.is_extended_negative for v in values
+    )
+
+
 def _check_domain(piece: _Piece, x: sp.Symbol, notes: list[str]) -> None:
     """Refuse a formula that is undefined or singular inside its piece; accept removable points.
 
@@ -1055,7 +1085,7 @@ def _check_domain(piece: _Piece, x: sp.Symbol, notes: list[str]) -> None:
     if domain is None:
         return  # SymPy cannot tell (erf, sinc): the functions symnn knows are continuous
     missing = sp.Complement(interval, domain)
-    if missing is sp.S.EmptySet:
+    if missing is sp.S.EmptySet or _no_root_in(missing, x, piece, notes):
         return
     if isinstance(missing, sp.FiniteSet):
         for point in missing:

@@ -32,6 +32,7 @@ their corners, the shrink functions 0 on the closed interval
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ FAMILIES = {
     "periodic": "xavier_uniform",
     "exponential": "xavier_uniform",
     "polynomial": "xavier_uniform",
+    "rational": "xavier_uniform",
 }
 
 
@@ -911,6 +913,107 @@ _define(
 
     Reference: Parascandolo, Huttunen & Virtanen, *Taming the waves: sine as activation function
     in deep neural networks*, 2016.""",
+)
+
+
+def _srs_checked(base: Activation, params: dict[str, Any]) -> Activation:
+    """SRS's denominator x/alpha + exp(-x/beta) has a real root when beta >= e*alpha: refuse."""
+    values = {
+        p: float(params.get(p, base.params[base._param_symbol(p)])) for p in ("alpha", "beta")
+    }
+    if values["beta"] >= math.e * values["alpha"]:
+        raise ValueError(
+            f"srs parameters alpha={values['alpha']:g}, beta={values['beta']:g}: the denominator "
+            "x/alpha + exp(-x/beta) vanishes somewhere unless beta < e*alpha; "
+            "choose a larger alpha or a smaller beta"
+        )
+    return base
+
+
+_define(
+    "srs",
+    lambda alpha, beta: x / (x / alpha + sp.exp(-x / beta)),
+    family="sigmoid",
+    params=(positive("alpha", 2.0), positive("beta", 3.0)),
+    options=_srs_checked,
+    tex=r"\operatorname{SRS}",
+    aliases=("soft_root_sign",),
+    doc=r"""Soft-root-sign :math:`\frac{x}{x/\alpha + e^{-x/\beta}}` (:math:`\alpha = 2`, :math:`\beta = 3`,
+    the paper's initial values; both trainable there). Bounded: it tends to :math:`\alpha` as
+    :math:`x \to \infty` and to 0 from below as :math:`x \to -\infty`, with a minimum in between;
+    not monotone. The denominator is positive for every :math:`x` exactly when
+    :math:`\beta < e\,\alpha` (its minimum is :math:`\frac{\beta}{\alpha}(1 - \log\frac{\beta}{\alpha})`),
+    so symnn refuses parameters with :math:`\beta \ge e\,\alpha` (a pole on the real line).
+    Smooth: no kink.
+
+    References: Zhou et al., *Soft-root-sign activation function*, arXiv:2003.00547, 2020;
+    benchmarked in Dubey, Singh & Chaudhuri, Neurocomputing 2022.""",
+)
+_define(
+    "cloglog",
+    lambda: 1 - sp.exp(-sp.exp(x)),
+    family="sigmoid",
+    bounds=(0.0, 1.0),
+    tex=r"\operatorname{cloglog}^{-1}",
+    aliases=("complementary_log_log", "gompertz"),
+    doc=r"""Complementary log-log (inverse link) :math:`1 - e^{-e^{x}}`, an asymmetric sigmoid onto
+    (0, 1) (the Gompertz curve): it approaches 1 doubly exponentially fast and 0 like
+    :math:`e^x`; derivative :math:`e^{x - e^{x}}`. Smooth: no kink.
+
+    References: McCullagh & Nelder, *Generalized linear models*, 2nd ed., 1989 (the
+    complementary log-log link); as an activation, Gomes, Ludermir & Lima, *Comparison of new
+    activation functions in neural network for forecasting financial time series*, Neural
+    Computing and Applications 2011.""",
+)
+
+#: PAU's default coefficients: ``PAU()`` of the authors' code (``pade_optimized_leakyrelu``,
+#: a least-squares fit of leaky ReLU with slope 0.01 on [-3, 3]), numerator a0..a5 and
+#: denominator b1..b4.
+_PAU_A = (
+    3.35583603e-02,
+    5.05000375e-01,
+    1.65343934e00,
+    2.01001052e00,
+    9.31901999e-01,
+    1.52424124e-01,
+)
+_PAU_B = (3.30847488e-06, 3.98021568e00, 5.12471206e-07, 3.01830109e-01)
+
+
+def _pau(**c: sp.Symbol) -> sp.Expr:
+    p = sum(c[f"a{j}"] * x**j for j in range(len(_PAU_A)))
+    q = 1 + sum(sp.Abs(c[f"b{k}"]) * sp.Abs(x) ** k for k in range(1, len(_PAU_B) + 1))
+    return p / q
+
+
+_define(
+    "pau",
+    _pau,
+    family="rational",
+    params=(
+        *(real(f"a{j}", v) for j, v in enumerate(_PAU_A)),
+        *(real(f"b{k}", v) for k, v in enumerate(_PAU_B, start=1)),
+    ),
+    tex=r"\operatorname{PAU}",
+    aliases=("pade", "pade_activation_unit"),
+    doc=r"""Padé activation unit, the "safe" rational form of degree (5, 4):
+    :math:`\frac{a_0 + a_1 x + \dots + a_5 x^5}{1 + |b_1||x| + |b_2||x|^2 + |b_3||x|^3 + |b_4||x|^4}`.
+    The denominator is at least 1, so there is no pole for any coefficients. The defaults are
+    the paper's initialisation, the coefficients of its code's ``PAU()``
+    (``pade_optimized_leakyrelu``: a fit of leaky ReLU, slope 0.01), every one trainable there:
+    :math:`a = (0.0336, 0.505, 1.653, 2.010, 0.932, 0.152)`,
+    :math:`b = (3.31\cdot 10^{-6}, 3.980, 5.12\cdot 10^{-7}, 0.302)` (the full digits are the
+    parameters' defaults). The paper and its code put the absolute value on each term, as here;
+    :math:`1 + |b_1 x + \dots + b_4 x^4|` is another safe denominator (write it with
+    ``symnn.Activation`` if you want that one).
+
+    Kink: :math:`|x|` makes the derivative jump at 0 by :math:`2 a_0 |b_1|` (tiny with the
+    defaults); symnn takes :math:`\frac{d}{dx}|x| = \operatorname{sign} 0 = 0` there (PyTorch's
+    autograd does the same), so :math:`f'(0) = a_1`, the mean of the one-sided derivatives.
+    For :math:`|x|` above about :math:`10^{61}` the powers overflow in float64.
+
+    Reference: Molina, Schramowski & Kersting, *Padé activation units: end-to-end learning of
+    flexible activation functions in deep networks*, ICLR 2020.""",
 )
 
 

