@@ -238,7 +238,9 @@ _define(
     family="linear",
     tex=r"\operatorname{id}",
     aliases=("linear", "id"),
-    doc=r"Identity :math:`f(x) = x`; derivative 1. Used on regression outputs.",
+    doc=r"""Identity :math:`f(x) = x`; derivative 1. Used on regression outputs.
+
+    Reference: PyTorch ``nn.Identity``.""",
 )
 _define(
     "binary_step",
@@ -249,7 +251,10 @@ _define(
     aliases=("step", "heaviside"),
     doc=r"""Binary step :math:`f(x) = 0` for :math:`x < 0`, 1 for :math:`x \ge 0`.
 
-    Discontinuous at 0; the derivative is taken as 0 everywhere (also at 0).""",
+    Discontinuous at 0; the derivative is taken as 0 everywhere (also at 0).
+
+    Reference: McCulloch & Pitts, *A logical calculus of the ideas immanent in nervous
+    activity*, 1943; Rosenblatt's perceptron, 1958.""",
 )
 _define(
     "sigmoid",
@@ -261,7 +266,10 @@ _define(
     aliases=("logistic", "expit"),
     doc=r"""Logistic sigmoid :math:`\sigma(x) = \frac{1}{1+e^{-x}}`; :math:`\sigma' = \sigma(1-\sigma)`.
 
-    Saturates at 0 and 1, which makes gradients vanish in deep networks.""",
+    Saturates at 0 and 1, which makes gradients vanish in deep networks.
+
+    Reference: Rumelhart, Hinton & Williams, *Learning representations by back-propagating
+    errors*, Nature 1986; PyTorch ``nn.Sigmoid``.""",
 )
 _define(
     "hard_sigmoid",
@@ -282,7 +290,9 @@ _define(
     bounds=(-1.0, 1.0),
     tex=r"\tanh",
     aliases=("hyperbolic_tangent",),
-    doc=r"Hyperbolic tangent :math:`\tanh x = \frac{e^x - e^{-x}}{e^x + e^{-x}}`; derivative :math:`1 - \tanh^2 x`.",
+    doc=r"""Hyperbolic tangent :math:`\tanh x = \frac{e^x - e^{-x}}{e^x + e^{-x}}`; derivative :math:`1 - \tanh^2 x`.
+
+    Reference: LeCun, Bottou, Orr & Müller, *Efficient BackProp*, 1998; PyTorch ``nn.Tanh``.""",
 )
 _define(
     "hard_tanh",
@@ -291,7 +301,9 @@ _define(
     bounds=(-1.0, 1.0),
     tex=r"\operatorname{hardtanh}",
     aliases=("hardtanh",),
-    doc=r"Hard tanh: :math:`\max(-1, \min(1, x))`; derivative 1 on :math:`(-1, 1)`, 0 at :math:`\pm 1` and outside.",
+    doc=r"""Hard tanh: :math:`\max(-1, \min(1, x))`; derivative 1 on :math:`(-1, 1)`, 0 at :math:`\pm 1` and outside.
+
+    Reference: Collobert, *Large scale machine learning*, PhD thesis, 2004; PyTorch ``nn.Hardtanh``.""",
 )
 _define(
     "relu",
@@ -311,7 +323,9 @@ _define(
     family="relu",
     bounds=(0.0, 6.0),
     tex=r"\operatorname{ReLU6}",
-    doc=r"ReLU6 :math:`\min(\max(0, x), 6)`; derivative 1 on :math:`(0, 6)`, 0 at 0, at 6 and outside.",
+    doc=r"""ReLU6 :math:`\min(\max(0, x), 6)`; derivative 1 on :math:`(0, 6)`, 0 at 0, at 6 and outside.
+
+    Reference: Krizhevsky, *Convolutional deep belief networks on CIFAR-10*, 2010; PyTorch ``nn.ReLU6``.""",
 )
 _define(
     "leaky_relu",
@@ -334,7 +348,8 @@ _define(
     tex=r"\operatorname{PReLU}",
     aliases=("parametric_relu",),
     doc=r"""Parametric ReLU :math:`\alpha x` for :math:`x \le 0`, :math:`x` otherwise; :math:`\alpha` is learnable
-    and stays symbolic (default 0.25, PyTorch's initial value).
+    and stays symbolic (default 0.25, PyTorch's initial value). Derivative :math:`\alpha` at 0
+    (the :math:`x \le 0` branch, as leaky ReLU).
 
     Reference: He et al., *Delving deep into rectifiers*, ICCV 2015.""",
 )
@@ -361,6 +376,7 @@ _define(
     tex=r"\operatorname{SELU}",
     doc=r"""Scaled ELU :math:`\lambda\,\alpha(e^x - 1)` for :math:`x \le 0`, :math:`\lambda x` otherwise,
     with the self-normalising constants :math:`\alpha \approx 1.6733`, :math:`\lambda \approx 1.0507`.
+    The derivative at 0 is taken from the :math:`x \le 0` branch: :math:`\lambda\alpha` (as ELU).
 
     Reference: Klambauer et al., *Self-normalizing neural networks*, NeurIPS 2017.""",
 )
@@ -371,6 +387,7 @@ _define(
     params=(positive("alpha", 1.0),),
     tex=r"\operatorname{CELU}",
     doc=r"""Continuously differentiable ELU :math:`\alpha(e^{x/\alpha} - 1)` for :math:`x \le 0`, :math:`x` otherwise.
+    Both branches have derivative 1 at 0 (it is :math:`C^1` there).
 
     Reference: Barron, *Continuously differentiable exponential linear units*, 2017.""",
 )
@@ -389,7 +406,9 @@ _define(
     family="gated",
     tex=r"\operatorname{GELU}_{\tanh}",
     aliases=("gelu_approx", "approximate_gelu"),
-    doc=r"""GELU, tanh approximation: :math:`\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right)\right)`.""",
+    doc=r"""GELU, tanh approximation: :math:`\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\right)\right)`.
+
+    Reference: Hendrycks & Gimpel 2016; PyTorch ``nn.GELU(approximate="tanh")``.""",
 )
 _define(
     "silu",
@@ -455,7 +474,10 @@ _define(
     family="sigmoid",
     bounds=(-1.0, 1.0),
     tex=r"\operatorname{softsign}",
-    doc=r"Softsign :math:`\frac{x}{1 + |x|}`; derivative :math:`\frac{1}{(1 + |x|)^2}`.",
+    doc=r"""Softsign :math:`\frac{x}{1 + |x|}`; derivative :math:`\frac{1}{(1 + |x|)^2}`.
+
+    Reference: Turian, Bergstra & Bengio, *Quadratic features and deep architectures for
+    chunking*, NAACL 2009; PyTorch ``nn.Softsign``.""",
 )
 _define(
     "log_sigmoid",
@@ -463,14 +485,18 @@ _define(
     family="sigmoid",
     tex=r"\log\sigma",
     aliases=("logsigmoid",),
-    doc=r"Log-sigmoid :math:`\log\sigma(x) = -\log(1 + e^{-x})`; derivative :math:`1 - \sigma(x)`.",
+    doc=r"""Log-sigmoid :math:`\log\sigma(x) = -\log(1 + e^{-x})`; derivative :math:`1 - \sigma(x)`.
+
+    Reference: PyTorch ``nn.LogSigmoid``.""",
 )
 _define(
     "tanhshrink",
     lambda: x - sp.tanh(x),
     family="shrink",
     tex=r"\operatorname{tanhshrink}",
-    doc=r"Tanhshrink :math:`x - \tanh x`; derivative :math:`\tanh^2 x`.",
+    doc=r"""Tanhshrink :math:`x - \tanh x`; derivative :math:`\tanh^2 x`.
+
+    Reference: PyTorch ``nn.Tanhshrink``.""",
 )
 _define(
     "softshrink",
@@ -479,7 +505,10 @@ _define(
     params=(positive("lambd", 0.5, symbol="lambda"),),
     tex=r"\operatorname{softshrink}",
     doc=r"""Soft shrinkage: :math:`x - \lambda` above :math:`\lambda`, :math:`x + \lambda` below :math:`-\lambda`, else 0
-    (:math:`\lambda = 0.5`). Derivative 0 on the closed interval :math:`[-\lambda, \lambda]`.""",
+    (:math:`\lambda = 0.5`). Derivative 0 on the closed interval :math:`[-\lambda, \lambda]`.
+
+    Reference: Donoho, *De-noising by soft-thresholding*, IEEE Trans. Information Theory 1995;
+    PyTorch ``nn.Softshrink``.""",
 )
 _define(
     "hardshrink",
@@ -489,7 +518,9 @@ _define(
     tex=r"\operatorname{hardshrink}",
     doc=r"""Hard shrinkage: :math:`x` where :math:`|x| > \lambda`, else 0 (:math:`\lambda = 0.5`).
 
-    Discontinuous at :math:`\pm\lambda`; derivative 0 on the closed interval :math:`[-\lambda, \lambda]`.""",
+    Discontinuous at :math:`\pm\lambda`; derivative 0 on the closed interval :math:`[-\lambda, \lambda]`.
+
+    Reference: PyTorch ``nn.Hardshrink``.""",
 )
 _define(
     "threshold",
@@ -501,7 +532,9 @@ _define(
     ),
     tex=r"\operatorname{threshold}",
     doc=r"""Threshold: :math:`x` where :math:`x > \theta`, else the constant :math:`v`. PyTorch has no defaults;
-    symnn uses :math:`\theta = 1`, :math:`v = 0`. Derivative 1 above :math:`\theta`, 0 at and below it.""",
+    symnn uses :math:`\theta = 1`, :math:`v = 0`. Derivative 1 above :math:`\theta`, 0 at and below it.
+
+    Reference: PyTorch ``nn.Threshold``.""",
 )
 _define(
     "gaussian",
@@ -509,7 +542,10 @@ _define(
     family="radial",
     bounds=(0.0, 1.0),
     tex=r"\operatorname{gaussian}",
-    doc=r"Gaussian :math:`e^{-x^2}`; derivative :math:`-2x e^{-x^2}`.",
+    doc=r"""Gaussian :math:`e^{-x^2}`; derivative :math:`-2x e^{-x^2}`.
+
+    Reference: Broomhead & Lowe, *Multivariable functional interpolation and adaptive
+    networks*, Complex Systems 1988 (radial basis function networks).""",
 )
 _define(
     "sinusoid",
@@ -518,7 +554,11 @@ _define(
     bounds=(-1.0, 1.0),
     tex=r"\sin",
     aliases=("sine", "sin"),
-    doc=r"Sinusoid :math:`\sin x`.",
+    doc=r"""Sinusoid :math:`\sin x`; derivative :math:`\cos x`.
+
+    References: Parascandolo, Huttunen & Virtanen, *Taming the waves: sine as activation
+    function in deep neural networks*, 2016; Sitzmann et al., *Implicit neural representations
+    with periodic activation functions* (SIREN), NeurIPS 2020.""",
 )
 _define(
     "sinc",
@@ -528,7 +568,10 @@ _define(
     doc=r"""Sinc :math:`\frac{\sin x}{x}`, 1 at 0; derivative :math:`\frac{\cos x}{x} - \frac{\sin x}{x^2}`, 0 at 0.
 
     The unnormalised sinc, as SymPy and mathematics texts write it; ``torch.sinc`` and
-    ``numpy.sinc`` are the normalised :math:`\sin(\pi x)/(\pi x)` (``sinc(pi*x)`` here).""",
+    ``numpy.sinc`` are the normalised :math:`\sin(\pi x)/(\pi x)` (``sinc(pi*x)`` here).
+
+    Reference: SymPy's ``sinc``; surveyed in Kunc & Kléma, *Three decades of activations: a
+    comprehensive survey of 400 activation functions for neural networks*, 2024.""",
 )
 _define(
     "arctan",
@@ -537,7 +580,9 @@ _define(
     bounds=(-1.5707963267948966, 1.5707963267948966),
     tex=r"\arctan",
     aliases=("atan",),
-    doc=r"Arctangent :math:`\arctan x`; derivative :math:`\frac{1}{1 + x^2}`.",
+    doc=r"""Arctangent :math:`\arctan x`; derivative :math:`\frac{1}{1 + x^2}`.
+
+    Reference: surveyed in Kunc & Kléma, *Three decades of activations*, 2024.""",
 )
 _define(
     "bent_identity",
@@ -545,7 +590,10 @@ _define(
     family="smooth_relu",
     tex=r"\operatorname{bent}",
     aliases=("bentidentity",),
-    doc=r"Bent identity :math:`\frac{\sqrt{x^2 + 1} - 1}{2} + x`.",
+    doc=r"""Bent identity :math:`\frac{\sqrt{x^2 + 1} - 1}{2} + x`; derivative
+    :math:`\frac{x}{2\sqrt{x^2 + 1}} + 1`.
+
+    Reference: surveyed in Kunc & Kléma, *Three decades of activations*, 2024.""",
 )
 _define(
     "isru",
@@ -565,7 +613,8 @@ _define(
     tex=r"\operatorname{SQNL}",
     aliases=("square_nonlinearity",),
     doc=r"""Square nonlinearity: :math:`-1` below :math:`-2`, :math:`x + x^2/4` on :math:`[-2, 0)`,
-    :math:`x - x^2/4` on :math:`[0, 2]`, 1 above 2.
+    :math:`x - x^2/4` on :math:`[0, 2]`, 1 above 2. :math:`C^1`: the one-sided derivatives agree
+    at the joins (0 at :math:`\pm 2`, 1 at 0).
 
     Reference: Wuraola & Patel, *SQNL: a new computationally efficient activation function*, IJCNN 2018.""",
 )
@@ -663,7 +712,7 @@ _define(
     params=(positive("a", 1.0), positive("b", 1.0)),
     tex=r"\operatorname{PELU}",
     doc=r"""Parametric ELU: :math:`a(e^{x/b} - 1)` for :math:`x \le 0`, :math:`\frac{a}{b}x` otherwise
-    (:math:`a = b = 1`, where it is ELU). Both sides have slope :math:`a/b` at 0.
+    (:math:`a = b = 1`, where it is ELU). Both sides have slope :math:`a/b` at 0 (the derivative there).
 
     Reference: Trottier, Giguère & Chaib-draa, *Parametric exponential linear unit for deep
     convolutional neural networks*, ICMLA 2017.""",
@@ -851,7 +900,9 @@ _define(
     tex=r"\Phi",
     aliases=("probit", "gaussian_cdf"),
     doc=r"""Standard normal CDF :math:`\Phi(x) = \frac12\left(1 + \operatorname{erf}\frac{x}{\sqrt 2}\right)`,
-    the probit link as an activation and GELU's gate (:math:`\operatorname{GELU}(x) = x\,\Phi(x)`).""",
+    the probit link as an activation and GELU's gate (:math:`\operatorname{GELU}(x) = x\,\Phi(x)`).
+
+    Reference: Bliss, *The method of probits*, Science 1934; Hendrycks & Gimpel 2016 (GELU).""",
 )
 _define(
     "inverse_multiquadric",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -192,3 +193,71 @@ def test_formulas_and_objectives_work_where_names_do():
     h2 = plain.fit(X, y, epochs=3, lr=0.1, l2=0.1)
     np.testing.assert_allclose(h1.loss, h2.loss, rtol=1e-14)
     assert sn.Loss("(yhat - y)^2/2").derivative == sn.loss("mse").yhat - sn.loss("mse").y
+
+
+# -- issue #15: the wider catalogue --------------------------------------------------------
+
+#: The activations issue #15 names, by their catalogue names (aliases resolve too).
+ISSUE_15 = [
+    "squareplus", "soft_exponential", "snake", "serf", "relu_squared", "lisht", "elliott",
+    "srs", "pdelu", "abrelu", "smish", "logish", "tanhexp", "swish", "hard_mish", "pau",
+    "gelu", "gelu_tanh", "quick_gelu", "erf", "normal_cdf", "isrlu", "bipolar_sigmoid",
+    "cloglog",
+]  # fmt: skip
+_SOURCE = re.compile(r"Reference|PyTorch|MATLAB|SymPy|timm|\b(19|20)\d\d\b")
+
+
+def test_the_catalogue_has_every_activation_the_issue_names_and_60_in_all():
+    assert len(sn.activations()) >= 60
+    for name in ISSUE_15:
+        assert sn.activation(name).name in sn.activations()
+    assert "beta" in {p.name for p in sn.activation("swish").params}  # swish with its beta
+    # the logit is not an entry: it is defined on (0, 1) only, the catalogue on the real line
+    with pytest.raises(ValueError, match="unknown activation"):
+        sn.activation("logit")
+
+
+@pytest.mark.parametrize("name", sn.activations())
+def test_every_entry_names_its_source_and_its_kink_convention(name):
+    doc = act_cat.REGISTRY[name].doc
+    assert _SOURCE.search(doc), f"{name}: name the paper or library in its doc"
+    if sn.activation(name).kinks:
+        assert "derivative" in doc.lower(), f"{name}: say what the derivative is at its kinks"
+
+
+def test_pau_has_the_papers_safe_denominator_and_default_coefficients():
+    pau = sn.activation("pau")
+    assert pau.family == "rational" and sn.activations(family="rational") == ["pau"]
+    x = pau.symbol
+    values = {s.name: v for s, v in pau.params.items()}
+    assert values["a0"] == 3.35583603e-02 and values["b4"] == 3.01830109e-01
+    a = [values[f"a{j}"] for j in range(6)]
+    b = [values[f"b{k}"] for k in range(1, 5)]
+    for t in (-2.5, -0.3, 0.0, 0.7, 3.0):  # P(x) / (1 + sum |b_k| |x|^k), by hand
+        p = sum(c * t**j for j, c in enumerate(a))
+        q = 1 + sum(abs(c) * abs(t) ** k for k, c in enumerate(b, start=1))
+        assert float(pau(t)) == pytest.approx(p / q, rel=1e-14)
+    # safe for any coefficients: the denominator is at least 1
+    bad = pau.with_params(b1=-5.0, b2=-3.0, b3=-1.0, b4=-2.0)
+    ts = np.linspace(-3, 3, 61)
+    assert np.all(np.isfinite(bad(ts)))
+    assert sp.Abs(x) in pau.expr.atoms(sp.Abs)
+    # near leaky ReLU (slope 0.01) on [-3, 3], as the coefficients were fitted
+    lrelu = np.where(ts > 0, ts, 0.01 * ts)
+    assert np.max(np.abs(pau(ts) - lrelu)) < 0.1
+
+
+def test_srs_refuses_parameters_with_a_pole():
+    srs = sn.activation("srs")
+    assert float(srs(1e3)) == pytest.approx(2.0)  # tends to alpha
+    with pytest.raises(ValueError, match="beta < e\\*alpha"):
+        sn.activation("srs", alpha=1.0, beta=3.0)
+    sn.activation("srs", alpha=1.2, beta=3.0)  # 3 < 1.2 e: fine
+
+
+def test_cloglog_saturates_without_overflow():
+    f = sn.activation("cloglog")
+    with np.errstate(all="raise", under="ignore"):
+        np.testing.assert_array_equal(f([-1e300, 1e3, 1e300]), [0.0, 1.0, 1.0])
+        np.testing.assert_array_equal(f.grad([-1e300, 1e3, 1e300]), [0.0, 0.0, 0.0])
+    assert float(f(-40.0)) == pytest.approx(np.exp(-40.0), rel=1e-15)  # 1 - e^(-e^x) ~ e^x
