@@ -834,6 +834,10 @@ RULES.node(
 )(_gompertz)
 
 
+#: Largest ratio (in SymPy operations) that :func:`_one_plus_ratio_cancelling` expands.
+_CANCEL_BUDGET = 40
+
+
 def _one_plus_ratio_cancelling(e):
     r"""``c + N/D`` -> ``(c D + N)/D`` when terms of ``c D + N`` cancel exactly.
 
@@ -848,7 +852,7 @@ def _one_plus_ratio_cancelling(e):
     c, term = e.args
     if not c.is_number:
         c, term = term, c
-    if not c.is_number or c == 0 or term.is_number:
+    if not c.is_number or c == 0 or term.is_number or sp.count_ops(term) > _CANCEL_BUDGET:
         return None
     dens = [f for f in sp.Mul.make_args(term) if f.is_Pow and f.exp == -1 and f.base.is_Add]
     if len(dens) != 1:

@@ -59,7 +59,7 @@ COLUMNS: tuple[str, ...] = tuple(_COLUMNS)
 
 #: Column key -> what it means (the legend).
 _LEGEND = {
-    "name": "the catalogue name, with the parameter values analysed",
+    "name": "the catalogue name, with the parameter values analysed (or how many defaults)",
     "equation": "the definition f(x)",
     "derivative": "its derivative f'(x), with the catalogue's convention at kinks (ReLU'(0) = 0)",
     "range": "the image f(ℝ); ( ) an open end, [ ] a closed one (the value is attained)",
@@ -82,6 +82,9 @@ _UNKNOWN_LEGEND = (
     "the activation's .properties.notes say which)"
 )
 
+#: Rows per tabular in ``to_latex(split=True)``: a tabular never breaks across pages, and an
+#: A4 text block holds about this many rows of wrapped formulas / of one-line cells.
+_FORMULA_ROWS, _PAGE_ROWS = 12, 30
 #: Rough width of an A4 page's text block (16 cm at 10 pt) in characters of a cell's text form.
 A4_TEXT_WIDTH = 90
 
@@ -249,7 +252,11 @@ class ActivationTable:
         if not split:
             text = self._tabular(keys)
         else:
-            tables = [self._tabular(["name", k], wrap=k) for k in keys if k in _FORMULAS]
+            tables = [
+                self._tabular(["name", k], wrap=k, max_rows=_FORMULA_ROWS)
+                for k in keys
+                if k in _FORMULAS
+            ]
             rest = [k for k in keys if k not in _FORMULAS]
             if len(rest) > 1:
                 _, body = self._cells("text", True, rest)
@@ -258,26 +265,33 @@ class ActivationTable:
                 ]
                 widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(rest))]
                 for group in _fit(widths, A4_TEXT_WIDTH, gap=3):
-                    tables.append(self._tabular(["name", *[rest[i] for i in group]]))
+                    keys_ = ["name", *[rest[i] for i in group]]
+                    tables.append(self._tabular(keys_, max_rows=_PAGE_ROWS))
             text = "\n\\medskip\n\n".join(tables)
         if legend:
             text += "\n\n" + self.legend("latex", keys)
         return text
 
-    def _tabular(self, keys: list[str], wrap: str | None = None) -> str:
+    def _tabular(self, keys: list[str], wrap: str | None = None, max_rows: int | None = None) -> str:
+        """One tabular, or (``max_rows``) several of at most that many rows, so that each
+        fits on a page (a tabular never breaks across pages)."""
         header, body = self._cells("latex", True, keys)
         spec = "".join(r"p{0.72\linewidth}" if k == wrap else "l" for k in keys)
-        lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(header) + r" \\"]
-        lines.append(r"\midrule")
-        lines += [" & ".join(r) + r" \\" for r in body]
-        lines += [r"\bottomrule", r"\end{tabular}"]
-        return "\n".join(lines)
+        step = max_rows or max(len(body), 1)
+        tables = []
+        for start in range(0, max(len(body), 1), step):
+            lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(header) + r" \\"]
+            lines.append(r"\midrule")
+            lines += [" & ".join(r) + r" \\" for r in body[start : start + step]]
+            lines += [r"\bottomrule", r"\end{tabular}"]
+            tables.append("\n".join(lines))
+        return "\n\\medskip\n\n".join(tables)
 
     def legend(self, style: str = "text", columns: Iterable[str] | None = None) -> str:
         r"""What each column means (and ``?``), as text, Markdown or LaTeX.
 
         >>> print(activation_table(["tanh"]).legend(columns=["zero_centred"]))
-        name: the catalogue name, with the parameter values analysed
+        name: the catalogue name, with the parameter values analysed (or how many defaults)
         zero-centred: inf f < 0 < sup f: f takes both signs, so its outputs can average to zero (tanh yes; sigmoid and ReLU no)
         ? : unknown (the analysis ran out of its time budget or hit a size bound; the activation's .properties.notes say which)
         """
@@ -350,9 +364,15 @@ def _tex_text(text: str) -> str:
     return re.sub(pattern, lambda m: _TEX_SPECIAL[m.group(0)], text)
 
 
+#: More parameters than this are not listed in the name cell (PAU's ten coefficients).
+_NAMED_PARAMS = 3
+
+
 def _display_name(act: Activation, props: Properties) -> str:
     if not props.params:
         return act.name
+    if len(props.params) > _NAMED_PARAMS:  # symnn.activation(name).params has the values
+        return f"{act.name}({len(props.params)} defaults)"
     return f"{act.name}(" + ", ".join(f"{k}={v:g}" for k, v in props.params) + ")"
 
 

@@ -184,19 +184,29 @@ def _visible_width(cell: str) -> int:
 def test_split_latex_tables_fit_an_a4_page(full_table):
     tables = full_table.to_latex(split=True).split(r"\medskip")
     assert len(tables) >= 3
-    seen = []
+    rows_per_header: dict[str, list[str]] = {}
     for tab in tables:
         lines = tab.strip().splitlines()
         assert lines[0].startswith(r"\begin{tabular}") and lines[-1] == r"\end{tabular}"
         header = lines[2].removesuffix(r" \\").split(" & ")
-        seen += header[1:]
         assert header[0] == "name"
-        if r"p{0.72\linewidth}" in lines[0]:
-            continue  # a formula column wraps to the page width
         rows = [ln.removesuffix(r" \\").split(" & ") for ln in lines[4:-2]]
+        rows_per_header.setdefault(" & ".join(header[1:]), []).extend(r[0] for r in rows)
+        # a tabular never breaks across pages: each holds at most a page of rows
+        if r"p{0.72\linewidth}" in lines[0]:
+            assert len(rows) <= 12
+            continue  # a formula column wraps to the page width
+        assert len(rows) <= 30
         widths = [max(_visible_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
         assert sum(widths) + 3 * (len(widths) - 1) <= A4_TEXT_WIDTH + 10, lines[2]
-    assert len(seen) == len(COLUMNS) - 1  # every column once
+    seen = [c for h in rows_per_header for c in h.split(" & ")]
+    assert len(seen) == len(COLUMNS) - 1  # every column in one group of tables
+    for names in rows_per_header.values():  # and every activation in each group, once
+        assert [n.removeprefix(r"\texttt{").split("}")[0] for n in names] == [
+            n.removeprefix(r"\texttt{").split("}")[0]
+            for n in rows_per_header[next(iter(rows_per_header))]
+        ]
+        assert len(names) == len(CATALOGUE)
 
 
 def test_text_for_the_terminal_fits_a_width(full_table):
