@@ -142,10 +142,10 @@ def hessian(net, X, y, *, max_params: int = MAX_HESSIAN_PARAMS) -> np.ndarray:
     (6, 6)
     """
     max_params = check_count("max_params", max_params, 1)
-    P = net.n_params
-    if P > max_params:
+    count = net.n_params
+    if count > max_params:
         raise ValueError(
-            f"the network has {P:,} parameters; net.hessian forms the full {P:,} x {P:,} matrix "
+            f"the network has {count:,} parameters; net.hessian forms the full {count:,} x {count:,} matrix "
             f"only up to {max_params:,} (pass max_params=... to raise the limit, or use "
             "net.hvp(X, y, v) for Hessian-vector products and net.curvature(X, y) for its top "
             "eigenvalues, which work at any size)"
@@ -153,10 +153,10 @@ def hessian(net, X, y, *, max_params: int = MAX_HESSIAN_PARAMS) -> np.ndarray:
     X, Y = net.check_data(X, y)
     fn, out = _workspace(net, X.shape[0])
     params = list(net.params.values())
-    H = np.empty((P, P))
-    e = np.zeros(P)
+    H = np.empty((count, count))
+    e = np.zeros(count)
     parts = _split(net, e)  # views into e
-    for j in range(P):
+    for j in range(count):
         e[j] = 1.0
         fn(X, Y, *params, *parts)
         e[j] = 0.0
@@ -220,15 +220,15 @@ def curvature(net, X, y, *, k: int = 3, tol: float = 1e-10, seed: int = 0) -> Cu
     from scipy.sparse.linalg import LinearOperator, eigsh
 
     k = check_count("k", k, 1)
-    P = net.n_params
-    if k >= P:
-        raise ValueError(f"k={k} eigenvalues asked of a network with {P} parameters; use k < {P}")
+    count = net.n_params
+    if k >= count:
+        raise ValueError(f"k={k} eigenvalues asked of a network with {count} parameters; use k < {count}")
     X, Y = net.check_data(X, y)
     loss = net.loss_value(X, Y)
-    if P <= max(k + 1, 20):
-        w, V = np.linalg.eigh(hessian(net, X, Y, max_params=P))
+    if count <= max(k + 1, 20):  # too few parameters for Lanczos to pay
+        w, V = np.linalg.eigh(hessian(net, X, Y, max_params=count))
         order = np.argsort(w)[::-1][:k]
-        return Curvature(w[order], V[:, order], loss, P)
+        return Curvature(w[order], V[:, order], loss, count)
     fn, out = _workspace(net, X.shape[0])
     params = list(net.params.values())
 
@@ -236,8 +236,8 @@ def curvature(net, X, y, *, k: int = 3, tol: float = 1e-10, seed: int = 0) -> Cu
         fn(X, Y, *params, *_split(net, np.ravel(v)))
         return np.concatenate([o.ravel() for o in out])
 
-    op = LinearOperator((P, P), matvec=matvec, dtype=np.float64)
-    v0 = np.random.default_rng(seed).standard_normal(P)
+    op = LinearOperator((count, count), matvec=matvec, dtype=np.float64)
+    v0 = np.random.default_rng(seed).standard_normal(count)
     w, V = eigsh(op, k=k, which="LA", tol=tol, v0=v0)
     order = np.argsort(w)[::-1]
-    return Curvature(w[order], V[:, order], loss, P)
+    return Curvature(w[order], V[:, order], loss, count)
