@@ -132,16 +132,12 @@ def _surface(net, X, y, lr, ax, directions, points, epochs, seed):
                      points=points)  # fmt: skip
     ax = axes_for(ax)
     A, B = np.meshgrid(s.alpha, s.beta)
-    values = s.loss
-    positive = values[values > 0]
-    if positive.size == values.size and values.max() / values.min() > 100:
-        levels = np.geomspace(values.min(), values.max(), 15)
-        from matplotlib.colors import LogNorm
-
-        cs = ax.contourf(A, B, values, levels=levels, norm=LogNorm(), cmap="viridis")
-    else:
-        cs = ax.contourf(A, B, values, levels=15, cmap="viridis")
-    ax.figure.colorbar(cs, ax=ax, label="loss")
+    values, label = s.loss, "loss"
+    if np.all(values > 0) and values.max() / values.min() > 100:  # spans decades: log colours
+        values, label = np.log10(values), "log10(loss)"
+    cs = ax.contourf(A, B, values, levels=15, cmap="viridis")
+    ax.contour(A, B, values, levels=cs.levels, colors="k", linewidths=0.3, alpha=0.5)
+    ax.figure.colorbar(cs, ax=ax, label=label)
     ax.plot(s.path[:, 0], s.path[:, 1], color="w", lw=1.6, marker=".", ms=4, gid="trajectory",
             label=f"training (lr = {lr:g}, {epochs} epochs)")  # fmt: skip
     ax.plot(*s.path[0], "o", color="C3", ms=7, ls="none", gid="start", label="start")
