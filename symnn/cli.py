@@ -946,7 +946,7 @@ def _lr_commands(sub) -> None:
         a.names = _Names(_datasets)  # type: ignore[attr-defined]
         _network_options(p, layers=None)
         p.add_argument("--network", dest="layers", default=argparse.SUPPRESS, metavar="WIDTHS",
-                       help="the same as --layers")  # fmt: skip
+                       help="the same as --layers (default: as --layers)")  # fmt: skip
         p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights")
         if name == "lr":
             p.add_argument("--epochs", type=_number_type(int, 1), default=1500,

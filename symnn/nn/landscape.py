@@ -181,7 +181,7 @@ def loss_surface(
     lr = check_interval("lr", lr, 0.0, low_open=True)
     epochs = check_count("epochs", epochs, 1)
     points = check_count("points", points, 3)
-    snapshots = check_count("snapshots", snapshots, 1, epochs)
+    snapshots = min(check_count("snapshots", snapshots, 1), epochs)  # at most one per epoch
     X, Y = net.check_data(X, y)
     start = flat_params(net)
     if directions is None:
