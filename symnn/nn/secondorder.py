@@ -35,6 +35,7 @@ the softmax Jacobian applied row by row.
 from __future__ import annotations
 
 import builtins
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,7 +119,9 @@ def equations(net) -> HvpEquations:
     """The Hessian-vector product of *net* in matrix form, its second derivatives substituted.
 
     Names: ``RZ1``, ``RA1`` (forward tangents), ``f''1`` (each hidden activation's second
-    derivative), ``dδ/dZ{L}`` (the output's), ``Rdelta{l}``, ``HvW{l}``, ``Hvb{l}``.
+    derivative), ``l''`` (the loss's, in the prediction), ``ddelta{L}`` (the output delta's
+    derivative in :math:`Z_L`: loss and output activation together), ``Rdelta{l}``,
+    ``HvW{l}``, ``Hvb{l}``.
     """
     spec = net.spec
     pieces = second_order(spec)
@@ -179,6 +182,17 @@ def equations(net) -> HvpEquations:
         eqs.append(Equation(f"Rdelta{L}", rf"\mathcal{{R}}\delta_{{{L}}}", rhs_tex,
                             f"Rδ{L} = {rhs_text}"))  # fmt: skip
     else:
+        lo = net.loss
+        fixed = {p: sp.nsimplify(v) for p, v in lo.params.items()}
+        l2 = _tidy(sp.diff(lo.derivative.xreplace(fixed), lo.yhat))
+        if not l2.has(sp.Piecewise):  # the shortest of the usual forms (BCE: y/ŷ² + (1-y)/(1-ŷ)²)
+            forms = [l2, sp.factor(l2)]
+            with contextlib.suppress(sp.PolynomialError, NotImplementedError):  # not rational
+                forms.append(sp.apart(sp.cancel(l2), lo.yhat))
+            l2 = min(forms, key=sp.count_ops)
+        l2 = l2.xreplace({lo.yhat: sp.Symbol(r"\hat{Y}"), lo.y: sp.Symbol("Y")})
+        eqs.append(Equation("l''", r"\ell''\left(\hat{Y}\right)", _tex(l2),
+                            f"ℓ''(Ŷ) = {_text(l2)}  (the loss's second derivative)", l2))  # fmt: skip
         dd = pieces[-1].ddelta.xreplace(subs(L))
         eqs.append(Equation(f"ddelta{L}", rf"\frac{{\partial \delta_{{{L}}}}}{{\partial Z_{{{L}}}}}",
                             scale_tex + _paren(_tex(dd), dd),
