@@ -1061,7 +1061,10 @@ _define(
     Kink: :math:`|x|` makes the derivative jump at 0 by :math:`2 a_0 |b_1|` (tiny with the
     defaults); symnn takes :math:`\frac{d}{dx}|x| = \operatorname{sign} 0 = 0` there (PyTorch's
     autograd does the same), so :math:`f'(0) = a_1`, the mean of the one-sided derivatives.
-    For :math:`|x|` above about :math:`10^{61}` the powers overflow in float64.
+    The compiled :math:`f` sums both polynomials in :math:`1/x` for :math:`|x| > 1` (no overflow)
+    and the numerator as a compensated Horner sum for :math:`|x| \le 1` (exact next to its
+    roots); the derivative is compiled as SymPy writes it and overflows for :math:`|x|` above
+    about :math:`10^{61}`.
 
     Reference: Molina, Schramowski & Kersting, *Padé activation units: end-to-end learning of
     flexible activation functions in deep networks*, ICLR 2020.""",

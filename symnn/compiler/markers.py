@@ -37,6 +37,7 @@ __all__ = [
     "LogCosh",
     "Mask",
     "OnePlusRatio",
+    "PolyRatio",
     "Sech2",
     "Select",
     "SigmoidPrime",
@@ -241,6 +242,21 @@ class HypotMinus(Kernel):
 
 
 # -- arithmetic forms ----------------------------------------------------------------
+
+
+class PolyRatio(Kernel):
+    r""":math:`\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}` (``kernels.poly_ratio``): the
+    coefficients as two tuples; no overflow for large :math:`|u|`, exact near the
+    numerator's roots (a Padé activation unit)."""
+
+    nargs = 3
+    kernel = "poly_ratio"
+
+    def elementary(self):
+        u, num, den = self.args
+        p = sum((a * u**j for j, a in enumerate(num)), sp.S.Zero)
+        return p / sum((q * sp.Abs(u) ** k for k, q in enumerate(den)), sp.S.Zero)
+
 
 
 class Linear(Kernel):

@@ -9,9 +9,9 @@ table, k (a common factor of the two terms) is left out: :math:`k u + k\tanh u`
 is the row :math:`u - \tanh u` with k = -1. This table is generated from the
 registry (:data:`RULES`, ``RULES.table()``); a test keeps it in sync:
 
-============================================================================  =================================================================================================
+============================================================================  =====================================================================================================
 pattern                                                                       stable form
-============================================================================  =================================================================================================
+============================================================================  =====================================================================================================
 :math:`\delta(u),\ \delta^{(n)}(u)`                                           :math:`0\text{ (the derivative almost everywhere)}`
 :math:`\frac{d}{dx}\lfloor u\rfloor,\ \frac{d}{dx}\lceil u\rceil`             :math:`0`
 :math:`\operatorname{sign}(u)\,|u|^{1/3}`                                     ``numpy.cbrt(u)``
@@ -56,7 +56,8 @@ pattern                                                                       st
 :math:`e^{p u + q - k e^{u}}\ (k > 0)`                                        :math:`\text{the same at }\min(u, c)\text{, where it is 0 (no overflow)}`
 :math:`\operatorname{expm1}(p u + q - k e^{u})\ (k > 0)`                      :math:`\text{the same at }\min(u, c)\text{, where it is }-1\text{ (no overflow)}`
 :math:`c + N/D\ (\text{terms of } cD + N \text{ cancel})`                     :math:`(cD + N)/D\text{ with the cancelled terms gone}`
-============================================================================  =================================================================================================
+:math:`\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}\ (\text{degree} \ge 3)`        :math:`\texttt{kernels.poly\_ratio}\text{ (in } 1/u \text{ for } |u| > 1\text{; compensated Horner)}`
+============================================================================  =====================================================================================================
 
 (:math:`\sigma` is symnn's :class:`~symnn.expr.functions.sigmoid`, which prints as
 ``scipy.special.expit``; softplus prints as ``numpy.logaddexp(0, u)``.)
@@ -96,6 +97,7 @@ from symnn.compiler.markers import (
     Linear,
     LogCosh,
     OnePlusRatio,
+    PolyRatio,
     Sech2,
     SigmoidPrime,
     XMinusTanh,
@@ -875,3 +877,45 @@ RULES.node(
     example=1 + _x * (sp.exp(-_x / 3) / 3 - sp.Rational(1, 2)) / (_x / 2 + sp.exp(-_x / 3)),
     name="sum_over_common_denominator",
 )(_one_plus_ratio_cancelling)
+
+
+def _poly_ratio(e):
+    r"""``P(u)/Q(|u|)``: P a polynomial of degree >= 3 in u, Q one in |u| (a Padé activation)."""
+    dens = [f for f in e.args if f.is_Pow and f.exp == -1 and f.base.is_Add]
+    if len(dens) != 1:
+        return None
+    q_expr = dens[0].base
+    p_expr = sp.Mul(*[f for f in e.args if f is not dens[0]])
+    absolutes = [
+        a for a in q_expr.atoms(sp.Abs) if a.args[0].is_Symbol and p_expr.has(a.args[0])
+    ]  # |x|, not the |b_k| of the coefficients
+    if len(absolutes) != 1:
+        return None
+    (a,) = absolutes
+    u = a.args[0]
+    if p_expr.has(sp.Abs) or not p_expr.is_polynomial(u):
+        return None
+    t = sp.Dummy("t", nonnegative=True)
+    q_t = q_expr.xreplace({a: t})
+    if q_t.has(u):
+        q_t = q_t.subs(u, t)
+        if sp.expand(q_expr.subs(u, -u) - q_expr) != 0:  # x^k -> |x|^k needs Q even
+            return None
+    if not q_t.is_polynomial(t):
+        return None
+    num = sp.Poly(sp.expand(p_expr), u)
+    den = sp.Poly(sp.expand(q_t), t)
+    if num.degree() < 3 or den.degree() < 1:
+        return None
+    if any(c.has(u) for c in num.all_coeffs() + den.all_coeffs()):
+        return None
+    return PolyRatio(u, sp.Tuple(*num.all_coeffs()[::-1]), sp.Tuple(*den.all_coeffs()[::-1]))
+
+
+RULES.node(
+    sp.Mul,
+    pattern=r"\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}\ (\text{degree} \ge 3)",
+    stable=r"\texttt{kernels.poly\_ratio}\text{ (in } 1/u \text{ for } |u| > 1\text{; compensated Horner)}",
+    example=(1 + _x + _x**3) / (1 + 2 * sp.Abs(_x) + _x**2),
+    name="poly_ratio",
+)(_poly_ratio)

@@ -30,9 +30,8 @@ NEAR_ROOT_GAPS = {
     ("logish", 1),
     ("tanhexp", 1),
     ("serf", 1),
-    # PAU: the roots of its numerator (x = -0.674, -0.574 with the default coefficients) and
-    # of f' cancel in the polynomials' sums; exact there would need compensated Horner sums
-    ("pau", 0),
+    # PAU's f' (P'Q - PQ')/Q^2 next to its roots (x = -1.639, -2.182 with the default
+    # coefficients); f itself is exact there (kernels.poly_ratio, a compensated Horner sum)
     ("pau", 1),
 }
 
