@@ -132,3 +132,9 @@ def test_cli_family_filter_and_compare(tmp_path, capsys):
     assert picture.stat().st_size > 5000
     assert main(["activations", "--compare", "gelu", "sigmod"]) == 2
     assert "did you mean 'sigmoid'" in capsys.readouterr().err
+
+
+def test_compare_names_an_activation_with_many_parameters_briefly():
+    ax_f, _ = sn.compare_activations(["pau", "srs", "cloglog"], xlim=(-2, 2), n=41)
+    labels = [t.get_text() for t in ax_f.get_legend().get_texts()]
+    assert labels == ["pau (10 parameters)", "srs (alpha=2, beta=3)", "cloglog"]

@@ -39,6 +39,8 @@ def _title(act: Activation) -> str:
     values.update({act.kwnames[p]: v for p, v in act.params.items()})
     if not values:
         return act.name
+    if len(values) > 3:  # PAU's ten coefficients would not fit a title or a legend
+        return f"{act.name} ({len(values)} parameters)"
     return f"{act.name} (" + ", ".join(f"{k}={v:.4g}" for k, v in values.items()) + ")"
 
 
