@@ -135,6 +135,7 @@ NAN_AT_INF = {
     ("softsign", 0),
     ("bent_identity", 0),
     ("gaussian", 1),
+    ("tanhexp", 0),  # x tanh(e^x) at -inf: -inf * tanh(0)
 }
 
 
