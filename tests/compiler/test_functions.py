@@ -136,6 +136,11 @@ NAN_AT_INF = {
     ("bent_identity", 0),
     ("gaussian", 1),
     ("tanhexp", 0),  # x tanh(e^x) at -inf: -inf * tanh(0)
+    # known gaps (issue #15): SRS's e^(-x/beta) overflows below x = -709 beta (inf/inf, and a
+    # warning); PAU's derivative is compiled as SymPy writes it (x^5 overflows past 1e61)
+    ("srs", 0),
+    ("srs", 1),
+    ("pau", 1),
 }
 
 
