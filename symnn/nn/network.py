@@ -510,6 +510,18 @@ class Network:
 
         return expanded(self) if max_params is None else expanded(self, max_params=max_params)
 
+    def graph(self, X=None, y=None, level: str = "scalar"):
+        """The computation graph (``level="scalar"`` or ``"layer"``); see :mod:`symnn.nn.graph`."""
+        from symnn.nn.graph import network_graph
+
+        return network_graph(self, X, y, level=level)
+
+    def walkthrough(self, X, y, lr: float = 0.5, steps: int = 1):
+        """A worked example of *steps* gradient-descent steps; see :mod:`symnn.nn.walkthrough`."""
+        from symnn.nn.walkthrough import walkthrough
+
+        return walkthrough(self, X, y, lr=lr, steps=steps)
+
     # -- input checks -------------------------------------------------------------------------
     def check_X(self, X) -> np.ndarray:
         X = _as_matrix(X, "X")
