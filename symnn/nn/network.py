@@ -309,6 +309,29 @@ class Network:
             self._params._array(k)[...] = v
 
     @property
+    def frozen(self) -> frozenset[str]:
+        """Names of the parameters that :meth:`fit` keeps fixed (saved and loaded with the network).
+
+        >>> import symnn as sn
+        >>> net = sn.Network([2, 2, 1], seed=0)
+        >>> net.frozen = ["b1", "b2"]
+        >>> sorted(net.frozen)
+        ['b1', 'b2']
+        """
+        return self.__dict__.get("_frozen", frozenset())
+
+    @frozen.setter
+    def frozen(self, names) -> None:
+        names = [names] if isinstance(names, str) else list(names or ())
+        unknown = [k for k in names if k not in self._params]
+        if unknown:
+            raise ValueError(
+                f"cannot freeze {', '.join(map(repr, unknown))}: the parameters are "
+                f"{', '.join(self._params)}"
+            )
+        self.__dict__["_frozen"] = frozenset(names)
+
+    @property
     def n_params(self) -> int:
         """The number of scalar parameters."""
         return sum(a.size for a in self._params.values())
