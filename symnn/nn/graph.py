@@ -50,7 +50,7 @@ import sympy as sp
 from symnn._tex import MathPrinter
 from symnn._tex import latex as _latex
 from symnn._tex import to_mathtext
-from symnn.expr.symbolic import as_expression, derivative, kink_conventions
+from symnn.expr.symbolic import as_expression, derivative, is_expression, kink_conventions
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL
 
 __all__ = ["KINDS", "MAX_SCALAR_NODES", "Edge", "Graph", "Node", "Path", "graph", "network_graph"]
@@ -503,6 +503,8 @@ def graph(f: Any, at: Mapping[str, float] | None = None) -> Graph:
         if e.is_Symbol:
             return leaf(e)
         children = [a for a in e.args if not a.is_number]
+        if isinstance(e, sp.Piecewise) or any(not is_expression(a) for a in e.args):
+            children = sorted(e.free_symbols, key=str)  # conditions: one operation of the variables
         child_names = [visit(a) for a in children]
         if e in names:  # a child visit may have named it (shared subtrees)
             return names[e]

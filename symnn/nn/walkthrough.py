@@ -186,8 +186,15 @@ class Walkthrough:
         return (
             "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n"
             "\\usepackage[a4paper,margin=1.5cm]{geometry}\n\\begin{document}\n"
-            f"\\section*{{{self.title}}}\n{body}\n\\end{{document}}\n"
+            f"\\section*{{{_escape(self.title)}}}\n{body}\n\\end{{document}}\n"
         )
+
+
+def _escape(text: str) -> str:
+    """Plain text for a LaTeX document (the characters TeX reads as commands escaped)."""
+    for c in "\\&%$#_{}":
+        text = text.replace(c, "\\" + c)
+    return text
 
 
 def _named(g: Graph, expr: sp.Expr, values: dict | None = None) -> tuple[str, str]:
