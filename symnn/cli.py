@@ -85,6 +85,7 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     (r"add it to symbols=\[\.\.\.\] or pass symbols=None to accept any single-letter variable",
      "give it a value with {param} NAME=VALUE"),
     (r",? or pass symbols=\[\.\.\.\]| \(or pass symbols=\[\.\.\.\]\)", ""),
+    (r"net\.graph\(level='layer'\)", "--level layer"),
     (r"see symnn\.parse\.known_functions\(\)",
      "exp, log, sqrt, sin, tanh, erf, ... and the names symnn activations lists"),
 )  # fmt: skip

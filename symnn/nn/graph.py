@@ -17,8 +17,8 @@ the value of its local derivative, and the chain rule is visible:
 
 >>> import symnn as sn
 >>> g = sn.graph("x*sigmoid(x)", at={"x": 0.0})
->>> [e.latex for e in g.edges]
-['\\sigma\\left(x\\right)', 'u_{1}', 'x', '\\left(1 - \\sigma\\left(x\\right)\\right) \\sigma\\left(x\\right)']
+>>> [f"d{e.head}/d{e.tail} = {e.text}" for e in g.edges]
+['du1/dx = (1 - sigmoid(x))*sigmoid(x)', 'du2/dx = u1', 'du2/du1 = x']
 >>> g.node("x").adjoint                       # d/dx x*sigmoid(x) at 0 = 1/2
 0.5
 >>> len(g.paths("x"))                         # x reaches the output directly and through sigma
@@ -37,7 +37,9 @@ pictures are drawn by :mod:`symnn.views.plotting.graph`.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,9 +49,8 @@ import networkx as nx
 import numpy as np
 import sympy as sp
 
-from symnn._tex import MathPrinter
+from symnn._tex import MathPrinter, to_mathtext
 from symnn._tex import latex as _latex
-from symnn._tex import to_mathtext
 from symnn.expr.symbolic import as_expression, derivative, is_expression, kink_conventions
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL
 
@@ -290,7 +291,7 @@ class Graph:
             found = [[from_]]
         out = []
         for i, names in enumerate(found):
-            edges = [self.edge(a, b) for a, b in zip(names, names[1:], strict=False)]
+            edges = [self.edge(a, b) for a, b in itertools.pairwise(names)]
             out.append(Path(names, edges, i, len(found), self))
         return out
 
@@ -336,7 +337,7 @@ class Graph:
             label = _node_text(n)
             lines.append(f'  "{n.name}" [label="{_dot(label)}", fillcolor="{colors[n.kind]}"];')
         for e in self.edges:
-            label = e.text if e.value is None or isinstance(e.value, np.ndarray) else f"{e.text} = {e.value:.4g}"
+            label = _edge_text(e)
             style = ', color="#d62728", penwidth=2.5' if (e.tail, e.head) in on_path else ""
             lines.append(f'  "{e.tail}" -> "{e.head}" [label="{_dot(label)}"{style}];')
         lines.append("}")
@@ -352,7 +353,7 @@ class Graph:
             lines.append(f'  {ids[n.name]}{a}"{_mermaid(_node_text(n))}"{b}')
         on_path = []
         for i, e in enumerate(self.edges):
-            label = e.text if e.value is None or isinstance(e.value, np.ndarray) else f"{e.text} = {e.value:.4g}"
+            label = _edge_text(e)
             lines.append(f'  {ids[e.tail]} -->|"{_mermaid(label)}"| {ids[e.head]}')
             if self.highlighted and any(h is e for h in self.highlighted.edges):
                 on_path.append(str(i))
@@ -399,6 +400,13 @@ class Graph:
     def backward_order(self) -> list[str]:
         """The nodes in the order backpropagation fills their adjoints (output first)."""
         return list(reversed(list(nx.topological_sort(self.nx))))
+
+
+def _edge_text(e: Edge) -> str:
+    """The edge's derivative and, unless it is a constant, its value."""
+    if e.value is None or isinstance(e.value, np.ndarray) or (e.derivative is not None and e.derivative.is_number):
+        return e.text
+    return f"{e.text} = {e.value:.4g}"
 
 
 def _node_text(n: Node) -> str:
@@ -468,10 +476,8 @@ def graph(f: Any, at: Mapping[str, float] | None = None) -> Graph:
         except (ValueError, TypeError):
             from symnn.catalogue.losses import loss as get_loss
 
-            try:
+            with contextlib.suppress(ValueError, TypeError):
                 f = get_loss(f)
-            except (ValueError, TypeError):
-                pass
     if isinstance(f, Activation):
         expr, params, title = f.expr, dict(f.params), f.name
     elif isinstance(f, Loss):
@@ -807,8 +813,8 @@ def _layer_graph(net, data, values) -> Graph:
     if net.loss.fused_softmax:
         d_tex, d_text = r"-c\, Y \oslash \hat{Y}", "-c Y ⊘ Ŷ"
     else:
-        from symnn.nn.views import _text as _vtext
         from symnn.nn.views import _tex as _vtex
+        from symnn.nn.views import _text as _vtext
 
         lo = net.loss
         fixed = {p: _exact(v) for p, v in lo.params.items()}

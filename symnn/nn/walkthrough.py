@@ -289,7 +289,7 @@ def _step(net, g: Graph, params, lr: float, frozen, k: int) -> Step:
             else:
                 terms.append((Factor(f"dL/d{z}", rf"\frac{{\partial L}}{{\partial {nodes[z].tex}}}", nodes[z].adjoint), dz))
         gradients[p.name] = _product_line(p, terms, g)
-        key, idx = _param_index(p.name)
+        key, _idx = _param_index(p.name)
         if key in frozen:
             updates.append(Line(p.name, f"{p.name} (frozen)", rf"{p.tex}\ (\text{{frozen}})", "", "", "", "", p.value))
             continue

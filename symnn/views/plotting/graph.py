@@ -55,7 +55,8 @@ def _node_label(g: Graph, n, show_values: bool, filled: bool = True) -> str:
 
 
 def _edge_label(e, show_values: bool) -> str:
-    if show_values and e.value is not None and not isinstance(e.value, np.ndarray):
+    constant = e.derivative is not None and e.derivative.is_number
+    if show_values and e.value is not None and not isinstance(e.value, np.ndarray) and not constant:
         return f"${e.latex} = {_fmt(e.value)}$"
     return f"${e.latex}$"
 
@@ -207,7 +208,7 @@ def plot_graph(
               loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(kinds), frameon=False, fontsize=8)
     if title is None and g.highlighted is not None:
         p = g.highlighted
-        tail, head = g.node(p.nodes[0]).tex, g.node(p.nodes[-1]).tex
+        _tail, _head = g.node(p.nodes[0]).tex, g.node(p.nodes[-1]).tex
         prod = r" \cdot ".join(rf"\frac{{\partial {g.node(e.head).tex}}}{{\partial {g.node(e.tail).tex}}}" for e in reversed(p.edges))
         title = rf"path {p.index + 1} of {p.count}: ${prod}$"
         if p.value is not None and not isinstance(p.value, np.ndarray):
@@ -239,7 +240,6 @@ def animate_backprop(net, X, y, path: str | os.PathLike, level: str = "scalar", 
     True
     """
     from matplotlib import animation
-    from matplotlib.figure import Figure
 
     name = os.fspath(path)
     ext = os.path.splitext(name)[1].lower()
@@ -250,21 +250,25 @@ def animate_backprop(net, X, y, path: str | os.PathLike, level: str = "scalar", 
         raise ValueError(f"cannot write {name}: the directory {folder!r} does not exist")
     g = net.graph(X, y, level=level)
     order = g.backward_order()
-    first = plot_graph(g, filled=set())
-    w, h = first.figure.get_size_inches()
-    fig = Figure(figsize=(w, h), dpi=80)
-    ax = fig.add_axes(first.get_position().bounds)
+    ax = plot_graph(g, filled=set(), title="forward pass done: every value known")
+    fig = ax.figure
+    fig.set_dpi(80)  # one resolution throughout, so matplotlib's mathtext cache is reused
+    labels = {t.get_gid(): t for t in ax.texts}
+    full = {n.name: _node_label(g, n, True) for n in g.nodes}
+    empty = {n.name: labels[f"node:{n.name}"].get_text() for n in g.nodes}
 
     def frame(i: int):
-        ax.clear()
-        fig.texts.clear()
-        plot_graph(g, ax=ax, filled=set(order[:i]),
-                   title=f"backward pass: {i} of {len(order)} adjoints" if i else "forward pass done")
+        done = set(order[:i])
+        for n in g.nodes:  # the layout stays; only the adjoints appear
+            labels[f"node:{n.name}"].set_text(full[n.name] if n.name in done else empty[n.name])
+        fig._suptitle.set_text(
+            f"backward pass: {i} of {len(order)} adjoints" if i else "forward pass done: every value known"
+        )
         return []
 
     anim = animation.FuncAnimation(fig, frame, frames=len(order) + 1, blit=False)
     if ext == ".gif":
-        anim.save(name, writer=animation.PillowWriter(fps=fps))
+        anim.save(name, writer=animation.PillowWriter(fps=fps), dpi=80)
     else:
         with open(name, "w", encoding="utf-8") as fh:
             fh.write(anim.to_jshtml(fps=fps))
