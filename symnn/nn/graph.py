@@ -41,6 +41,7 @@ import contextlib
 import importlib
 import itertools
 import math
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,11 +49,13 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from symnn._tex import MathPrinter, to_mathtext
 from symnn._tex import latex as _latex
 from symnn.expr.symbolic import as_expression, derivative, is_expression, kink_conventions
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL
+from symnn.nn.views import _positive_first
 
 __all__ = ["KINDS", "MAX_SCALAR_NODES", "Edge", "Graph", "Node", "Path", "graph", "network_graph"]
 
@@ -536,8 +539,14 @@ def graph(f: Any, at: Mapping[str, float] | None = None) -> Graph:
     return g
 
 
+class _PlainPrinter(StrPrinter):
+    """SymPy's text with the positive terms of a sum first (``yhat - y``, not ``-y + yhat``)."""
+
+    _as_ordered_terms = _positive_first
+
+
 def _plain(e: sp.Expr) -> str:
-    return str(e).replace("**", "^")
+    return _PlainPrinter().doprint(e).replace("**", "^")
 
 
 def _expression_values(g: Graph, expr: sp.Expr, params: dict, at: Mapping[str, float]) -> None:
@@ -777,7 +786,7 @@ def _layer_graph(net, data, values) -> Graph:
         aname, atex = ("Yhat", r"\hat{Y}") if last else (f"A{i}", f"A_{{{i}}}")
         if identity:
             A = g._add_node(Node(aname, "operation", atex, definition=f"Z_{{{i}}}"))
-            g._add_edge(Edge(Z.name, A.name, None, rf"\bar{{{atex}}}" if not last else r"\bar{\hat{Y}}", f"{aname}̄"))
+            g._add_edge(Edge(Z.name, A.name, None, rf"\bar{{{atex}}}" if not last else r"\bar{\hat{Y}}", _bar_text(aname)))
         elif last and net.softmax_output:
             A = g._add_node(Node(aname, "operation", atex, definition=rf"\mathrm{{softmax}}(Z_{{{i}}})"))
             g._add_edge(
@@ -803,7 +812,7 @@ def _layer_graph(net, data, values) -> Graph:
 
             A = g._add_node(Node(aname, "operation", atex, definition=rf"{net.activations[i - 1].tex}(Z_{{{i}}})"))
             bar = r"\bar{\hat{Y}}" if last else rf"\bar{{A}}_{{{i}}}"
-            g._add_edge(Edge(Z.name, A.name, None, rf"{bar} \odot ({to_mathtext(_vtex(fexpr))})", f"{aname}̄ ⊙ ({ftext})"))
+            g._add_edge(Edge(Z.name, A.name, None, rf"{bar} \odot ({to_mathtext(_vtex(fexpr))})", f"{_bar_text(aname)} ⊙ ({ftext})"))
         prev = A
     Y = g._add_node(Node("Y", "input", "Y", shape=(None, net.layers[-1])))
     Ln = g._add_node(Node("L", "loss", "L", definition=net.formula()["L"].rhs))
@@ -826,6 +835,11 @@ def _layer_graph(net, data, values) -> Graph:
     if data is not None:
         _layer_values(g, net, data, values)
     return g
+
+
+def _bar_text(name: str) -> str:
+    """``A1`` -> ``Ā1`` (the adjoint), ``Yhat`` -> ``Ŷ̄``."""
+    return "Ŷ̄" if name == "Yhat" else unicodedata.normalize("NFC", name[0] + "\u0304" + name[1:])
 
 
 def _layer_values(g: Graph, net, data, values) -> None:
