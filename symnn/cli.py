@@ -85,7 +85,6 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     (r"add it to symbols=\[\.\.\.\] or pass symbols=None to accept any single-letter variable",
      "give it a value with {param} NAME=VALUE"),
     (r",? or pass symbols=\[\.\.\.\]| \(or pass symbols=\[\.\.\.\]\)", ""),
-    (r"net\.graph\(level='layer'\)", "--level layer"),
     (r"see symnn\.parse\.known_functions\(\)",
      "exp, log, sqrt, sin, tanh, erf, ... and the names symnn activations lists"),
 )  # fmt: skip
@@ -1022,7 +1021,10 @@ def cmd_graph(args: argparse.Namespace) -> int:
     else:
         net = _graph_network(args, data)
         with _input():
-            g = net.graph(*(data or (None, None)), level=args.level)
+            try:
+                g = net.graph(*(data or (None, None)), level=args.level)
+            except ValueError as exc:  # the library's hint, in the command line's words
+                raise ValueError(str(exc).replace("net.graph(level='layer')", "--level layer")) from None
     with _input():
         if args.path:
             g.path(args.path)

@@ -154,3 +154,27 @@ def test_half_sse_is_half_the_sse_and_its_gradient_has_no_two():
         fd = (lo.value(up, t) - lo.value(down, t)) / (2 * eps)
         assert math.isclose(fd, a[i] - t[i], rel_tol=1e-7)
     assert lo.reduction == "sum" and "half_sse" in sn.losses()
+
+
+def test_a_file_with_unknown_frozen_names_is_refused(tmp_path):
+    import io
+    import json
+    import zipfile
+
+    from symnn.nn.persistence import ModelFileError
+
+    path = sn.save(mazur(), tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    with np.load(path) as archive:
+        meta = json.loads(archive["__symnn__"].tobytes())
+    meta["frozen"] = ["b7"]
+    buf = io.BytesIO()
+    np.save(buf, np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8))
+    entries["__symnn__.npy"] = buf.getvalue()
+    bad = tmp_path / "bad.npz"
+    with zipfile.ZipFile(bad, "w", compression=zipfile.ZIP_STORED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    with pytest.raises(ModelFileError, match="frozen must be a list of parameter names"):
+        sn.load(bad)

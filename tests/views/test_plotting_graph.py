@@ -112,3 +112,11 @@ def test_animation_fills_adjoints_from_the_loss_backwards(tmp_path):
     assert g.backward_order()[0] == "L"
     with pytest.raises(ValueError, match=r"\.gif or \.html"):
         animate_backprop(net, [[0.5]], [[1.0]], tmp_path / "bp.mp4")
+
+
+def test_big_graphs_are_refused_with_the_alternatives():
+    X, y = sn.data.seed_data()
+    g = sn.Network([3, 4, 1], bias=False, seed=0).graph(X, y)  # 77 nodes: 4 samples
+    with pytest.raises(ValueError, match="level='layer'"):
+        plot_graph(g)
+    assert g.to_dot().count("->") == len(g.edges)  # Graphviz users still get it

@@ -27,6 +27,9 @@ PATH_COLOR = "#d62728"
 _NODE_SIZE, _EDGE_SIZE = 9, 7.5
 _PAD = 0.06  # inches around a node's text
 
+#: The most nodes :func:`plot_graph` draws: beyond it a picture is no longer readable.
+MAX_DRAWN_NODES = 60
+
 
 def _fmt(v: float) -> str:
     s = f"{v:.4g}"
@@ -86,6 +89,21 @@ def _order(g: Graph, cols: dict[str, int]) -> dict[int, list[str]]:
     return by_col
 
 
+def _bend(cols: dict[str, int], e, pos: dict, height: float) -> float:
+    """Edges that skip a column bow outwards (beside the nodes between, not through them)."""
+    if cols[e.head] - cols[e.tail] <= 1:
+        return 0.0
+    middle = (pos[e.tail][1] + pos[e.head][1]) / 2
+    return -0.3 if middle >= height / 2 else 0.3  # arc3: positive bends right of travel (down)
+
+
+def _control(p0: np.ndarray, p1: np.ndarray, rad: float) -> np.ndarray:
+    """The control point of matplotlib's ``arc3`` connection (a quadratic Bezier curve)."""
+    mid = (p0 + p1) / 2
+    dx, dy = p1 - p0
+    return mid + rad * np.array([dy, -dx])
+
+
 def _overlap(a, b, gap: float = 0.02) -> bool:
     return not (a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1])
 
@@ -113,6 +131,12 @@ def plot_graph(
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
+    if len(g) > MAX_DRAWN_NODES:
+        raise ValueError(
+            f"the graph has {len(g)} nodes; plot_graph draws at most {MAX_DRAWN_NODES} "
+            "(symnn.views.plotting.graph.MAX_DRAWN_NODES), beyond which no picture is readable: "
+            "use net.graph(level='layer'), fewer samples, or graph.to_dot() for Graphviz"
+        )
     cols = g.columns()
     by_col = _order(g, cols)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -140,12 +164,18 @@ def plot_graph(
             xs.append(x + col_w[c] / 2)
             x += col_w[c] + gap_w[c]
         width = x + 0.1
-        height = rows * row_h * spacing + 0.4
+        # room above and below for the edges that bow around a column (arc3, rad 0.3)
+        margin = 0.2 + max(
+            (0.15 * (xs[cols[e.head]] - xs[cols[e.tail]]) for e in g.edges if cols[e.head] - cols[e.tail] > 1),
+            default=0.0,
+        )
+        inner = rows * row_h * spacing
+        height = inner + 2 * margin
         pos, box = {}, {}
         for c, names in by_col.items():
-            step = (height - 0.4) / len(names)
+            step = inner / len(names)
             for i, n in enumerate(names):
-                y = height - 0.2 - step * (i + 0.5)
+                y = height - margin - step * (i + 0.5)
                 pos[n] = (xs[c], y)
                 w, h = nsize[n][0] + 2 * _PAD, nsize[n][1] + 2 * _PAD
                 box[n] = (xs[c] - w / 2, y - h / 2, xs[c] + w / 2, y + h / 2)
@@ -153,12 +183,13 @@ def plot_graph(
         where, clean = {}, True
         for e in g.edges:
             k = (e.tail, e.head)
-            (x0, y0), (x1, y1) = pos[e.tail], pos[e.head]
-            x0, x1 = box[e.tail][2], box[e.head][0]
+            p0 = np.array([box[e.tail][2], pos[e.tail][1]])
+            p1 = np.array([box[e.head][0], pos[e.head][1]])
+            ctrl = _control(p0, p1, _bend(cols, e, pos, height))
             w, h = esize[k]
             best = None
             for t in (0.5, 0.35, 0.65, 0.25, 0.75, 0.42, 0.58, 0.18, 0.82, 0.3, 0.7, 0.12, 0.88):
-                cx, cy = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
+                cx, cy = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * ctrl + t**2 * p1
                 cand = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
                 hits = sum(_overlap(cand, b) for b in placed)
                 if best is None or hits < best[0]:
@@ -196,6 +227,7 @@ def plot_graph(
         hot = k in on_path
         arrow = FancyArrowPatch(
             (box[e.tail][2], pos[e.tail][1]), (box[e.head][0], pos[e.head][1]),
+            connectionstyle=f"arc3,rad={_bend(cols, e, pos, height)}",
             arrowstyle="-|>", mutation_scale=9, linewidth=2.0 if hot else 0.7,
             color=PATH_COLOR if hot else "#888888", zorder=1, gid="edge",
         )
