@@ -83,6 +83,7 @@ class Node:
     value: Any = None
     adjoint: Any = None
     shape: tuple[int, ...] | None = None
+    param: tuple[str, tuple[int, ...]] | None = None  # scalar level: ("W1", (row, column))
 
     def __repr__(self) -> str:
         extra = "" if self.value is None else f", value={_short(self.value)}, adjoint={_short(self.adjoint)}"
@@ -629,15 +630,17 @@ def _scalar_graph(net, data, values) -> Graph:
         )
     g = Graph("scalar", repr(net))
     lo = net.loss
+    wide = max(net.layers) >= 10  # w1_1_10, not the ambiguous w1_110
     for i in range(1, net.depth + 1):
         for r in range(net.layers[i - 1]):
             for c in range(net.layers[i]):
-                name = f"w{i}_{r + 1}{c + 1}"
-                g._add_node(Node(name, "parameter", f"w^{{({i})}}_{{{r + 1}{c + 1}}}", symbol=_sym(name)))
+                name, sub = (f"w{i}_{r + 1}_{c + 1}", f"{r + 1},{c + 1}") if wide else (f"w{i}_{r + 1}{c + 1}", f"{r + 1}{c + 1}")
+                g._add_node(Node(name, "parameter", f"w^{{({i})}}_{{{sub}}}", symbol=_sym(name), param=(f"W{i}", (r, c))))
         if net.bias:
             for c in range(net.layers[i]):
                 name = f"b{i}_{c + 1}"
-                g._add_node(Node(name, "parameter", f"b^{{({i})}}_{{{c + 1}}}", symbol=_sym(name)))
+                g._add_node(Node(name, "parameter", f"b^{{({i})}}_{{{c + 1}}}", symbol=_sym(name), param=(f"b{i}", (c,))))
+    weight = {nd.param: nd for nd in g.parameters}
     samples = [None] if n == 1 else list(range(n))
     fixed = {p: _exact(v) for p, v in lo.params.items()}
     if not spec.fused_softmax:
@@ -665,7 +668,7 @@ def _scalar_graph(net, data, values) -> Graph:
             for c in range(net.layers[i]):
                 zname = f"z{i}_{c + 1}{sfx}"
                 zsym = _sym(zname)
-                ws = [g.node(f"w{i}_{r + 1}{c + 1}") for r in range(net.layers[i - 1])]
+                ws = [weight[f"W{i}", (r, c)] for r in range(net.layers[i - 1])]
                 expr = sp.Add(*[a.symbol * w.symbol for a, w in zip(prev, ws, strict=True)])
                 if net.bias:
                     b = g.node(f"b{i}_{c + 1}")
@@ -735,15 +738,9 @@ def _edge(g: Graph, tail: Node, head: Node, d: sp.Expr) -> None:
 def _network_values(g: Graph, net, data, values, samples) -> None:
     X, Y = data
     known: dict[sp.Symbol, float] = {}
-    for key, arr in values.items():
-        layer, kind = int(key[1:]), key[0]
-        if kind == "W":
-            for r in range(arr.shape[0]):
-                for c in range(arr.shape[1]):
-                    known[_sym(f"w{layer}_{r + 1}{c + 1}")] = float(arr[r, c])
-        else:
-            for c in range(arr.shape[0]):
-                known[_sym(f"b{layer}_{c + 1}")] = float(arr[c])
+    for p in g.parameters:
+        key, idx = p.param
+        known[p.symbol] = float(values[key][idx])
     for s in samples:
         row = 0 if s is None else s
         sfx = "" if s is None else f"[{s + 1}]"

@@ -229,7 +229,7 @@ def walkthrough(net, X, y, lr: float = 0.5, steps: int = 1) -> Walkthrough:
         step = _step(net, graph, params, lr, frozen, k)
         new = {key: arr.copy() for key, arr in params.items()}
         for ln in step.updates:
-            key, idx = _param_index(ln.name)
+            key, idx = graph.node(ln.name).param
             new[key][idx] = ln.value
         graph_after = network_graph(net, X, y, params=new)
         step.loss_after = graph_after.node("L").value
@@ -237,14 +237,6 @@ def walkthrough(net, X, y, lr: float = 0.5, steps: int = 1) -> Walkthrough:
         params, graph = new, graph_after
     title = f"Worked example: {net!r}, {X if np.ndim(X) == 0 else np.shape(X)[0]} sample(s)"
     return Walkthrough(lr, out, params, title)
-
-
-def _param_index(name: str) -> tuple[str, tuple[int, ...]]:
-    """``"w1_12"`` -> ``("W1", (0, 1))``; ``"b2_1"`` -> ``("b2", (0,))``."""
-    head, _, sub = name.partition("_")
-    if head[0] == "w":
-        return "W" + head[1:], (int(sub[0]) - 1, int(sub[1:]) - 1)
-    return head, (int(sub) - 1,)
 
 
 def _step(net, g: Graph, params, lr: float, frozen, k: int) -> Step:
@@ -289,7 +281,7 @@ def _step(net, g: Graph, params, lr: float, frozen, k: int) -> Step:
             else:
                 terms.append((Factor(f"dL/d{z}", rf"\frac{{\partial L}}{{\partial {nodes[z].tex}}}", nodes[z].adjoint), dz))
         gradients[p.name] = _product_line(p, terms, g)
-        key, _idx = _param_index(p.name)
+        key, _idx = p.param
         if key in frozen:
             updates.append(Line(p.name, f"{p.name} (frozen)", rf"{p.tex}\ (\text{{frozen}})", "", "", "", "", p.value))
             continue

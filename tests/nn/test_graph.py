@@ -187,3 +187,13 @@ def test_dot_and_mermaid_list_every_node_and_edge():
     mer = g.to_mermaid()
     assert mer.startswith("flowchart LR") and mer.count("-->") == len(g.edges)
     assert "linkStyle" in mer
+
+
+def test_wide_layers_get_unambiguous_weight_names():
+    net = sn.Network([11, 2, 1], seed=0)  # w1_11_1 and w1_1_11 would both be "w1_111"
+    X, y = np.random.default_rng(0).normal(size=(1, 11)), [[0.3]]
+    g = net.graph(X, y)
+    assert g.node("w1_11_2").param == ("W1", (10, 1)) and g.node("w1_11_2").tex == "w^{(1)}_{11,2}"
+    grads = net.gradients(X, y)
+    for p in g.parameters:
+        assert math.isclose(g.gradient(p.name), grads[p.param[0]][p.param[1]], rel_tol=1e-12, abs_tol=1e-16)

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import symnn as sn
-from symnn.nn.walkthrough import _param_index
 
 X1, Y1 = [[0.05, 0.1]], [[0.01, 0.99]]
 
@@ -68,7 +67,7 @@ def test_walkthrough_equals_gradients_and_fit(spec, n, steps):
             total = sum(math.prod(f.value for f in term) for term in line.terms)
             assert math.isclose(total, line.value, rel_tol=1e-12, abs_tol=1e-16), name
             if st.index == 0:
-                key, idx = _param_index(name)
+                key, idx = st.graph.node(name).param
                 assert math.isclose(line.value, grads[key][idx], rel_tol=1e-12, abs_tol=1e-15)
         for line in st.adjoints:
             total = sum(math.prod(f.value for f in term) for term in line.terms)
