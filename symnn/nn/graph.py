@@ -150,9 +150,24 @@ class Path:
             out *= e.value
         return out
 
+    def composed(self) -> tuple[str, str]:
+        """Layer level: the backward rules along the path nested into one formula for the
+        adjoint of its start, ``(LaTeX, text)``, e.g. ``X^T ((Ȳ ⊙ f'(Z2)) W2^T ⊙ f'(Z1))``."""
+        tex = text = ""
+        for e in reversed(self.edges):
+            if not tex:
+                tex, text = e.latex, e.text
+                continue
+            head = e.head
+            tex = e.latex.replace(_bar_tex(head), tex if _grouped(tex, r"\left(", r"\right)") or _grouped(tex, "(", ")") else rf"\left({tex}\right)")
+            text = e.text.replace(_bar_text(head), text if _grouped(text, "(", ")") else f"({text})")
+        return tex, text
+
     def latex(self) -> str:
         """``\\frac{∂L}{∂w} ⊃ (∂L/∂ℓ)(∂ℓ/∂a)... = factors (= value)``."""
         head, tail = self.graph.node(self.nodes[-1]), self.graph.node(self.nodes[0])
+        if self.graph.level == "layer":
+            return rf"\frac{{\partial {head.tex}}}{{\partial {tail.tex}}} = {self.composed()[0]}"
         ratios = " ".join(
             rf"\frac{{\partial {self.graph.node(e.head).tex}}}{{\partial {self.graph.node(e.tail).tex}}}"
             for e in reversed(self.edges)
@@ -172,6 +187,9 @@ class Path:
         head, tail = self.nodes[-1], self.nodes[0]
         parts = [f"d{e.head}/d{e.tail} = {e.text}" for e in reversed(self.edges)]
         lines = [f"path {self.index + 1} of {self.count}: {' -> '.join(self.nodes)}"]
+        if self.graph is not None and self.graph.level == "layer":
+            lines.append(f"d{head}/d{tail} along it = {self.composed()[1]}")
+            return "\n".join(lines)
         lines.append(f"d{head}/d{tail} along it = " + " · ".join(f"({p})" for p in parts))
         value = self.value
         if value is not None and not isinstance(value, np.ndarray):
@@ -180,6 +198,24 @@ class Path:
         return "\n".join(lines)
 
     __repr__ = __str__
+
+
+def _grouped(s: str, left: str, right: str) -> bool:
+    """True when *s* is one bracketed group already (``(a - b)``, not ``(a) (b)``)."""
+    if not (s.startswith(left) and s.endswith(right)):
+        return False
+    depth = 0
+    i = 0
+    while i < len(s):
+        if s.startswith(left, i):
+            depth, i = depth + 1, i + len(left)
+        elif s.startswith(right, i):
+            depth, i = depth - 1, i + len(right)
+            if depth == 0 and i < len(s):
+                return False
+        else:
+            i += 1
+    return True
 
 
 def _num(v: float) -> str:
@@ -216,10 +252,9 @@ class Graph:
     @property
     def nodes(self) -> list[Node]:
         """Every node, in a topological order (inputs and parameters before their uses)."""
-        return [self.nx.nodes[n]["node"] for n in nx.lexicographical_topological_sort(self.nx, key=self._order)]
+        order = {n: i for i, n in enumerate(self.nx.nodes)}  # ties: the order the builder added
+        return [self.nx.nodes[n]["node"] for n in nx.lexicographical_topological_sort(self.nx, key=order.__getitem__)]
 
-    def _order(self, name: str) -> int:
-        return list(self.nx.nodes).index(name)
 
     @property
     def edges(self) -> list[Edge]:
@@ -783,7 +818,7 @@ def _layer_graph(net, data, values) -> Graph:
         aname, atex = ("Yhat", r"\hat{Y}") if last else (f"A{i}", f"A_{{{i}}}")
         if identity:
             A = g._add_node(Node(aname, "operation", atex, definition=f"Z_{{{i}}}"))
-            g._add_edge(Edge(Z.name, A.name, None, rf"\bar{{{atex}}}" if not last else r"\bar{\hat{Y}}", _bar_text(aname)))
+            g._add_edge(Edge(Z.name, A.name, None, _bar_tex(aname), _bar_text(aname)))
         elif last and net.softmax_output:
             A = g._add_node(Node(aname, "operation", atex, definition=rf"\mathrm{{softmax}}(Z_{{{i}}})"))
             g._add_edge(
@@ -808,7 +843,7 @@ def _layer_graph(net, data, values) -> Graph:
             from symnn.nn.views import _tex as _vtex
 
             A = g._add_node(Node(aname, "operation", atex, definition=rf"{net.activations[i - 1].tex}(Z_{{{i}}})"))
-            bar = r"\bar{\hat{Y}}" if last else rf"\bar{{A}}_{{{i}}}"
+            bar = _bar_tex(aname)
             g._add_edge(Edge(Z.name, A.name, None, rf"{bar} \odot ({to_mathtext(_vtex(fexpr))})", f"{_bar_text(aname)} ⊙ ({ftext})"))
         prev = A
     Y = g._add_node(Node("Y", "input", "Y", shape=(None, net.layers[-1])))
@@ -832,6 +867,11 @@ def _layer_graph(net, data, values) -> Graph:
     if data is not None:
         _layer_values(g, net, data, values)
     return g
+
+
+def _bar_tex(name: str) -> str:
+    """``Z1`` -> ``\\bar{Z}_{1}`` (the adjoint), ``Yhat`` -> ``\\bar{\\hat{Y}}``."""
+    return r"\bar{\hat{Y}}" if name == "Yhat" else rf"\bar{{{name[0]}}}_{{{name[1:]}}}"
 
 
 def _bar_text(name: str) -> str:

@@ -197,3 +197,17 @@ def test_wide_layers_get_unambiguous_weight_names():
     grads = net.gradients(X, y)
     for p in g.parameters:
         assert math.isclose(g.gradient(p.name), grads[p.param[0]][p.param[1]], rel_tol=1e-12, abs_tol=1e-16)
+
+
+def test_layer_path_nests_the_backward_rules_into_one_formula():
+    net = sn.Network([3, 4, 1], activation="sigmoid", loss="sse", bias=False, seed=0)
+    X, y = _data(net, 2)
+    g = net.graph(X, y, level="layer")
+    p = g.path("W1")
+    # each head's adjoint in a rule is replaced by the rule below it, no doubled brackets
+    assert str(p).splitlines()[1] == (
+        "dL/dW1 along it = Xᵀ ((((2·(Ŷ - Y)) ⊙ (Ŷ ⊙ (1 - Ŷ))) W2ᵀ) ⊙ (A1 ⊙ (1 - A1)))"
+    )
+    assert "((" not in p.latex().replace(r"\left(\left(", "")
+    # its value is the gradient backprop computes
+    np.testing.assert_allclose(p.value, net.gradients(X, y)["W1"], rtol=1e-12)
