@@ -30,14 +30,17 @@ Three levels: ``"expression"`` (:func:`graph` of a formula, an activation or a l
 X, W1, Z1, A1, ..., L and the edges carry the matrix form of the backward rules that
 ``net.backprop()`` prints).
 
-The structure is a :class:`networkx.DiGraph` (``graph.nx``): networkx is pure Python
-and well kept, and gives the topological orders, layers and path enumeration. The
-pictures are drawn by :mod:`symnn.views.plotting.graph`.
+The structure is a small directed acyclic graph kept in insertion-ordered dicts
+(successors, predecessors, edges); its only algorithms are a topological order (Kahn's,
+ties broken by the order the builder added the nodes) and the enumeration of the paths
+between two nodes (a depth-first walk), a few lines each. The pictures are drawn by
+:mod:`symnn.views.plotting.graph`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
 import importlib
 import itertools
 import math
@@ -46,7 +49,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import sympy as sp
 from sympy.printing.str import StrPrinter
@@ -229,7 +231,10 @@ class Graph:
     def __init__(self, level: str, title: str = "") -> None:
         self.level = level
         self.title = title
-        self.nx = nx.DiGraph()
+        self._nodes: dict[str, Node] = {}
+        self._edges: dict[tuple[str, str], Edge] = {}
+        self._succ: dict[str, list[str]] = {}
+        self._pred: dict[str, list[str]] = {}
         self.highlighted: Path | None = None
         self._tex: dict[sp.Symbol, str] = {}
 
@@ -239,41 +244,79 @@ class Graph:
 
     # -- building ---------------------------------------------------------------------
     def _add_node(self, node: Node) -> Node:
-        self.nx.add_node(node.name, node=node)
+        if node.name in self._nodes:
+            raise ValueError(f"the graph already has a node {node.name!r}")
+        self._nodes[node.name] = node
+        self._succ[node.name], self._pred[node.name] = [], []
         if node.symbol is not None:
             self._tex[node.symbol] = node.tex
         return node
 
     def _add_edge(self, edge: Edge) -> Edge:
-        self.nx.add_edge(edge.tail, edge.head, edge=edge)
+        key = (edge.tail, edge.head)
+        if key not in self._edges:
+            self._succ[edge.tail].append(edge.head)
+            self._pred[edge.head].append(edge.tail)
+        self._edges[key] = edge
         return edge
 
     # -- reading ----------------------------------------------------------------------
     @property
     def nodes(self) -> list[Node]:
         """Every node, in a topological order (inputs and parameters before their uses)."""
-        order = {n: i for i, n in enumerate(self.nx.nodes)}  # ties: the order the builder added
-        return [self.nx.nodes[n]["node"] for n in nx.lexicographical_topological_sort(self.nx, key=order.__getitem__)]
+        return [self._nodes[n] for n in self.order()]
 
+    def order(self) -> list[str]:
+        """The node names in a topological order (Kahn's algorithm; among the nodes ready
+        at once, the one the builder added first)."""
+        index = {n: i for i, n in enumerate(self._nodes)}
+        waiting = {n: len(p) for n, p in self._pred.items()}
+        ready = [(index[n], n) for n, k in waiting.items() if k == 0]
+        heapq.heapify(ready)
+        out = []
+        while ready:
+            _, n = heapq.heappop(ready)
+            out.append(n)
+            for s in self._succ[n]:
+                waiting[s] -= 1
+                if waiting[s] == 0:
+                    heapq.heappush(ready, (index[s], s))
+        if len(out) != len(self._nodes):  # pragma: no cover - the builders add no cycles
+            raise RuntimeError("a computation graph must not have a cycle")
+        return out
+
+    def names(self) -> list[str]:
+        """The node names in the order the builder added them (its natural reading order)."""
+        return list(self._nodes)
+
+    def successors(self, name: str) -> list[str]:
+        """The nodes that use node *name*, in the order their edges were added."""
+        self.node(name)
+        return list(self._succ[name])
+
+    def predecessors(self, name: str) -> list[str]:
+        """The nodes node *name* is computed from, in the order their edges were added."""
+        self.node(name)
+        return list(self._pred[name])
 
     @property
     def edges(self) -> list[Edge]:
         """Every edge, in the order it was added."""
-        return [d["edge"] for _, _, d in self.nx.edges(data=True)]
+        return list(self._edges.values())
 
     def node(self, name: str) -> Node:
         """The node called *name* (``"x"``, ``"w1_11"``, ``"W1"``, ``"L"``)."""
-        if name not in self.nx:
-            names = ", ".join(list(self.nx.nodes)[:30])
+        if name not in self._nodes:
+            names = ", ".join(list(self._nodes)[:30])
             raise KeyError(f"no node {name!r} in this graph; its nodes are {names}")
-        return self.nx.nodes[name]["node"]
+        return self._nodes[name]
 
     def edge(self, tail: str, head: str) -> Edge:
         """The edge *tail* -> *head*."""
         self.node(tail), self.node(head)
-        if not self.nx.has_edge(tail, head):
-            raise KeyError(f"no edge {tail} -> {head}; {tail} feeds {', '.join(self.nx.successors(tail)) or 'nothing'}")
-        return self.nx.edges[tail, head]["edge"]
+        if (tail, head) not in self._edges:
+            raise KeyError(f"no edge {tail} -> {head}; {tail} feeds {', '.join(self._succ[tail]) or 'nothing'}")
+        return self._edges[tail, head]
 
     def kind(self, kind: str) -> list[Node]:
         return [n for n in self.nodes if n.kind == kind]
@@ -293,7 +336,7 @@ class Graph:
     @property
     def output(self) -> Node:
         """The node everything flows into (the loss, or the expression's value)."""
-        sinks = [n for n in self.nx.nodes if self.nx.out_degree(n) == 0]
+        sinks = [n for n, s in self._succ.items() if not s]
         return self.node(sinks[-1])
 
     @property
@@ -311,12 +354,10 @@ class Graph:
         """A left-to-right column for every node: the longest path from a source, sources
         moved next to their first use."""
         col: dict[str, int] = {}
-        for n in nx.topological_sort(self.nx):
-            preds = list(self.nx.predecessors(n))
-            col[n] = 1 + max((col[p] for p in preds), default=-1)
-        for n in self.nx.nodes:
-            succ = list(self.nx.successors(n))
-            if self.nx.in_degree(n) == 0 and succ:
+        for n in self.order():
+            col[n] = 1 + max((col[p] for p in self._pred[n]), default=-1)
+        for n, succ in self._succ.items():
+            if not self._pred[n] and succ:
                 col[n] = max(0, min(col[s] for s in succ) - 1)
         return col
 
@@ -325,13 +366,30 @@ class Graph:
         """Every path from node *from_* to node *to* (default: the output), as :class:`Path`."""
         to = self.output.name if to is None else to
         self.node(from_), self.node(to)
-        found = sorted(nx.all_simple_paths(self.nx, from_, to), key=lambda p: (len(p), p))
-        if from_ == to:
-            found = [[from_]]
+        found = sorted(self._walks(from_, to), key=lambda p: (len(p), p))
         out = []
         for i, names in enumerate(found):
             edges = [self.edge(a, b) for a, b in itertools.pairwise(names)]
             out.append(Path(names, edges, i, len(found), self))
+        return out
+
+    def _walks(self, from_: str, to: str) -> list[list[str]]:
+        """Every path *from_* -> ... -> *to* (depth first; the graph has no cycles)."""
+        if from_ == to:
+            return [[from_]]
+        reaches = {to}  # the nodes from which *to* can be reached: prune the walk to them
+        for n in reversed(self.order()):
+            if any(s in reaches for s in self._succ[n]):
+                reaches.add(n)
+        out: list[list[str]] = []
+        stack = [[from_]] if from_ in reaches else []
+        while stack:
+            walk = stack.pop()
+            for s in reversed(self._succ[walk[-1]]):
+                if s == to:
+                    out.append([*walk, s])
+                elif s in reaches:
+                    stack.append([*walk, s])
         return out
 
     def path(self, from_: str, to: str | None = None, index: int = 0) -> Path:
@@ -406,13 +464,13 @@ class Graph:
         return "\n".join(lines)
 
     def __len__(self) -> int:
-        return self.nx.number_of_nodes()
+        return len(self._nodes)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{len(self.kind(k))} {k}" for k in KINDS if self.kind(k))
         return (
             f"<Graph ({self.level} level{': ' + self.title if self.title else ''}): "
-            f"{len(self)} nodes ({counts}), {self.nx.number_of_edges()} edges>"
+            f"{len(self)} nodes ({counts}), {len(self._edges)} edges>"
         )
 
     def __str__(self) -> str:
@@ -427,18 +485,18 @@ class Graph:
     # -- values -----------------------------------------------------------------------------
     def _backward(self) -> None:
         """Fill every adjoint from the output backwards (reverse topological order)."""
-        order = list(nx.topological_sort(self.nx))
+        order = self.order()
         for name in order:
             self.node(name).adjoint = 0.0
-        self.node(order[-1]).adjoint = 1.0
+        self.output.adjoint = 1.0
         for name in reversed(order):
             node = self.node(name)
-            for succ in self.nx.successors(name):
+            for succ in self._succ[name]:
                 node.adjoint += self.node(succ).adjoint * self.edge(name, succ).value
 
     def backward_order(self) -> list[str]:
         """The nodes in the order backpropagation fills their adjoints (output first)."""
-        return list(reversed(list(nx.topological_sort(self.nx))))
+        return list(reversed(self.order()))
 
 
 def _edge_text(e: Edge) -> str:
@@ -603,7 +661,7 @@ def _expression_values(g: Graph, expr: sp.Expr, params: dict, at: Mapping[str, f
     if missing:
         raise ValueError(f"at= needs a value for {', '.join(missing)}: at={{'{missing[0]}': 1.5}}")
     sym_values: dict[sp.Symbol, float] = {}
-    for name in nx.topological_sort(g.nx):
+    for name in g.order():
         node = g.node(name)
         if node.expr is None:
             node.value = values[node.symbol]
@@ -783,7 +841,7 @@ def _network_values(g: Graph, net, data, values, samples) -> None:
             known[_sym(f"x{j + 1}{sfx}")] = float(X[row, j])
         for k in range(Y.shape[1]):
             known[_sym(f"y{k + 1}{sfx}")] = float(Y[row, k])
-    for name in nx.topological_sort(g.nx):
+    for name in g.order():
         node = g.node(name)
         if node.expr is None:
             node.value = known[node.symbol]

@@ -258,7 +258,7 @@ def _step(net, g: Graph, params, lr: float, frozen, k: int) -> Step:
         n = nodes[name]
         if n.kind != "operation":
             continue
-        succ = list(g.nx.successors(name))
+        succ = list(g.successors(name))
         facs = [
             (Factor(f"dL/d{s}", rf"\frac{{\partial L}}{{\partial {nodes[s].tex}}}", nodes[s].adjoint),
              Factor(f"d{s}/d{name}", g.edge(name, s).latex, g.edge(name, s).value))
@@ -268,8 +268,8 @@ def _step(net, g: Graph, params, lr: float, frozen, k: int) -> Step:
     gradients, updates = {}, []
     for p in g.parameters:
         terms = []
-        for z in g.nx.successors(p.name):
-            after = list(g.nx.successors(z))
+        for z in g.successors(p.name):
+            after = list(g.successors(z))
             dz = Factor(f"d{z}/d{p.name}", g.edge(p.name, z).latex, g.edge(p.name, z).value)
             if len(after) == 1:
                 a = after[0]

@@ -75,13 +75,13 @@ def _text_size(fig, renderer, text: str, size: float) -> tuple[float, float]:
 def _order(g: Graph, cols: dict[str, int]) -> dict[int, list[str]]:
     """Nodes of each column, ordered by the barycentre of their neighbours (two sweeps)."""
     by_col: dict[int, list[str]] = {}
-    for n in g.nx.nodes:  # insertion order: the builder's natural order
+    for n in g.names():  # insertion order: the builder's natural order
         by_col.setdefault(cols[n], []).append(n)
     rank = {n: i for c in by_col.values() for i, n in enumerate(c)}
     for _ in range(2):
         for c in sorted(by_col):
             def key(n, c=c):
-                nb = [m for m in (*g.nx.predecessors(n), *g.nx.successors(n)) if cols[m] != c]
+                nb = [m for m in (*g.predecessors(n), *g.successors(n)) if cols[m] != c]
                 return (np.mean([rank[m] / max(1, len(by_col[cols[m]])) for m in nb]) if nb else rank[n] / max(1, len(by_col[c])), rank[n])
 
             by_col[c].sort(key=key)
