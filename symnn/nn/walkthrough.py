@@ -36,10 +36,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.str import StrPrinter
 
-from symnn._tex import aligned
+from symnn._tex import MathPrinter, aligned, to_mathtext
 from symnn._validation import check_count, check_interval
-from symnn.nn.graph import Graph, network_graph
+from symnn.nn.graph import Graph, _plain, network_graph
 
 __all__ = ["Factor", "Line", "Step", "Walkthrough", "walkthrough"]
 
@@ -67,6 +69,14 @@ class Factor:
     text: str
     tex: str
     value: float
+    expr: sp.Expr | None = field(default=None, compare=False)  # a local derivative's formula
+
+    def tex_factor(self) -> str:
+        """The LaTeX to multiply by: bracketed unless it is one symbol, number or function."""
+        e = self.expr
+        if e is None or e.is_Symbol or (e.is_Number and e >= 0) or (e.is_Function and not e.is_Piecewise):
+            return self.tex
+        return rf"\left({self.tex}\right)"
 
 
 @dataclass(frozen=True)
@@ -197,11 +207,52 @@ def _escape(text: str) -> str:
     return text
 
 
+class _NumberStr(StrPrinter):
+    """Text of an expression with every node symbol printed as its value, the terms and
+    factors in the order the symbolic line has them (negative values bracketed in products)."""
+
+    def __init__(self, values: dict) -> None:
+        super().__init__()
+        self.values = values
+
+    def _print_Symbol(self, expr):
+        return _g(self.values[expr]) if expr in self.values else super()._print_Symbol(expr)
+
+    def parenthesize(self, item, level, strict=False):
+        if item in self.values and self.values[item] < 0 and level >= PRECEDENCE["Mul"]:
+            return f"({self._print(item)})"
+        return super().parenthesize(item, level, strict)
+
+
+class _NumberTex(MathPrinter):
+    r"""LaTeX of an expression with every node symbol printed as its value (``\cdot`` between
+    numbers; negative values bracketed in products)."""
+
+    def __init__(self, values: dict) -> None:
+        super().__init__({"mul_symbol": "dot"})
+        self.values = values
+
+    def _print_Symbol(self, expr, style="plain"):
+        return _tg(self.values[expr]) if expr in self.values else super()._print_Symbol(expr, style)
+
+    def parenthesize(self, item, level, is_neg=False, strict=False):
+        if item in self.values and self.values[item] < 0 and level >= PRECEDENCE["Mul"]:
+            return rf"\left({self._print(item)}\right)"
+        return super().parenthesize(item, level, is_neg, strict)
+
+    def _needs_mul_brackets(self, expr, first=False, last=False):
+        if expr in self.values and self.values[expr] < 0:
+            return True
+        return super()._needs_mul_brackets(expr, first, last)
+
+
 def _named(g: Graph, expr: sp.Expr, values: dict | None = None) -> tuple[str, str]:
-    """(text, LaTeX) of *expr*; with *values*, every node symbol replaced by its number."""
+    """(text, LaTeX) of *expr*; with *values*, every node symbol printed as its number (in
+    the same order as without)."""
     if values:
-        expr = expr.xreplace({s: sp.Symbol(f"({_g(v)})" if v < 0 else _g(v)) for s, v in values.items() if s in expr.free_symbols})
-    return str(expr).replace("**", "^"), g.latex(expr)
+        used = {s: v for s, v in values.items() if s in expr.free_symbols}
+        return _NumberStr(used).doprint(expr).replace("**", "^"), to_mathtext(_NumberTex(used).doprint(expr))
+    return StrPrinter().doprint(expr).replace("**", "^"), g.latex(expr)
 
 
 def walkthrough(net, X, y, lr: float = 0.5, steps: int = 1) -> Walkthrough:
@@ -261,7 +312,7 @@ def _step(net, g: Graph, params, lr: float, frozen, k: int) -> Step:
         succ = list(g.successors(name))
         facs = [
             (Factor(f"dL/d{s}", rf"\frac{{\partial L}}{{\partial {nodes[s].tex}}}", nodes[s].adjoint),
-             Factor(f"d{s}/d{name}", g.edge(name, s).latex, g.edge(name, s).value))
+             Factor(f"d{s}/d{name}", g.edge(name, s).latex, g.edge(name, s).value, g.edge(name, s).derivative))
             for s in succ
         ]
         adjoints.append(_sum_line(f"dL/d{name}", rf"\frac{{\partial L}}{{\partial {n.tex}}}", facs, n.adjoint, g, name))
@@ -298,9 +349,11 @@ def _step(net, g: Graph, params, lr: float, frozen, k: int) -> Step:
 def _sum_line(text_lhs: str, tex_lhs: str, pairs, value: float, g: Graph, name: str) -> Line:
     if len(pairs) == 1 and pairs[0][0].text == "dL/dL":  # a term of the loss: one factor
         (_one, edge), = pairs
-        return Line(name, text_lhs, tex_lhs, edge.text, edge.tex, "", "", value, ((edge,),))
+        d = edge.expr
+        sym_t, sym_x = ("", "") if d is not None and d.is_Integer else (_plain(d), edge.tex)
+        return Line(name, text_lhs, tex_lhs, sym_t, sym_x, "", "", value, ((edge,),))
     sym_t = " + ".join(f"{a.text}·{b.text}" for a, b in pairs)
-    sym_x = " + ".join(rf"{a.tex} \cdot {b.tex}" if len(b.tex) < 40 else rf"{a.tex} \cdot \left({b.tex}\right)" for a, b in pairs)
+    sym_x = " + ".join(rf"{a.tex} \cdot {b.tex_factor()}" for a, b in pairs)
     num_t = " + ".join(f"({_g(a.value)})·({_g(b.value)})" for a, b in pairs)
     num_x = " + ".join(rf"({_tg(a.value)}) \cdot ({_tg(b.value)})" for a, b in pairs)
     return Line(name, text_lhs, tex_lhs, sym_t, sym_x, num_t, num_x, value, tuple(tuple(p) for p in pairs))

@@ -177,3 +177,26 @@ def test_a_file_with_unknown_frozen_names_is_refused(tmp_path):
             z.writestr(name, data)
     with pytest.raises(ModelFileError, match="frozen must be a list of parameter names"):
         sn.load(bad)
+
+
+def test_numbers_stand_where_their_symbols_stand():
+    import re
+
+    net = sn.Network([2, 2, 2], activation="relu", loss="mse", output_activation="sigmoid", seed=0)
+    w = net.walkthrough([[0.05, -0.1]], [[0.01, 0.99]], lr=0.5)
+    st = w.steps[0]
+    values = {n.name: n.value for n in st.graph.nodes}
+    for line in [*st.forward, *st.loss_terms, st.loss_line]:
+        if line.name.startswith("a"):
+            continue  # ReLU's cases
+        # each symbol of the symbolic line, replaced by its value, gives the numeric line
+        def number(m, line=line):
+            v = values[m.group(0)]
+            return f"({v:.6g})" if v < 0 and "*" in line.symbolic else f"{v:.6g}"
+
+        assert re.sub(r"[a-z]+\d+(_\d+)?", number, line.symbolic) == line.numeric, line.name
+        assert "+ -" not in line.numeric_tex and r"\cdot -" not in line.numeric_tex
+    # a local derivative that is a sum is bracketed where it is multiplied
+    adj = next(a for a in st.adjoints if a.name == "yhat1")
+    assert adj.symbolic_tex.endswith(r"\cdot \left(- 2 y_{1} + 2 \hat{y}_{1}\right)")
+    assert next(a for a in st.adjoints if a.name == "l1").text() == "dL/dl1 = 1/2 = 0.5"
