@@ -27,6 +27,15 @@ def test_graph_of_a_formula_with_values(run):
     assert "x\n" not in out and "grad 1.041" in out  # d/dx x sigma(x) at 1.5 = 1.0405...
 
 
+def test_graph_of_a_formula_to_png(run, tmp_path):
+    from PIL import Image
+
+    code, _out, err = run("graph", "x*sigmoid(x)", "--at", "x=1.5", "--out", str(tmp_path / "g.png"))
+    assert code == 0, err
+    with Image.open(tmp_path / "g.png") as im:
+        assert im.format == "PNG" and im.width > 300 and im.height > 150
+
+
 def test_graph_of_a_network_to_files(run, tmp_path):
     data = "0.05,0.1:0.01,0.99"
     args = ["--network", "2,2,2", "--activation", "sigmoid", "--loss", "half_sse", "--data", data]

@@ -89,10 +89,24 @@ def test_values_and_adjoints_are_shown_and_the_path_is_red(drawn):
 
 
 def test_jupyter_images():
-    g = sn.graph("x^2", at={"x": 3.0})
-    assert g._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n"
+    import io
+    import re
+
+    from PIL import Image
+
+    g = sn.graph("x*sigmoid(x)", at={"x": 3.0})
+    png = g._repr_png_()
+    with Image.open(io.BytesIO(png)) as im:
+        rgb = np.asarray(im.convert("RGB")).reshape(-1, 3)
+    # the node colours are painted: inputs and operations (no parameters here)
+    for kind in ("input", "operation"):
+        c = COLORS[kind]
+        want = np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(rgb.astype(int) - want).max(axis=1) <= 2).sum() > 200, kind
     svg = g._repr_svg_()
-    assert "<svg" in svg and svg.count('id="node') >= 0
+    ids = re.findall(r'id="((?:node|edge):[^"]*)"', svg)
+    assert sorted(i for i in ids if i.startswith("node:")) == sorted(f"node:{n.name}" for n in g.nodes)
+    assert len([i for i in ids if i.startswith("edge:")]) == len(g.edges)
 
 
 def test_animation_fills_adjoints_from_the_loss_backwards(tmp_path):
