@@ -638,6 +638,13 @@ class _PlainPrinter(StrPrinter):
 
     _as_ordered_terms = _positive_first
 
+    def _print_Piecewise(self, expr):
+        """``(0 if z <= 0 else z)``: cases read as a conditional expression."""
+        *cases, (last, cond) = expr.args
+        tail = self._print(last) if cond == sp.true else f"{self._print(last)} if {self._print(cond)} else nan"
+        parts = [f"{self._print(v)} if {self._print(c)} else " for v, c in cases]
+        return "(" + "".join(parts) + tail + ")"
+
 
 def _plain(e: sp.Expr) -> str:
     return _PlainPrinter().doprint(e).replace("**", "^")

@@ -37,11 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
-from sympy.printing.str import StrPrinter
 
 from symnn._tex import MathPrinter, aligned, to_mathtext
 from symnn._validation import check_count, check_interval
-from symnn.nn.graph import Graph, _plain, network_graph
+from symnn.nn.graph import Graph, _plain, _PlainPrinter, network_graph
 
 __all__ = ["Factor", "Line", "Step", "Walkthrough", "walkthrough"]
 
@@ -207,7 +206,7 @@ def _escape(text: str) -> str:
     return text
 
 
-class _NumberStr(StrPrinter):
+class _NumberStr(_PlainPrinter):
     """Text of an expression with every node symbol printed as its value, the terms and
     factors in the order the symbolic line has them (negative values bracketed in products)."""
 
@@ -252,7 +251,7 @@ def _named(g: Graph, expr: sp.Expr, values: dict | None = None) -> tuple[str, st
     if values:
         used = {s: v for s, v in values.items() if s in expr.free_symbols}
         return _NumberStr(used).doprint(expr).replace("**", "^"), to_mathtext(_NumberTex(used).doprint(expr))
-    return StrPrinter().doprint(expr).replace("**", "^"), g.latex(expr)
+    return _PlainPrinter().doprint(expr).replace("**", "^"), g.latex(expr)
 
 
 def walkthrough(net, X, y, lr: float = 0.5, steps: int = 1) -> Walkthrough:

@@ -200,3 +200,13 @@ def test_numbers_stand_where_their_symbols_stand():
     adj = next(a for a in st.adjoints if a.name == "yhat1")
     assert adj.symbolic_tex.endswith(r"\cdot \left(- 2 y_{1} + 2 \hat{y}_{1}\right)")
     assert next(a for a in st.adjoints if a.name == "l1").text() == "dL/dl1 = 1/2 = 0.5"
+
+
+def test_cases_read_as_conditional_expressions():
+    net = sn.Network([1, 1, 1], activation="relu", loss="half_sse", output_activation="identity", bias=False, seed=0)
+    net.params["W1"], net.params["W2"] = [[-2.0]], [[1.5]]
+    st = net.walkthrough([[0.5]], [[1.0]], lr=0.1).steps[0]
+    a = next(ln for ln in st.forward if ln.name == "a1_1")
+    assert a.text() == "a1_1 = (0 if z1_1 <= 0 else z1_1) = (0 if -1 <= 0 else -1) = 0"
+    assert st.graph.edge("z1_1", "a1_1").text == "(0 if z1_1 <= 0 else 1)"
+    assert st.gradients["w1_11"].value == 0.0  # ReLU'(z) = 0 for z < 0
