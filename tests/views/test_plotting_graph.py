@@ -26,10 +26,17 @@ def _seed_layers():
     return net.graph(X, y, level="layer")
 
 
+def _deep_layers():
+    net = sn.Network([20, 16, 12, 8, 3], activation="tanh", loss="cross_entropy", seed=0)
+    rng = np.random.default_rng(0)
+    return net.graph(rng.normal(size=(3, 20)), [0, 2, 1], level="layer")
+
+
 GRAPHS = {
     "expression": lambda: sn.graph("x*sigmoid(x) + tanh(x*y)", at={"x": 1.0, "y": -0.5}),
     "scalar 2-2-2": _mazur_graph,
     "layer seed": _seed_layers,
+    "layer deep softmax": _deep_layers,
 }
 
 
