@@ -190,6 +190,14 @@ class Network:
         Penalties given with ``loss + regularizer``; :meth:`fit` adds them.
     """
 
+    def __new__(cls, layers=None, *args: Any, **kwargs: Any):
+        # layer objects (Conv2D, Dense, ...) or a spec string: a layered network (symnn.nn.convnet)
+        if cls is Network and (isinstance(layers, str) or _has_layer_objects(layers)):
+            from symnn.nn.convnet import LayeredNetwork
+
+            return LayeredNetwork(layers, *args, **kwargs)
+        return super().__new__(cls)
+
     def __init__(
         self,
         layers: Sequence[int],
@@ -542,6 +550,16 @@ class Network:
                 )
         self.loss._check_domain(Y, self.loss.domain, "targets", "y")
         return X, Y
+
+
+def _has_layer_objects(layers) -> bool:
+    """Whether *layers* holds layer objects (a layered network) rather than widths."""
+    from symnn.nn.layers import Layer
+
+    try:
+        return any(isinstance(x, Layer) for x in layers)
+    except TypeError:
+        return False
 
 
 def _check_layers(layers) -> tuple[int, ...]:
