@@ -7,7 +7,7 @@ NCHW and kernels ``(out, in, kh, kw)``, as in PyTorch.
 *Convolution* is im2col with one matrix product: a strided view of the (zero-padded)
 input, of shape ``(n, OH, OW, C, kh, kw)`` (``numpy.lib.stride_tricks.as_strided``, with
 the stride and dilation in its strides), is copied into a column buffer and multiplied by
-the kernel as a ``(O, C kh kw)`` matrix. Backward, with :math:`\delta` the gradient at the
+the kernel as a ``(CO, C kh kw)`` matrix. Backward, with :math:`\delta` the gradient at the
 layer's output,
 
 * :math:`\partial L/\partial K = \delta^\top \cdot \text{columns}` (the valid
@@ -126,7 +126,7 @@ def generate(spec: ConvSpec) -> str:
         C, H, W = shp
         if isinstance(layer, Conv2D):
             w, b = pnames[i]
-            O, OH, OW = out_shp
+            CO, OH, OW = out_shp
             kh, kw = layer.kernel_size
             (sh, sw), (ph, pw), (dh, dw) = layer.stride, layer.padding, layer.dilation
             fwd(f"# conv {layer!r}: im2col + one matrix product")
@@ -146,20 +146,20 @@ def generate(spec: ConvSpec) -> str:
                 "writeable=False)",
                 f"COL{i} = np.empty((n, {OH}, {OW}, {C}, {kh}, {kw}))",
                 f"COL{i}m = COL{i}.reshape(n * {OH * OW}, {C * kh * kw})",
-                f"ZT{i} = np.empty((n * {OH * OW}, {O}))",
-                f"ZT{i}v = ZT{i}.reshape(n, {OH}, {OW}, {O}).transpose(0, 3, 1, 2)",
-                f"{A} = np.empty((n, {O}, {OH}, {OW}))",
+                f"ZT{i} = np.empty((n * {OH * OW}, {CO}))",
+                f"ZT{i}v = ZT{i}.reshape(n, {OH}, {OW}, {CO}).transpose(0, 3, 1, 2)",
+                f"{A} = np.empty((n, {CO}, {OH}, {OW}))",
             )
             fwd(
                 f"np.copyto(COL{i}, V{i})",
-                f"np.matmul(COL{i}m, {w}.reshape({O}, {C * kh * kw}).T, out=ZT{i})",
+                f"np.matmul(COL{i}m, {w}.reshape({CO}, {C * kh * kw}).T, out=ZT{i})",
             )
             if b:
                 fwd(f"np.add(ZT{i}, {b}, out=ZT{i})")
             fwd(f"np.copyto({A}, ZT{i}v)")
             continue
         # pooling: views of the input, one per window position
-        OC, OH, OW = out_shp
+        _OC, OH, OW = out_shp
         kh, kw = layer.size
         sh, sw = layer.stride
         alloc(
@@ -253,14 +253,14 @@ def generate(spec: ConvSpec) -> str:
                 alloc(f"S{i}_{q} = np.empty({_shape('n', shapes[i - 1])})")
         elif isinstance(layer, Conv2D):
             w, b = pnames[i]
-            O, OH, OW = shapes[i - 1]
+            CO, OH, OW = shapes[i - 1]
             C, H, W = shp
             kh, kw = layer.kernel_size
             (sh, sw), (ph, pw), (dh, dw) = layer.stride, layer.padding, layer.dilation
             alloc(
-                f"GT{i} = np.empty((n * {OH * OW}, {O}))",
-                f"GT{i}v = GT{i}.reshape(n, {OH}, {OW}, {O})",
-                f"g{w}m = g{w}.reshape({O}, {C * kh * kw})",
+                f"GT{i} = np.empty((n * {OH * OW}, {CO}))",
+                f"GT{i}v = GT{i}.reshape(n, {OH}, {OW}, {CO})",
+                f"g{w}m = g{w}.reshape({CO}, {C * kh * kw})",
             )
             bwd(
                 f"# conv {layer!r}: dK = delta^T columns, db = sum delta",
@@ -282,8 +282,8 @@ def generate(spec: ConvSpec) -> str:
                     f"for u in range({kh}) for v in range({kw})]",
                 )
                 bwd(
-                    f"# dX: delta K gives the columns' gradient; col2im adds it back where it was read",
-                    f"np.matmul(GT{i}, {w}.reshape({O}, {C * kh * kw}), out=DCOL{i}m)",
+                    "# dX: delta K gives the columns' gradient; col2im adds it back where it was read",
+                    f"np.matmul(GT{i}, {w}.reshape({CO}, {C * kh * kw}), out=DCOL{i}m)",
                     f"{target}.fill(0.0)",
                     f"for _t, _d in SCAT{i}:",
                     "    np.add(_t, _d, out=_t)",
@@ -344,7 +344,9 @@ def generate(spec: ConvSpec) -> str:
     w.lines.extend(bwd.lines)
     w("    return loss")
     w.lines.append("")
-    w(f"return gradient, ({', '.join(grads)},), forward, [{', '.join(a[i] for i in range(1, L + 1))}]")
+    w(
+        f"return gradient, ({', '.join(grads)},), forward, [{', '.join(a[i] for i in range(1, L + 1))}]"
+    )
     w.indent = 0
     w.lines.append("")
     _updates(w, params, grads)

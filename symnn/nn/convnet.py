@@ -167,8 +167,7 @@ class LayeredNetwork:
         if not flat or not isinstance(flat[-1], Dense):
             raise ValueError(
                 "the last layer of a network of layers must be Dense (the output layer), e.g. "
-                "[..., Flatten(), Dense(10)]; got "
-                + (repr(flat[-1]) if flat else "no layers")
+                "[..., Flatten(), Dense(10)]; got " + (repr(flat[-1]) if flat else "no layers")
             )
         self.input_shape = shape
         self.layer_list: tuple[Layer, ...] = tuple(flat)
@@ -179,10 +178,17 @@ class LayeredNetwork:
         base = base if isinstance(base, Loss) else as_loss(base)
         out_act = output_activation if output_activation is not None else base.output
         fan = self.shapes[-2][0] if len(self.shapes) > 1 else shape[0]
-        if len(self.shapes) > 1 and len(self.shapes[-2]) != 1 or len(self.shapes) == 1 and len(shape) != 1:
-            raise ValueError("Dense needs a vector input: put Flatten() before the last Dense layer")
+        if (len(self.shapes) > 1 and len(self.shapes[-2]) != 1) or (
+            len(self.shapes) == 1 and len(shape) != 1
+        ):
+            raise ValueError(
+                "Dense needs a vector input: put Flatten() before the last Dense layer"
+            )
         self._tail = Network(
-            [fan, self.shapes[-1][0]], activation="identity", output_activation=out_act, loss=loss,
+            [fan, self.shapes[-1][0]],
+            activation="identity",
+            output_activation=out_act,
+            loss=loss,
             bias=bias,
         )
         self.loss = self._tail.loss
@@ -342,7 +348,8 @@ class LayeredNetwork:
         """The outputs of the activation layers on vectors (after Flatten), for diagnostics."""
         outs = self.layer_outputs(X)
         return [
-            o for o, la, s in zip(outs, self.layer_list, self.shapes, strict=True)
+            o
+            for o, la, s in zip(outs, self.layer_list, self.shapes, strict=True)
             if isinstance(la, Act) and len(s) == 1
         ]
 

@@ -64,7 +64,9 @@ def _show(value: tuple[int, int]) -> str:
     return str(value[0]) if value[0] == value[1] else str(value)
 
 
-def conv_output_size(n: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
+def conv_output_size(
+    n: int, kernel: int, stride: int = 1, padding: int = 0, dilation: int = 1
+) -> int:
     r"""The output length :math:`\lfloor (n + 2p - d(k-1) - 1)/s \rfloor + 1` (may be < 1).
 
     >>> conv_output_size(8, kernel=3, stride=2, padding=1)
@@ -147,7 +149,9 @@ class Conv2D(Layer):
     dilation: tuple[int, int]
     activation: Any
 
-    def __init__(self, channels: int, kernel_size, stride=1, padding=0, dilation=1, activation=None):
+    def __init__(
+        self, channels: int, kernel_size, stride=1, padding=0, dilation=1, activation=None
+    ):
         if isinstance(channels, bool) or not isinstance(channels, int) or channels < 1:
             raise ValueError(f"Conv2D: channels must be a positive whole number; got {channels!r}")
         object.__setattr__(self, "channels", int(channels))
@@ -159,10 +163,16 @@ class Conv2D(Layer):
 
     def output_shape(self, shape: Shape, where: str = "") -> Shape:
         _need_image(self, shape, where)
-        c, h, w = shape
+        _c, h, w = shape
         out = []
         for axis, n, k, s, p, d in zip(
-            ("height", "width"), (h, w), self.kernel_size, self.stride, self.padding, self.dilation, strict=True
+            ("height", "width"),
+            (h, w),
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            strict=True,
         ):
             m = conv_output_size(n, k, s, p, d)
             if m < 1:
@@ -198,7 +208,9 @@ class _Pool(Layer):
     def __init__(self, size, stride=None):
         name = type(self).__name__
         object.__setattr__(self, "size", _pair("size", size, 1, name))
-        object.__setattr__(self, "stride", _pair("stride", size if stride is None else stride, 1, name))
+        object.__setattr__(
+            self, "stride", _pair("stride", size if stride is None else stride, 1, name)
+        )
 
     def output_shape(self, shape: Shape, where: str = "") -> Shape:
         _need_image(self, shape, where)
@@ -268,8 +280,12 @@ def expand(layers: list[Layer]) -> list[Layer]:
     out: list[Layer] = []
     for layer in layers:
         if isinstance(layer, (Dense, Conv2D)) and layer.activation is not None:
-            bare = Dense(layer.units) if isinstance(layer, Dense) else Conv2D(
-                layer.channels, layer.kernel_size, layer.stride, layer.padding, layer.dilation
+            bare = (
+                Dense(layer.units)
+                if isinstance(layer, Dense)
+                else Conv2D(
+                    layer.channels, layer.kernel_size, layer.stride, layer.padding, layer.dilation
+                )
             )
             out += [bare, Act(layer.activation)]
         else:
@@ -327,7 +343,9 @@ def _int(text: str, item: str) -> int:
     try:
         return int(text.strip())
     except ValueError:
-        raise ValueError(f"network spec item {item!r}: {text.strip()!r} is not a whole number") from None
+        raise ValueError(
+            f"network spec item {item!r}: {text.strip()!r} is not a whole number"
+        ) from None
 
 
 def parse_spec(text: str) -> list[Layer]:

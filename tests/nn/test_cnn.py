@@ -23,24 +23,44 @@ from symnn.nn.layers import (
 
 @pytest.mark.parametrize(
     ("n", "k", "s", "p", "d"),
-    [(n, k, s, p, d) for n in (1, 5, 8) for k in (1, 2, 3) for s in (1, 2, 3) for p in (0, 1, 2) for d in (1, 2)],
+    [
+        (n, k, s, p, d)
+        for n in (1, 5, 8)
+        for k in (1, 2, 3)
+        for s in (1, 2, 3)
+        for p in (0, 1, 2)
+        for d in (1, 2)
+    ],
 )
 def test_output_size_counts_the_kernel_positions(n, k, s, p, d):
     # oracle: count the window starts whose dilated kernel fits in the padded input
     span = d * (k - 1) + 1
     count = len([start for start in range(0, n + 2 * p, s) if start + span <= n + 2 * p])
-    assert conv_output_size(n, k, s, p, d) == count or (count == 0 and conv_output_size(n, k, s, p, d) < 1)
+    assert conv_output_size(n, k, s, p, d) == count or (
+        count == 0 and conv_output_size(n, k, s, p, d) < 1
+    )
 
 
 def test_shapes_summary_and_clear_errors():
-    layers = [Conv2D(8, 3, padding=1), Act("relu"), MaxPool2D(2), Conv2D(4, 3, stride=2), Flatten(), Dense(10)]
+    layers = [
+        Conv2D(8, 3, padding=1),
+        Act("relu"),
+        MaxPool2D(2),
+        Conv2D(4, 3, stride=2),
+        Flatten(),
+        Dense(10),
+    ]
     assert shapes((1, 8, 8), layers) == [(8, 8, 8), (8, 8, 8), (8, 4, 4), (4, 1, 1), (4,), (10,)]
     net = sn.Network(layers, input_shape=(1, 8, 8), seed=0)
     text = str(net.summary())
     assert "(8, 4, 4)" in text and "Conv2D(4, 3, stride=2)" in text
     assert net.summary().total == net.n_params == 8 * 9 + 8 + 4 * 8 * 9 + 4 + 4 * 10 + 10
-    with pytest.raises(ValueError, match=r"layer 3, Conv2D\(2, 5\): input height 3 is too small.*floor"):
-        sn.Network([Conv2D(2, 3), MaxPool2D(2), Conv2D(2, 5), Flatten(), Dense(2)], input_shape=(1, 8, 8))
+    with pytest.raises(
+        ValueError, match=r"layer 3, Conv2D\(2, 5\): input height 3 is too small.*floor"
+    ):
+        sn.Network(
+            [Conv2D(2, 3), MaxPool2D(2), Conv2D(2, 5), Flatten(), Dense(2)], input_shape=(1, 8, 8)
+        )
     with pytest.raises(ValueError, match=r"layer 2, Dense\(3\) takes vectors.*Flatten"):
         sn.Network([Conv2D(2, 3), Dense(3)], input_shape=(1, 8, 8))
     with pytest.raises(ValueError, match="input_shape"):
@@ -73,10 +93,27 @@ def test_spec_strings():
 
 CASES = [
     ([Conv2D(2, 3), Act("relu"), MaxPool2D(2), Flatten(), Dense(3)], (1, 6, 6)),
-    ([Conv2D(2, 3, stride=2, padding=1, dilation=2), Act("tanh"), Conv2D(3, 2, padding=1),
-      AvgPool2D(2, stride=1), Flatten(), Dense(3)], (3, 7, 6)),
-    ([Conv2D(2, (3, 2), stride=(2, 1), padding=(1, 0)), MaxPool2D(3, stride=2), Flatten(),
-      Dense(4, activation="sigmoid"), Dense(3)], (2, 9, 8)),
+    (
+        [
+            Conv2D(2, 3, stride=2, padding=1, dilation=2),
+            Act("tanh"),
+            Conv2D(3, 2, padding=1),
+            AvgPool2D(2, stride=1),
+            Flatten(),
+            Dense(3),
+        ],
+        (3, 7, 6),
+    ),
+    (
+        [
+            Conv2D(2, (3, 2), stride=(2, 1), padding=(1, 0)),
+            MaxPool2D(3, stride=2),
+            Flatten(),
+            Dense(4, activation="sigmoid"),
+            Dense(3),
+        ],
+        (2, 9, 8),
+    ),
 ]
 
 
@@ -105,7 +142,14 @@ def _torch_loss(net, X, y, torch):
     for la in net.layers:
         if isinstance(la, Conv2D):
             j += 1
-            h = F.conv2d(h, tp[f"K{j}"], tp[f"b{j}"], stride=la.stride, padding=la.padding, dilation=la.dilation)
+            h = F.conv2d(
+                h,
+                tp[f"K{j}"],
+                tp[f"b{j}"],
+                stride=la.stride,
+                padding=la.padding,
+                dilation=la.dilation,
+            )
         elif isinstance(la, Dense):
             j += 1
             h = h @ tp[f"W{j}"] + tp[f"b{j}"]
@@ -137,7 +181,9 @@ def test_max_pool_ties_go_to_the_first_position_as_in_pytorch():
     torch = pytest.importorskip("torch")
     # a 1x1 convolution adding two channels: its output ties wherever x0 + x1 does, while x0
     # differs, so dK depends on which tied position receives the gradient
-    net = sn.Network([Conv2D(1, 1), MaxPool2D(2), Flatten(), Dense(2)], input_shape=(2, 4, 4), seed=0)
+    net = sn.Network(
+        [Conv2D(1, 1), MaxPool2D(2), Flatten(), Dense(2)], input_shape=(2, 4, 4), seed=0
+    )
     net.params["K1"] = np.ones((1, 2, 1, 1))
     rng = np.random.default_rng(1)
     x0 = rng.integers(0, 3, size=(4, 1, 4, 4)).astype(float)

@@ -350,7 +350,7 @@ def test_digits_are_the_uci_images_with_a_fixed_stratified_split():
     assert np.bincount(y.ravel().astype(int)).tolist() == [
         178, 182, 177, 183, 181, 182, 181, 179, 174, 180
     ]
-    Xtr, ytr = dataset("digits")
+    Xtr, _ytr = dataset("digits")
     Xte, yte = dataset("digits", split="test", flat=True)
     assert len(Xtr) + len(Xte) == 1797 and Xte.shape == (450, 64)
     # train and test are disjoint, and every digit is in the test set about a quarter of the time
