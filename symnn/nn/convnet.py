@@ -27,6 +27,7 @@ bias), ``W2, b2`` (a dense layer's), numbered by layer with parameters.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,7 +43,6 @@ from symnn.catalogue.losses import Loss, as_loss
 from symnn.catalogue.regularizers import Objective
 from symnn.nn.convcode import ConvSpec, build
 from symnn.nn.layers import Act, Conv2D, Dense, Flatten, Layer, expand, shapes
-from symnn.nn.network import MAX_PARAMS, Network, Params, _layer_math
 from symnn.nn.training import fit
 
 __all__ = ["LayeredNetwork", "Summary", "is_layered"]
@@ -140,7 +140,13 @@ class LayeredNetwork:
         seed: int | np.random.Generator | None = None,
         *,
         input_shape: Sequence[int] | None = None,
+        dense: type,
     ) -> None:
+        # the dense Network class (symnn.nn.network, which makes this one): its output layer,
+        # loss handling, parameter mapping and activation maths are reused, not repeated
+        dense_module = sys.modules[dense.__module__]
+        Params, self._layer_math = dense_module.Params, dense_module._layer_math
+        max_params = dense_module.MAX_PARAMS
         if isinstance(layers, str):
             from symnn.nn.layers import parse_spec
 
@@ -184,7 +190,7 @@ class LayeredNetwork:
             raise ValueError(
                 "Dense needs a vector input: put Flatten() before the last Dense layer"
             )
-        self._tail = Network(
+        self._tail = dense(
             [fan, self.shapes[-1][0]],
             activation="identity",
             output_activation=out_act,
@@ -206,9 +212,9 @@ class LayeredNetwork:
             init = first_act.init if first_act is not None else "xavier_uniform"
         self.init = init if isinstance(init, Initializer) else initializer(init)
         count = self.n_params_for()
-        if count > MAX_PARAMS:
+        if count > max_params:
             raise ValueError(
-                f"these layers give {count:,} parameters; symnn allocates at most {MAX_PARAMS:,}: "
+                f"these layers give {count:,} parameters; symnn allocates at most {max_params:,}: "
                 "use fewer channels or units"
             )
         rng = make_rng(seed)
@@ -239,7 +245,7 @@ class LayeredNetwork:
 
     # -- parameters --------------------------------------------------------------------------
     @property
-    def params(self) -> Params:
+    def params(self):
         """The parameters ``K1, b1, ..., W5, b5`` (an ordered, assignable mapping of arrays)."""
         return self._params
 
@@ -284,7 +290,7 @@ class LayeredNetwork:
     @cached_property
     def spec(self) -> ConvSpec:
         tail = self._tail.spec
-        acts = tuple(_layer_math(a) if a is not None else None for a in self.acts)
+        acts = tuple(self._layer_math(a) if a is not None else None for a in self.acts)
         return ConvSpec(
             self.input_shape,
             self.layer_list,

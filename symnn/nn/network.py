@@ -195,7 +195,7 @@ class Network:
         if cls is Network and (isinstance(layers, str) or _has_layer_objects(layers)):
             from symnn.nn.convnet import LayeredNetwork
 
-            return LayeredNetwork(layers, *args, **kwargs)
+            return LayeredNetwork(layers, *args, dense=cls, **kwargs)
         return super().__new__(cls)
 
     def __init__(
