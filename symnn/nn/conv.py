@@ -51,7 +51,7 @@ import sympy as sp
 
 from symnn.nn.layers import Act, AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D
 from symnn.nn.netcode import Z_SYMBOL
-from symnn.nn.views import Backprop, Equation, Formula
+from symnn.nn.views import Backprop, Equation, Formula, _text
 
 __all__ = [
     "MAX_EXPANDED_TERMS",
@@ -437,7 +437,7 @@ def backprop(net) -> Backprop:
                     f"delta{i - 1}",
                     dn,
                     rf"{d} \odot f'({prev_t}), \quad f'(x) = {deriv}",
-                    f"{dnt} = {dt} ⊙ f'({prev}),  f'(x) = {a.derivative}",
+                    f"{dnt} = {dt} ⊙ f'({prev}),  f'(x) = {_text(a.derivative)}",
                 )
             )
         elif isinstance(layer, Conv2D):

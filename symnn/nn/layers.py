@@ -96,7 +96,7 @@ def _need_image(layer: Layer, shape: Shape, where: str) -> None:
     if len(shape) != 3:
         raise ValueError(
             f"{where}{layer!r} takes images (channels, height, width), but its input has shape "
-            f"{shape}; put it before Flatten() (or give input_shape=(C, H, W))"
+            f"{shape}; put it before Flatten(), or give the input shape as (C, H, W)"
         )
 
 
