@@ -39,6 +39,7 @@ __all__ = [
     "conv_output_size",
     "expand",
     "parse_spec",
+    "receptive_field",
     "shapes",
 ]
 
@@ -378,3 +379,58 @@ def parse_spec(text: str) -> list[Layer]:
         except TypeError:
             raise ValueError(f"network spec item {item!r} does not fit; {_SPEC_HELP}") from None
     return layers
+
+
+# -- receptive fields ----------------------------------------------------------------------------
+
+
+def receptive_field(
+    input_shape: Shape, layers: list[Layer], layer: int, position: tuple[int, int]
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The input pixels one output element of *layer* (1-based) depends on, and where the
+    first layer's windows that reach it sit.
+
+    Returns ``(pixels, windows)``: the (row, column) input positions in the receptive
+    field (padding excluded), and the positions (i, j) of the first layer's outputs that
+    lead to the element (each a kernel or pooling window on the input). Every channel of
+    a spatial layer looks at every channel below it, so the field is the same for all.
+
+    >>> pixels, windows = receptive_field((1, 8, 8), [Conv2D(1, 3), MaxPool2D(2)], 2, (0, 0))
+    >>> len(pixels), windows
+    (16, [(0, 0), (0, 1), (1, 0), (1, 1)])
+    """
+    all_shapes = [tuple(input_shape), *shapes(input_shape, layers)]
+    if not 1 <= layer <= len(layers):
+        raise ValueError(f"layer must be 1 to {len(layers)}; got {layer}")
+    for k in range(layer):
+        if len(all_shapes[k + 1]) != 3:
+            raise ValueError(
+                f"layer {k + 1} ({layers[k]!r}) is not spatial: a receptive field belongs to the "
+                "layers before Flatten"
+            )
+    _, oh, ow = all_shapes[layer]
+    i0, j0 = position
+    if not (0 <= i0 < oh and 0 <= j0 < ow):
+        raise ValueError(f"position {position} is outside layer {layer}'s output of {oh}x{ow}")
+    current = {(i0, j0)}
+    windows: list[tuple[int, int]] = []
+    for k in range(layer, 0, -1):
+        la = layers[k - 1]
+        _, h, w = all_shapes[k - 1]
+        if k == 1:
+            windows = sorted(current)
+        if isinstance(la, Conv2D):
+            (kh, kw), (sh, sw), (ph, pw), (dh, dw) = la.kernel_size, la.stride, la.padding, la.dilation
+        elif isinstance(la, _Pool):
+            (kh, kw), (sh, sw), (ph, pw), (dh, dw) = la.size, la.stride, (0, 0), (1, 1)
+        else:  # elementwise
+            continue
+        below = set()
+        for i, j in current:
+            for u in range(kh):
+                for v in range(kw):
+                    r, c = sh * i + dh * u - ph, sw * j + dw * v - pw
+                    if 0 <= r < h and 0 <= c < w:
+                        below.add((r, c))
+        current = below
+    return sorted(current), windows

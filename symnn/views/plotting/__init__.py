@@ -7,6 +7,7 @@ from typing import Any
 
 from symnn.views.plotting.activations import plot_activation, plot_activations
 from symnn.views.plotting.cluster import plot_elbow
+from symnn.views.plotting.cnn import plot_feature_maps, plot_kernels, plot_receptive_field
 from symnn.views.plotting.curves import plot, plot_implicit
 from symnn.views.plotting.training import plot_decision_boundary, plot_gradient_flow, plot_history
 
@@ -17,9 +18,12 @@ __all__ = [
     "plot_activations",
     "plot_decision_boundary",
     "plot_elbow",
+    "plot_feature_maps",
     "plot_gradient_flow",
     "plot_history",
     "plot_implicit",
+    "plot_kernels",
+    "plot_receptive_field",
     "save_figure",
 ]
 
