@@ -31,7 +31,7 @@ from symnn.views.tour import (
     tex_to_mathml,
 )
 
-STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow"}
+STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow", "cnn"}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def test_tour_writes_everything_its_index_links(tour):
         assert topic.lower() in md.lower()
     assert "ellipse" in md and "def make(n, scale):" in md
     assert r"\begin{aligned}" in md
-    assert len(lines) == 6 and all(" s" in ln for ln in lines)
+    assert len(lines) == len(STEP_NAMES) + 1 and all(" s" in ln for ln in lines)
     assert set(result.timings) == STEP_NAMES
     assert elapsed < 180  # about 20 s on an idle 2-core machine; shared CI machines vary
 
@@ -421,3 +421,14 @@ def test_browser_renders_every_formula_offline(tour, tmp_path, width):
     assert r["overflow"] <= 0, "the page scrolls sideways; wide tables must scroll in their box"
     if width >= 1280:  # every table fits a desktop page without scrolling
         assert max(r["tables"]) <= 0, r["tables"]
+
+
+def test_cnn_section_shows_the_rules_pictures_and_accuracy(tour):
+    result, _, _, md, _ = tour
+    section = md[md.index("A convolutional network on handwritten digits") :]
+    assert r"\operatorname{rot180}" not in section  # one convolution: no input gradient needed
+    assert r"\operatorname{argmax}" in section and "cross-correlation" in section
+    for name in ("cnn_kernels.png", "cnn_feature_maps.png", "cnn_receptive_field.png"):
+        assert f"({name})" in section and (result.out / name).stat().st_size > 1000
+    test = float(re.search(r"\| test \| [0-9.]+ \| ([0-9.]+) \|", section).group(1))
+    assert test >= 0.95  # the benchmark measures 0.97; the test set is fixed

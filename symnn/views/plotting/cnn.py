@@ -49,7 +49,7 @@ def _conv_layer(net: Any, layer: int | None) -> tuple[int, str]:
 
 
 def _grid(count: int, cols: int | None = None) -> tuple[int, int]:
-    cols = cols or min(count, 8)
+    cols = cols or min(count, 5)
     return math.ceil(count / cols), cols
 
 
@@ -72,21 +72,29 @@ def plot_kernels(net: Any, layer: int | None = None) -> Any:
     K = np.asarray(net.params[name])
     co, ci = K.shape[:2]
     scale = float(np.max(np.abs(K))) or 1.0
-    fig, axes = plt.subplots(co, ci, figsize=(1.3 * ci + 1.2, 1.3 * co), squeeze=False)
+    # one input channel: the kernels side by side; else rows = outputs, columns = inputs
+    rows, cols = _grid(co, min(co, 8)) if ci == 1 else (co, ci)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.3 * cols + 1.4, 1.4 * rows + 0.6), squeeze=False)
+    for ax in axes.ravel():
+        ax.set_axis_off()
     image = None
     for o in range(co):
         for c in range(ci):
-            ax = axes[o, c]
+            ax = axes.ravel()[o] if ci == 1 else axes[o, c]
+            ax.set_axis_on()
             image = ax.imshow(K[o, c], cmap="RdBu_r", vmin=-scale, vmax=scale)
             image.set_gid(f"{name}[{o},{c}]")
             ax.set_xticks([])
             ax.set_yticks([])
+            if ci == 1:
+                ax.set_title(f"out {o}", fontsize=8)
+                continue
             if o == 0:
                 ax.set_title(f"in {c}", fontsize=8)
             if c == 0:
                 ax.set_ylabel(f"out {o}", fontsize=8)
     fig.colorbar(image, ax=axes, shrink=0.8)
-    fig.suptitle(f"kernels {name} of layer {layer}, {net.layers[layer - 1]!r}")
+    fig.suptitle(f"kernels {name} of layer {layer}, {net.layers[layer - 1]!r}", fontsize=10)
     return fig
 
 
@@ -140,7 +148,7 @@ def plot_receptive_field(
     >>> import symnn as sn
     >>> net = sn.Network("conv(1,3),maxpool(2),flatten,dense(2)", input_shape=(1, 8, 8))
     >>> ax = plot_receptive_field(net, 2, (1, 1))
-    >>> int(ax.images[0].get_array().sum()), len(ax.patches)
+    >>> int(ax.images[0].get_array().sum()), len(ax.patches)  # a masked array: the field's 1s
     (16, 4)
     """
     from matplotlib.patches import Rectangle
@@ -156,7 +164,6 @@ def plot_receptive_field(
         X = net.check_X(image)[0]
         ax.imshow(X.mean(axis=0), cmap="gray_r", alpha=1.0).set_gid("image")
     ax.imshow(np.ma.masked_equal(mask, 0.0), cmap="autumn", alpha=0.55, vmin=0, vmax=1).set_gid("field")
-    ax.images[-1].set_array(mask)  # the full mask (0/1) for whoever reads the picture
     first = net.layers[0]
     if isinstance(first, Conv2D):
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = first.kernel_size, first.stride, first.padding, first.dilation
