@@ -185,7 +185,7 @@ def fit(
 
     params = net.params.arrays()
     names = list(net.params)
-    penalised = [i for i, k in enumerate(names) if k.startswith("W") or regularize_biases]
+    penalised = [i for i, k in enumerate(names) if k.startswith(("W", "K")) or regularize_biases]  # weights and kernels
     state = [np.zeros_like(p) for _ in opt.state for p in params]
     backup = [p.copy() for p in params]
     update = net.updater(opt.name)

@@ -209,3 +209,23 @@ def test_a_small_cnn_learns_the_digits():
     assert "as_strided" in net.source() and "np.matmul(COL1m" in net.source()
     # flat 64-pixel rows are taken too
     np.testing.assert_array_equal(net.predict(Xt.reshape(len(Xt), 64)), net.predict(Xt))
+
+
+def test_saving_a_network_of_layers_says_it_is_not_supported(tmp_path):
+    net = sn.Network("conv(2,3),flatten,dense(2)", input_shape=(1, 4, 4))
+    with pytest.raises(TypeError, match="not supported yet"):
+        sn.save(net, tmp_path / "m.npz")
+    assert not list(tmp_path.iterdir())
+
+
+def test_training_is_reproducible_and_regularizes_kernels():
+    X, y = sn.dataset("digits")
+    X, y = X[:64], y[:64]
+
+    def trained(**options):
+        net = sn.Network("conv(2,3),relu,flatten,dense(10)", input_shape=(1, 8, 8), seed=0)
+        net.fit(X, y, epochs=2, lr=0.01, optimizer="adam", batch_size=16, seed=0, **options)
+        return net.params["K1"].copy()
+
+    np.testing.assert_array_equal(trained(), trained())
+    assert np.abs(trained(l2=10.0)).sum() < np.abs(trained()).sum()
