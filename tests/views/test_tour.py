@@ -31,7 +31,8 @@ from symnn.views.tour import (
     tex_to_mathml,
 )
 
-STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow", "cnn"}
+STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow",
+              "learning rate", "cnn"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +127,8 @@ def _markdown_tables(md: str) -> list[list[list[str]]]:
 def test_every_markdown_row_has_as_many_cells_as_its_header(tour):
     *_, md, _ = tour
     tables = _markdown_tables(md)
-    assert len(tables) == 7  # formulas, shape, values, predictions, gradients, sparsity, elbow
+    assert len(tables) == 9  # formulas, shape, values, predictions, gradients, sparsity, elbow,
+    # and the CNN's layer summary and accuracy
     for table in tables:
         head, rule, *body = table
         assert all(re.fullmatch(r":?-{3,}:?", c) for c in rule), rule
@@ -230,7 +232,7 @@ def test_html_tables_have_one_cell_per_header(tour):
     *_, page = tour
     p = _Page()
     p.feed(page)
-    assert len(p.tables) == 7
+    assert len(p.tables) == 9
     for _, rows in p.tables:
         assert len(set(rows)) == 1, rows  # header row and body rows alike
     softsign = re.search(r"<td><code>softsign</code></td>\s*<td>(.*?)</td>", page).group(1)
@@ -421,6 +423,19 @@ def test_browser_renders_every_formula_offline(tour, tmp_path, width):
     assert r["overflow"] <= 0, "the page scrolls sideways; wide tables must scroll in their box"
     if width >= 1280:  # every table fits a desktop page without scrolling
         assert max(r["tables"]) <= 0, r["tables"]
+
+
+def test_learning_rate_section_states_the_limit_computed_from_the_numbers(tour):
+    import symnn as sn
+    from symnn.views.tour import SEED, SEED_LR, SEED_NETWORK
+
+    *_, md, _ = tour
+    X, y = sn.data.seed_data()
+    limit = sn.Network(**SEED_NETWORK, seed=SEED).curvature(X, y, k=1).max_stable_lr
+    word = "below" if limit > SEED_LR else "above"
+    assert f"lr = {SEED_LR:g} is {word} $2/\\lambda_{{\\max}}$ = {limit:.3g} at initialisation" in md
+    assert "lr_sweep.png" in md and "loss_landscape.png" in md
+    assert r"\sigma''\left(Z_{1}\right) &= A_{1} \odot \left(1 - A_{1}\right)" in md
 
 
 def test_cnn_section_shows_the_rules_pictures_and_accuracy(tour):

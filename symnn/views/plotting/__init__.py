@@ -9,6 +9,7 @@ from symnn.views.plotting.activations import plot_activation, plot_activations
 from symnn.views.plotting.cluster import plot_elbow
 from symnn.views.plotting.cnn import plot_feature_maps, plot_kernels, plot_receptive_field
 from symnn.views.plotting.curves import plot, plot_implicit
+from symnn.views.plotting.lr import plot_loss_landscape, plot_lr_range_test, plot_lr_sweep
 from symnn.views.plotting.training import plot_decision_boundary, plot_gradient_flow, plot_history
 
 __all__ = [
@@ -23,6 +24,9 @@ __all__ = [
     "plot_history",
     "plot_implicit",
     "plot_kernels",
+    "plot_loss_landscape",
+    "plot_lr_range_test",
+    "plot_lr_sweep",
     "plot_receptive_field",
     "save_figure",
 ]
