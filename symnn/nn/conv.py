@@ -231,7 +231,7 @@ def expanded(net, max_terms: int = MAX_EXPANDED_TERMS) -> ConvExpanded:
     if count > max_terms:
         raise ValueError(
             f"the network has {count} inputs and parameters; the expanded form writes out at "
-            f"most {max_terms} (net.expanded(max_inputs=...) raises the limit, slowly): use a "
+            f"most {max_terms} (net.expanded(max_terms=...) raises the limit, slowly): use a "
             "smaller input or fewer channels, or net.backprop() for the compact rules"
         )
     X = symbols_array("x", net.input_shape)

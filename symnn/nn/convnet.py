@@ -396,12 +396,12 @@ class LayeredNetwork:
 
         return backprop(self)
 
-    def expanded(self, max_inputs: int | None = None):
+    def expanded(self, max_terms: int | None = None):
         """Every weight and input a scalar symbol: the loss of one sample and its exact
         derivatives (small networks only, see :data:`symnn.nn.conv.MAX_EXPANDED_TERMS`)."""
         from symnn.nn.conv import expanded
 
-        return expanded(self) if max_inputs is None else expanded(self, max_terms=max_inputs)
+        return expanded(self) if max_terms is None else expanded(self, max_terms=max_terms)
 
     # -- input checks ----------------------------------------------------------------------------
     def check_X(self, X) -> np.ndarray:

@@ -145,6 +145,10 @@ class Network:
     layers : sequence of int
         Layer widths, inputs first: ``[3, 4, 1]`` is 3 inputs, 4 hidden units,
         1 output.
+        Layer objects (``Conv2D``, ``MaxPool2D``, ``Flatten``, ``Dense``, ...) or a spec
+        string such as ``"conv(8,3),relu,maxpool(2),flatten,dense(10)"``, with
+        ``input_shape=(C, H, W)``, make a convolutional network instead
+        (:class:`symnn.nn.convnet.LayeredNetwork`).
     activation : str, Activation, or a sequence of them
         The hidden layers' activation (one, or one per hidden layer); any
         catalogue name, a formula such as ``"x*tanh(x)"``, or an
