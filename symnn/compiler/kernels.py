@@ -16,10 +16,13 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.special
 
 __all__ = [
+    "RootTable",
     "acot",
     "add_hypot",
     "broadcast",
@@ -27,6 +30,7 @@ __all__ = [
     "hypot_minus",
     "hypot_ratio",
     "log_cosh",
+    "near_roots",
     "one_plus_ratio",
     "sech",
     "sech2",
@@ -76,8 +80,8 @@ def _power(x, n: int):
 def _patched(x, direct, series, shift: int):
     """``direct(x)``, except where |x| < cutoff, where the odd series is used."""
     x = np.asarray(x, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = direct(x)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        out = direct(x)  # replaced by the series below where it fails (cos(v)/v at 5e-324)
     if x.ndim == 0:
         if abs(x) < _SERIES_CUTOFF:
             out = _power(x, shift) * _odd_series(x, series)
@@ -332,4 +336,114 @@ def broadcast(value, *arrays):
     out = np.full(shape, value, dtype=np.float64)
     for a in arrays:  # NaN in, NaN out, also for a constant function
         np.copyto(out, a, where=np.isnan(a))
+    return out[()] if out.ndim == 0 else out
+
+
+# -- near-root tables (built by symnn.compiler.roots) --------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class RootTable:
+    r"""Windows about roots of a function and the polynomials that replace its formula there.
+
+    Built by :func:`symnn.compiler.roots.root_table`; :func:`near_roots` reads it. Root i is
+    :math:`r_i = r^{hi}_i + r^{lo}_i + r^{lo2}_i` (triple-double); inside its window
+    :math:`(lo_i, hi_i)` the value is :math:`h\,q(t)` with :math:`h = x - r_i` (computed as
+    ``((x - r_hi) - r_lo) - r_lo2``) and :math:`t = (h - c)/w` for the piece
+    ``left[i]`` (h < 0) or ``right[i]`` (h >= 0), whose centre c, inverse half width 1/w and
+    coefficients (``coeffs[piece, k]`` of :math:`t^k`) are stored per piece.
+    """
+
+    r_hi: np.ndarray
+    r_lo: np.ndarray
+    r_lo2: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    center: np.ndarray
+    inv_width: np.ndarray
+    coeffs: np.ndarray
+    bucket_origin: float = 0.0
+    bucket_scale: float = 0.0
+    bucket_root: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.r_hi)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{r:.17g}" for r in self.r_hi[:4]) + (", ..." if len(self) > 4 else "")
+        return f"<RootTable: {len(self)} root(s) at {shown}>"
+
+    def locate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in the flat array *x* inside a window, and the root of each."""
+        if self.bucket_root is None:  # a few roots: two comparisons each
+            found, roots = [], []
+            for i in range(len(self)):
+                mask = np.greater(x, self.lo[i])
+                mask &= np.less(x, self.hi[i])
+                where = np.flatnonzero(mask)
+                if where.size:
+                    found.append(where)
+                    roots.append(np.full(where.size, i))
+            if not found:
+                return _EMPTY, _EMPTY
+            return np.concatenate(found), np.concatenate(roots)
+        # many roots: a uniform bucket grid with at most one window per bucket
+        t = x - self.bucket_origin
+        t *= self.bucket_scale
+        np.clip(t, 0.0, len(self.bucket_root) - 1.0, out=t)
+        t[np.isnan(t)] = 0.0  # NaN: any bucket; the comparisons reject it
+        b = t.astype(np.intp)
+        root = self.bucket_root.take(b)
+        mask = np.greater(x, self.lo.take(root))
+        mask &= np.less(x, self.hi.take(root))
+        where = np.flatnonzero(mask)
+        return where, root.take(where)
+
+    def evaluate(self, x: np.ndarray, root: np.ndarray) -> np.ndarray:
+        """The polynomial values at points *x* inside the windows of *root*."""
+        h = ((x - self.r_hi[root]) - self.r_lo[root]) - self.r_lo2[root]
+        piece = np.where(h < 0, self.left[root], self.right[root])
+        t = (h - self.center[piece]) * self.inv_width[piece]
+        c = self.coeffs[piece]
+        acc = c[:, -1].copy()
+        for k in range(c.shape[1] - 2, -1, -1):
+            acc *= t
+            acc += c[:, k]
+        return h * acc
+
+
+_EMPTY = np.zeros(0, dtype=np.intp)
+
+
+def near_roots(x, out, table: RootTable):
+    r"""*out* (the formula's values at *x*), with the root polynomials of *table* in its windows.
+
+    Next to a root r where the formula cancels, its absolute error E is far larger than
+    :math:`|f(x)| \approx |f'(r)||x - r|`; there a polynomial in :math:`x - r` (with r in
+    triple-double) takes over. See :mod:`symnn.compiler.roots`.
+
+    >>> import sympy as sp
+    >>> from symnn.compiler import compile
+    >>> x = sp.Symbol("x", real=True)
+    >>> f = compile(sp.exp(x) - 2, x)       # exp(x) - 2 cancels next to log 2
+    >>> f.roots
+    <RootTable: 1 root(s) at 0.69314718055994529>
+    >>> float(f(0.6931471805599453)) / 4.638093627...e-17
+    1.0...
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out = np.array(out, dtype=np.float64, copy=True) if np.ndim(out) == 0 else out
+    if x.shape != out.shape:
+        x = np.broadcast_to(x, out.shape)
+    flat_x = x.reshape(-1)
+    where, root = table.locate(flat_x)
+    if where.size == 0:
+        return out[()] if out.ndim == 0 else out
+    flat = out.reshape(-1)
+    if not np.shares_memory(flat, out) or not out.flags.writeable:
+        out = np.array(out, copy=True)
+        flat = out.reshape(-1)
+    flat[where] = table.evaluate(flat_x[where], root)
     return out[()] if out.ndim == 0 else out

@@ -59,10 +59,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from symnn.compiler.kernels import RootTable
 from symnn.compiler.markers import Clip, Erfc, Mask, Sech2, Select, SigmoidPrime, ZeroTimes
 from symnn.compiler.piecewise import branch_free
 from symnn.compiler.printer import NAMESPACE, Printer, print_code
 from symnn.compiler.registry import bottom_up
+from symnn.compiler.roots import root_table
 from symnn.compiler.rules import RULES
 from symnn.expr.functions import sigmoid
 
@@ -222,6 +224,7 @@ class CompiledFunction:
     args : positional argument symbols.
     params : keyword parameters and their defaults.
     source : the generated Python source.
+    roots : the near-root table (:mod:`symnn.compiler.roots`) the code uses, or None.
     """
 
     expr: sp.Basic
@@ -231,6 +234,7 @@ class CompiledFunction:
     source: str
     name: str
     _fn: Callable = field(repr=False)
+    roots: RootTable | None = field(default=None, repr=False)
 
     def __call__(self, *args, **kwargs):
         return self._fn(*args, **kwargs)
@@ -250,6 +254,7 @@ def compile(
     name: str = "f",
     stable: bool = True,
     names: Mapping[sp.Symbol, str] | None = None,
+    roots: bool = True,
 ) -> CompiledFunction:
     r"""Compile a SymPy expression into a stable, vectorised NumPy function.
 
@@ -264,6 +269,9 @@ def compile(
         printing, useful for comparison).
     names : Python names for some symbols in the signature (default: the symbol's
         own name when it is a plain ASCII identifier, else ``_argN``).
+    roots : for a function of one argument, replace the formula next to the roots where
+        it cancels by polynomials about them (:mod:`symnn.compiler.roots`; default True,
+        used only with ``stable=True``).
 
     Returns
     -------
@@ -329,6 +337,11 @@ def compile(
             cheap_source, cheap_fn = _build(cheap, args, params, names_, name)
             if _agree(cheap_fn, fn, {names_[p]: v for p, v in params.items()}):
                 stable_expr, source, fn = cheap, cheap_source, cheap_fn
+    table = None
+    if roots and stable and len(args) == 1:
+        table = root_table(expr, args[0], fn, params)
+        if table is not None:
+            source, fn = _build(stable_expr, args, params, names_, name, table)
     return CompiledFunction(
         expr=expr,
         stable_expr=stable_expr,
@@ -337,11 +350,17 @@ def compile(
         source=source,
         name=name,
         _fn=fn,
+        roots=table,
     )
 
 
-def _build(stable_expr, args, params, names_, name) -> tuple[str, Callable]:
-    """Print *stable_expr* as a Python function and compile it; ``(source, function)``."""
+def _build(stable_expr, args, params, names_, name, roots=None) -> tuple[str, Callable]:
+    """Print *stable_expr* as a Python function and compile it; ``(source, function)``.
+
+    With a near-root table *roots* the formula's values go through
+    :func:`~symnn.compiler.kernels.near_roots` (only while the parameters are at their
+    defaults, for which the table was built).
+    """
     lines, (result,) = numpy_source([stable_expr], names_, prepared=True)
     arg_names = [names_[a] for a in args]
     signature = ", ".join(arg_names)
@@ -357,15 +376,22 @@ def _build(stable_expr, args, params, names_, name) -> tuple[str, Callable]:
         result = f"kernels.broadcast({result}, {', '.join(arg_names)})"
     if result in arg_names:  # never hand back the caller's own array
         result = f"{result}.copy()"
-    compute = [*lines, f"return {result}"]
+    compute = [*lines, f"return {result}" if roots is None else f"_out = {result}"]
     quiet = _discarded_warnings(stable_expr, args)
     if quiet:
         body.append(f"with np.errstate({quiet}):")
         body.extend("    " + line for line in compute)
     else:
         body.extend(compute)
+    if roots is not None:
+        fix = f"_out = kernels.near_roots({arg_names[0]}, _out, _roots)"
+        if params:
+            same = " and ".join(f"np.all({names_[p]} == {v!r})" for p, v in params.items())
+            body.append(f"if {same}:  # the root table holds the roots at these values")
+            fix = "    " + fix
+        body.extend([fix, "return _out"])
     source = f"def {name}({signature}):\n" + "\n".join("    " + line for line in body)
-    namespace = dict(NAMESPACE)
+    namespace = dict(NAMESPACE, _roots=roots)
     code = builtins.compile(source, f"<symnn.compile {name}>", "exec")
     exec(code, namespace)  # generated from a SymPy tree with vetted names, never user text
     return source, namespace[name]
