@@ -85,7 +85,7 @@ per bucket: about six passes over the array) for periodic families such as sinc'
 >>> from symnn.compiler import compile
 >>> f = compile(sp.diff(x / 2 * (1 + sp.erf(x / sp.sqrt(2))), x), x)   # GELU'
 >>> f.roots
-<RootTable: 1 root(s) at -0.75179152469356451>
+<RootTable: 1 root(s) at -0.75179152469356447>
 >>> float(f(-0.7517915246935646))                 # the formula alone: -2.8e-17
 -5.4359208254816...e-17
 """
