@@ -43,7 +43,7 @@ from symnn.catalogue.losses import loss as get_loss
 from symnn.catalogue.regularizers import Objective, Regularizer
 from symnn.compiler import prepare
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
-from symnn.nn.training import fit
+from symnn.nn.training import Freezable, fit
 
 __all__ = ["MAX_PARAMS", "Network", "Params"]
 
@@ -137,7 +137,7 @@ class Params(MutableMapping):
         return {k: v.copy() for k, v in self._arrays.items()}
 
 
-class Network:
+class Network(Freezable):
     r"""A multilayer perceptron :math:`\hat{Y} = f_L(\cdots f_1(X W_1 + b_1) \cdots W_L + b_L)`.
 
     Parameters
@@ -145,6 +145,10 @@ class Network:
     layers : sequence of int
         Layer widths, inputs first: ``[3, 4, 1]`` is 3 inputs, 4 hidden units,
         1 output.
+        Layer objects (``Conv2D``, ``MaxPool2D``, ``Flatten``, ``Dense``, ...) or a spec
+        string such as ``"conv(8,3),relu,maxpool(2),flatten,dense(10)"``, with
+        ``input_shape=(C, H, W)``, make a convolutional network instead
+        (:class:`symnn.nn.convnet.LayeredNetwork`).
     activation : str, Activation, or a sequence of them
         The hidden layers' activation (one, or one per hidden layer); any
         catalogue name, a formula such as ``"x*tanh(x)"``, or an
@@ -189,6 +193,14 @@ class Network:
     :attr:`regularizers`
         Penalties given with ``loss + regularizer``; :meth:`fit` adds them.
     """
+
+    def __new__(cls, layers=None, *args: Any, **kwargs: Any):
+        # layer objects (Conv2D, Dense, ...) or a spec string: a layered network (symnn.nn.convnet)
+        if cls is Network and (isinstance(layers, str) or _has_layer_objects(layers)):
+            from symnn.nn.convnet import LayeredNetwork
+
+            return LayeredNetwork(layers, *args, dense=cls, **kwargs)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -307,6 +319,7 @@ class Network:
             checked[k] = tmp[k]
         for k, v in checked.items():
             self._params._array(k)[...] = v
+
 
     @property
     def n_params(self) -> int:
@@ -517,6 +530,18 @@ class Network:
 
         return expanded(self) if max_params is None else expanded(self, max_params=max_params)
 
+    def graph(self, X=None, y=None, level: str = "scalar"):
+        """The computation graph (``level="scalar"`` or ``"layer"``); see :mod:`symnn.nn.graph`."""
+        from symnn.nn.graph import network_graph
+
+        return network_graph(self, X, y, level=level)
+
+    def walkthrough(self, X, y, lr: float = 0.5, steps: int = 1):
+        """A worked example of *steps* gradient-descent steps; see :mod:`symnn.nn.walkthrough`."""
+        from symnn.nn.walkthrough import walkthrough
+
+        return walkthrough(self, X, y, lr=lr, steps=steps)
+
     # -- second order (symnn.nn.secondorder, symnn.nn.curvature) --------------------------------
     def hvp_equations(self):
         """The Hessian-vector product in matrix form: the R-operator applied to :meth:`backprop`."""
@@ -574,6 +599,16 @@ class Network:
                 )
         self.loss._check_domain(Y, self.loss.domain, "targets", "y")
         return X, Y
+
+
+def _has_layer_objects(layers) -> bool:
+    """Whether *layers* holds layer objects (a layered network) rather than widths."""
+    from symnn.nn.layers import Layer
+
+    try:
+        return any(isinstance(x, Layer) for x in layers)
+    except TypeError:
+        return False
 
 
 def _check_layers(layers) -> tuple[int, ...]:

@@ -25,7 +25,14 @@ from symnn.catalogue.regularizers import regularizer
 from symnn.nn.optimizers import optimizer as get_optimizer
 from symnn.nn.optimizers import optimizers
 
-__all__ = ["DivergenceError", "History", "TrainingWarning", "fit", "optimizers"]
+__all__ = [
+    "DivergenceError",
+    "Freezable",
+    "History",
+    "TrainingWarning",
+    "fit",
+    "optimizers",
+]
 
 
 class DivergenceError(ArithmeticError, ValueError):
@@ -97,6 +104,36 @@ def _show_progress(progress, epochs: int) -> bool:
     return bool(progress)
 
 
+class Freezable:
+    """What a network needs for :func:`fit` to keep some of its parameters fixed.
+
+    A class using it keeps its parameters in ``self._params`` (a mapping by name).
+    """
+
+    @property
+    def frozen(self) -> frozenset[str]:
+        """Names of the parameters that :meth:`fit` keeps fixed (saved and loaded with the network).
+
+        >>> import symnn as sn
+        >>> net = sn.Network([2, 2, 1], seed=0)
+        >>> net.frozen = ["b1", "b2"]
+        >>> sorted(net.frozen)
+        ['b1', 'b2']
+        """
+        return self.__dict__.get("_frozen", frozenset())
+
+    @frozen.setter
+    def frozen(self, names) -> None:
+        names = [names] if isinstance(names, str) else list(names or ())
+        unknown = [k for k in names if k not in self._params]
+        if unknown:
+            raise ValueError(
+                f"cannot freeze {', '.join(map(repr, unknown))}: the parameters are "
+                f"{', '.join(self._params)}"
+            )
+        self.__dict__["_frozen"] = frozenset(names)
+
+
 def fit(
     net,
     X,
@@ -118,6 +155,7 @@ def fit(
     eps: float = 1e-8,
     regularize_biases: bool = False,
     warn: bool = True,
+    freeze=None,
 ) -> History:
     """Train *net* on (X, y) and return the :class:`History` (also kept as ``net.history_``).
 
@@ -142,6 +180,9 @@ def fit(
         parameter, so ``regularize_biases=True`` with ``l2=wd`` reproduces it.
     warn : warn (:class:`TrainingWarning`) when the loss did not fall or most hidden
         units are dead at the end.
+    freeze : names of parameters to keep fixed (``["b1", "b2"]``, as classic worked examples
+        keep their biases); stored as ``net.frozen``, so later fits, :func:`symnn.save` and
+        :func:`symnn.load` keep them; ``freeze=[]`` unfreezes. Default: ``net.frozen`` as it is.
 
     Raises
     ------
@@ -153,6 +194,8 @@ def fit(
         (``net.history_.interrupted`` is True and says how far it got).
     """
     X, Y = net.check_data(X, y)
+    if freeze is not None:
+        net.frozen = freeze
     epochs = check_count("epochs", epochs, 0)
     lr = check_interval("lr", lr, 0.0, low_open=True)
     l1 = check_interval("l1", l1, 0.0)
@@ -185,7 +228,8 @@ def fit(
 
     params = net.params.arrays()
     names = list(net.params)
-    penalised = [i for i, k in enumerate(names) if k.startswith("W") or regularize_biases]
+    penalised = [i for i, k in enumerate(names) if k.startswith(("W", "K")) or regularize_biases]  # weights and kernels
+    fixed = [i for i, k in enumerate(names) if k in net.frozen]
     state = [np.zeros_like(p) for _ in opt.state for p in params]
     backup = [p.copy() for p in params]
     update = net.updater(opt.name)
@@ -239,7 +283,11 @@ def fit(
                 else:
                     total += loss * Xb.shape[0] / n
                 t += 1
+                for i in fixed:  # frozen: no gradient reaches the optimiser (nor its state)
+                    grads[i].fill(0.0)
                 update(*opt.scalars(t, hyper), *params, *grads, *state)
+                for i in fixed:
+                    np.copyto(params[i], backup[i])
             history.loss.append(total)
             if val is not None:
                 history.val_loss.append(net.loss_value(*val))
