@@ -401,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--family",
         metavar="NAME",
-        help="only one family of the catalogue: relu, sigmoid, gated, periodic, rational, ... "
+        help="only one family of the catalogue (default: all): relu, sigmoid, gated, periodic, rational, ... "
         "(symnn.activation_families(); an unknown name lists them)",
     )
     p.add_argument(
@@ -409,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="NAME",
         help="plot these activations (names or formulas in x) and their derivatives side by "
-        "side instead of the table",
+        "side instead of the table (default: the table)",
     )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="with --compare: the picture (default compare.png)"

@@ -87,7 +87,7 @@ def test_activations_table(run, monkeypatch):
     from symnn.views import tables
 
     full = tables.activation_table  # the whole table is tested in tests/views; a few rows here
-    monkeypatch.setattr(tables, "activation_table", lambda: full(["relu", "sigmoid", "gelu"]))
+    monkeypatch.setattr(tables, "activation_table", lambda names=None: full(names or ["relu", "sigmoid", "gelu"]))
     r = run("activations")
     assert r.returncode == 0
     assert "relu" in r.stdout and "[0, ∞)" in r.stdout and "C⁰" in r.stdout
