@@ -25,6 +25,7 @@ __all__ = [
     "MathPrinter",
     "aligned",
     "all_negative",
+    "as_base",
     "display",
     "latex",
     "latex_part",
@@ -42,6 +43,25 @@ def display(equations: Iterable[str]) -> str:
     r"""Equations as one displayed, aligned block for Jupyter's ``_repr_latex_``."""
     lines = [eq.replace(" = ", " &= ", 1) for eq in equations]
     return r"$\displaystyle \begin{aligned}" + r" \\ ".join(lines) + r"\end{aligned}$"
+
+
+def as_base(tex: str) -> str:
+    r"""*tex* made safe to take a prime or an exponent: braced when it ends in a superscript.
+
+    ``\operatorname{ReLU}^2`` followed by ``'`` is a "double superscript" error in LaTeX;
+    ``{\operatorname{ReLU}^2}'`` is not. Names without a top-level ``^`` are returned as they are.
+
+    >>> as_base(r"\operatorname{ReLU}^2")
+    '{\\operatorname{ReLU}^2}'
+    >>> as_base(r"\operatorname{GELU}_{\tanh}")
+    '\\operatorname{GELU}_{\\tanh}'
+    """
+    depth = 0
+    for ch in tex:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if ch == "^" and depth == 0:
+            return "{" + tex + "}"
+    return tex
 
 
 class MathPrinter(LatexPrinter):

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn._tex import display
+from symnn._tex import as_base, display
 from symnn._validation import as_float_array, exact_number, unknown_parameter
 from symnn.analysis.properties import analyze
 from symnn.compiler import CompiledFunction
@@ -167,7 +167,8 @@ class Activation:
         self.params: dict[sp.Symbol, float] = params
         self.kwnames: dict[sp.Symbol, str] = kwnames
         self.name: str = name
-        self.tex: str = tex or (rf"\operatorname{{{name}}}" if len(name) > 1 else name)
+        #: LaTeX for the name, braced if it carries an exponent so a prime can follow it.
+        self.tex: str = as_base(tex or (rf"\operatorname{{{name}}}" if len(name) > 1 else name))
         self.doc: str = doc
         #: ``(catalogue name, fixed parameters)`` for catalogue entries, else None.
         self.origin: tuple[str, dict[str, float]] | None = origin

@@ -261,3 +261,17 @@ def test_cloglog_saturates_without_overflow():
         np.testing.assert_array_equal(f([-1e300, 1e3, 1e300]), [0.0, 1.0, 1.0])
         np.testing.assert_array_equal(f.grad([-1e300, 1e3, 1e300]), [0.0, 0.0, 0.0])
     assert float(f(-40.0)) == pytest.approx(np.exp(-40.0), rel=1e-15)  # 1 - e^(-e^x) ~ e^x
+
+
+@pytest.mark.parametrize("name", sn.activations())
+def test_every_name_takes_a_prime_without_a_double_superscript(name):
+    """``\\operatorname{ReLU}^2'`` stops pdflatex ("Double superscript"): a name ending in an
+    exponent is braced, so f', f'' and f^{(4)} all compile."""
+    act = sn.activation(name)
+    depth = 0
+    for ch in act.tex:  # no superscript at the top level of the name
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        assert not (ch == "^" and depth == 0), f"{name}: {act.tex!r} needs braces"
+    if name == "relu_squared":
+        assert act.lhs(1) == r"{\operatorname{ReLU}^2}'(x)"
+        assert act.lhs(4) == r"{\operatorname{ReLU}^2}^{(4)}(x)"
