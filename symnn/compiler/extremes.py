@@ -94,7 +94,7 @@ def limit_at_infinity(expr: sp.Expr, x: sp.Symbol, sign: int) -> float:
     (nan, inf)
     """
     try:
-        fn = sp.lambdify(x, to_elementary(expr), modules="mpmath")
+        fn = sp.lambdify(x, to_elementary(expr), modules=[{"tanh": _mp_tanh}, "mpmath"])
     except _MP_ERRORS:
         return float("nan")
     for far, digits in _SCALES:
@@ -106,6 +106,14 @@ def limit_at_infinity(expr: sp.Expr, x: sp.Symbol, sign: int) -> float:
         if verdict is not None:
             return verdict
     return float("nan")
+
+
+def _mp_tanh(t):
+    """mpmath's tanh, but +-1 where it is within the working precision of it (mpmath raises
+    OverflowError for tanh(e^(10^100)), TanhExp's argument at the probe points)."""
+    if isinstance(t, mpmath.mpf) and abs(t) > 2 * mpmath.mp.prec:
+        return mpmath.sign(t)  # 1 - 2e^(-2|t|) rounds to 1 at this precision
+    return mpmath.tanh(t)
 
 
 def _real_value(fn: Callable, t: mpmath.mpf) -> mpmath.mpf | None:

@@ -10,14 +10,7 @@ from tests.accuracy import check_accuracy
 #: Next to an interior root of the function where its formula cancels (GELU' at -0.7518,
 #: SiLU' at -1.2785, the roots of sinc' where tan x = x, ...) the compiler's near-root
 #: kernel (symnn.compiler.roots) takes over: the same 1e-12 holds there too.
-#: Issue #15 gap found at the merge with the near-root kernels (not yet investigated): PAU's
-#: derivative next to its roots (x = -1.639, -2.182) and far out.
-GAPS = {("pau", 1)}
-CASES = [
-    pytest.param(n, o, marks=pytest.mark.xfail(reason="issue #15 gap")) if (n, o) in GAPS else (n, o)
-    for n in sn.activations()
-    for o in (0, 1)
-]
+CASES = [(name, order) for name in sn.activations() for order in (0, 1)]
 
 
 @pytest.mark.parametrize(("name", "order"), CASES)

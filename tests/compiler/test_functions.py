@@ -124,21 +124,8 @@ def test_binary_step_of_nan_is_nan():
     assert np.isnan(sn.activation("binary_step").compiled(0)(np.nan))
 
 
-#: Known gaps of issue #15's entries at +-inf (non-strict until checked against the latest
-#: compiler): SRS's e^(-x/beta) overflows below x = -709 beta; PAU's derivative is compiled as
-#: SymPy writes it (x^5 overflows past 1e61); TanhExp at -inf is -inf * tanh(0).
-INF_GAPS = {("srs", 0), ("srs", 1), ("pau", 1), ("tanhexp", 0)}
-
-
-def _inf_case(name, order):
-    if (name, order) in INF_GAPS:
-        return pytest.param(name, order, marks=pytest.mark.xfail(reason="issue #15 gap at inf"))
-    return (name, order)
-
-
-@pytest.mark.parametrize(
-    ("name", "order"), [_inf_case(n, o) for n in sn.activations() for o in (0, 1)]
-)
+@pytest.mark.parametrize("name", sn.activations())
+@pytest.mark.parametrize("order", [0, 1])
 def test_limits_at_infinity(name, order):
     """The limit at +-inf, checked by sympy.limit (gelu, gelu', gelu_tanh, softsign,
     bent_identity and gaussian' used to give NaN there: inf*0, inf/inf, inf - inf)."""
