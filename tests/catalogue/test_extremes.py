@@ -56,7 +56,23 @@ def _tanh(t):
     return mpmath.tanh(t)
 
 
-MODULES = [{"tanh": _tanh}, "mpmath"]
+#: Beyond this exponent e^t is below 2^-10^10 or above 2^10^10: far outside float64 and any
+#: precision used here, so 0 or +inf is exact for every comparison made below.
+_EXP_CUT = mpmath.mpf(10) ** 10
+
+
+def _exp(t):
+    """mpmath's exp, 0 / +inf for real t beyond +-1e10 (exp(-exp(1e300)) recurses in mpmath).
+
+    e^(-1e10) is about 10^-4.3e9, far below the smallest float64 (10^-324) and below any
+    precision used here, so 0 and +inf are its exact values for every test below.
+    """
+    if isinstance(t, mpmath.mpf) and abs(t) > _EXP_CUT:
+        return mpmath.inf if t > 0 else mpmath.mpf(0)
+    return mpmath.exp(t)
+
+
+MODULES = [{"tanh": _tanh, "exp": _exp}, "mpmath"]
 
 
 class _Oracle:
