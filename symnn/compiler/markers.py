@@ -259,6 +259,20 @@ class PolyRatio(Kernel):
 
 
 
+
+class PolyRatioPrime(Kernel):
+    r"""The derivative of :class:`PolyRatio` (``kernels.poly_ratio_prime``): one polynomial
+    over :math:`Q(|u|)^2` on each side of 0, its coefficients summed exactly; no overflow
+    for large :math:`|u|`, exact near its roots; :math:`\frac{d}{du}|u| = 0` at 0."""
+
+    nargs = 3
+    kernel = "poly_ratio_prime"
+
+    def elementary(self):
+        u = self.args[0]
+        return sp.diff(PolyRatio(*self.args).elementary(), u)
+
+
 class Linear(Kernel):
     r""":math:`a(u + c)`, printed with the brackets: exact near the root :math:`u = -c`.
 

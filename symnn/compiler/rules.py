@@ -9,55 +9,57 @@ table, k (a common factor of the two terms) is left out: :math:`k u + k\tanh u`
 is the row :math:`u - \tanh u` with k = -1. This table is generated from the
 registry (:data:`RULES`, ``RULES.table()``); a test keeps it in sync:
 
-============================================================================  =====================================================================================================
-pattern                                                                       stable form
-============================================================================  =====================================================================================================
-:math:`\delta(u),\ \delta^{(n)}(u)`                                           :math:`0\text{ (the derivative almost everywhere)}`
-:math:`\frac{d}{dx}\lfloor u\rfloor,\ \frac{d}{dx}\lceil u\rceil`             :math:`0`
-:math:`\operatorname{sign}(u)\,|u|^{1/3}`                                     ``numpy.cbrt(u)``
-:math:`(a + a e^{v})^{n}\text{ (also }a(1+e^v)^m\text{ expanded)}`            :math:`a^n\sigma(-v)^{-n}`
-:math:`\sqrt{a u^2 + c}^{\,p}\ (p \text{ odd, or } p < 0)`                    :math:`\sqrt a^{\,p}\operatorname{hypot}(u, \sqrt{c/a})^p\text{ (no overflow)}`
-:math:`\log\sigma(u)`                                                         :math:`-\operatorname{softplus}(-u)`
-:math:`\log\cosh u`                                                           :math:`\texttt{kernels.log\_cosh}\text{ (overflow-free, exact near 0)}`
-:math:`\log(a + a e^{u})`                                                     :math:`\log a + \operatorname{softplus}(u)`
-:math:`\log(1+u)`                                                             :math:`\operatorname{log1p}(u)`
-:math:`1 - \sigma(u)`                                                         :math:`\sigma(-u)`
-:math:`\sigma(u) - \tfrac12`                                                  :math:`\tfrac12\tanh(u/2)\text{ (no cancellation near 0)}`
-:math:`\sigma(u) - \sigma(u)^2`                                               :math:`\sigma(u)\sigma(-u)`
-:math:`1 + \operatorname{erf}u`                                               :math:`\operatorname{erfc}(-u)`
-:math:`1 - \operatorname{erf}u`                                               :math:`\operatorname{erfc}(u)`
-:math:`1 + \tanh u`                                                           :math:`2\sigma(2u)`
-:math:`1 - \tanh u`                                                           :math:`2\sigma(-2u)`
-:math:`1 - \tanh^2 u`                                                         :math:`\operatorname{sech}^2 u\text{ (overflow-free)}`
-:math:`e^{u} - 1`                                                             :math:`\operatorname{expm1}(u)`
-:math:`u - \tanh u`                                                           :math:`\texttt{kernels.x\_minus\_tanh}\text{ (a series near 0)}`
-:math:`\cos(u)/u - \sin(u)/u^2`                                               :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
-:math:`u + \sqrt{u^2 + c^2}`                                                  :math:`\texttt{kernels.add\_hypot}\text{ (no cancellation for } u < 0)`
-:math:`-u + \sqrt{u^2 + c^2}`                                                 :math:`\texttt{kernels.add\_hypot}(-u, c)`
-:math:`1 + u/\sqrt{u^2 + c^2}`                                                :math:`\texttt{kernels.one\_plus\_ratio}`
-:math:`1 - u/\sqrt{u^2 + c^2}`                                                :math:`\texttt{kernels.one\_plus\_ratio}(-u, c)`
-:math:`\sqrt{u^2 + c^2} - c`                                                  :math:`\texttt{kernels.hypot\_minus}\text{ (pseudo-Huber, bent identity)}`
-:math:`\frac{1}{\sqrt{u^2+c^2}} - \frac{u^2}{\sqrt{u^2+c^2}^3}`               :math:`c^2/\sqrt{u^2+c^2}^3`
-:math:`1 - \frac{u^2}{u^2 + c^2}`                                             :math:`c^2/(u^2 + c^2)`
-:math:`e^{-m s}\,\sigma(s)^q\ (1 \le m \le q)`                                :math:`\sigma(-s)^m\sigma(s)^{q-m}`
-:math:`e^{\pm u}\,\sigma(u)\sigma(-u)`                                        :math:`\sigma(\pm u)^2`
-:math:`(a + b e^{w})\,\sigma(s)^q`                                            :math:`a\sigma(s)^q + b e^{w}\sigma(s)^q\text{ (so that } e^{w}\text{ meets } \sigma)`
-:math:`u/\sqrt{u^2 + c^2}`                                                    :math:`\texttt{kernels.hypot\_ratio}\text{ (}\pm 1\text{ at }\pm\infty)`
-:math:`\sinh(u)/\cosh(u)`                                                     :math:`\tanh u\text{ (inf/inf-free)}`
-:math:`\sigma(u)\sigma(-u)`                                                   :math:`\text{one exponential (}\texttt{kernels.sigmoid\_prime})`
-:math:`\sin(u)/u`                                                             :math:`\texttt{kernels.sinc}\text{ (1 at 0)}`
-:math:`(\cos u - \operatorname{sinc} u)/u`                                    :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
-:math:`1 + \sin u`                                                            :math:`(\sin\tfrac u2 + \cos\tfrac u2)^2\text{ (no cancellation where }\sin u = -1)`
-:math:`(1 + u)^n - 1\ (n = 2, \dots, 16)`                                     :math:`u\,\textstyle\sum_{j<n}(1 + u)^j\text{ (Horner; exact near } u = 0)`
-:math:`e^{u}\operatorname{sech}^2(e^{u})`                                     :math:`\text{the same at }\min(u, 8)\text{ (0 beyond; no overflow)}`
-:math:`a u + b\ (b/a\text{ exact in float64})`                                :math:`a(u + b/a)\text{: exact near the root}`
-:math:`d(u)\,p(x),\ d\text{ decaying, }p\text{ a polynomial of degree}\ge 2`  :math:`\texttt{kernels.zero\_times}\text{: 0, not }0\cdot\infty\text{, where }p\text{ overflows}`
-:math:`\tanh(e^{u})`                                                          :math:`\tanh(e^{\min(u, 8)})\text{ (1 beyond; no overflow)}`
-:math:`e^{p u + q - k e^{u}}\ (k > 0)`                                        :math:`\text{the same at }\min(u, c)\text{, where it is 0 (no overflow)}`
-:math:`\operatorname{expm1}(p u + q - k e^{u})\ (k > 0)`                      :math:`\text{the same at }\min(u, c)\text{, where it is }-1\text{ (no overflow)}`
-:math:`c + N/D\ (\text{terms of } cD + N \text{ cancel})`                     :math:`(cD + N)/D\text{ with the cancelled terms gone}`
-:math:`\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}\ (\text{degree} \ge 3)`        :math:`\texttt{kernels.poly\_ratio}\text{ (in } 1/u \text{ for } |u| > 1\text{; compensated Horner)}`
-============================================================================  =====================================================================================================
+==================================================================================  ===========================================================================================================
+pattern                                                                             stable form
+==================================================================================  ===========================================================================================================
+:math:`\delta(u),\ \delta^{(n)}(u)`                                                 :math:`0\text{ (the derivative almost everywhere)}`
+:math:`\frac{d}{dx}\lfloor u\rfloor,\ \frac{d}{dx}\lceil u\rceil`                   :math:`0`
+:math:`\operatorname{sign}(u)\,|u|^{1/3}`                                           ``numpy.cbrt(u)``
+:math:`(a + a e^{v})^{n}\text{ (also }a(1+e^v)^m\text{ expanded)}`                  :math:`a^n\sigma(-v)^{-n}`
+:math:`\sqrt{a u^2 + c}^{\,p}\ (p \text{ odd, or } p < 0)`                          :math:`\sqrt a^{\,p}\operatorname{hypot}(u, \sqrt{c/a})^p\text{ (no overflow)}`
+:math:`\log\sigma(u)`                                                               :math:`-\operatorname{softplus}(-u)`
+:math:`\log\cosh u`                                                                 :math:`\texttt{kernels.log\_cosh}\text{ (overflow-free, exact near 0)}`
+:math:`\log(a + a e^{u})`                                                           :math:`\log a + \operatorname{softplus}(u)`
+:math:`\log(1+u)`                                                                   :math:`\operatorname{log1p}(u)`
+:math:`1 - \sigma(u)`                                                               :math:`\sigma(-u)`
+:math:`\sigma(u) - \tfrac12`                                                        :math:`\tfrac12\tanh(u/2)\text{ (no cancellation near 0)}`
+:math:`\sigma(u) - \sigma(u)^2`                                                     :math:`\sigma(u)\sigma(-u)`
+:math:`1 + \operatorname{erf}u`                                                     :math:`\operatorname{erfc}(-u)`
+:math:`1 - \operatorname{erf}u`                                                     :math:`\operatorname{erfc}(u)`
+:math:`1 + \tanh u`                                                                 :math:`2\sigma(2u)`
+:math:`1 - \tanh u`                                                                 :math:`2\sigma(-2u)`
+:math:`1 - \tanh^2 u`                                                               :math:`\operatorname{sech}^2 u\text{ (overflow-free)}`
+:math:`e^{u} - 1`                                                                   :math:`\operatorname{expm1}(u)`
+:math:`u - \tanh u`                                                                 :math:`\texttt{kernels.x\_minus\_tanh}\text{ (a series near 0)}`
+:math:`\cos(u)/u - \sin(u)/u^2`                                                     :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
+:math:`u + \sqrt{u^2 + c^2}`                                                        :math:`\texttt{kernels.add\_hypot}\text{ (no cancellation for } u < 0)`
+:math:`-u + \sqrt{u^2 + c^2}`                                                       :math:`\texttt{kernels.add\_hypot}(-u, c)`
+:math:`1 + u/\sqrt{u^2 + c^2}`                                                      :math:`\texttt{kernels.one\_plus\_ratio}`
+:math:`1 - u/\sqrt{u^2 + c^2}`                                                      :math:`\texttt{kernels.one\_plus\_ratio}(-u, c)`
+:math:`\sqrt{u^2 + c^2} - c`                                                        :math:`\texttt{kernels.hypot\_minus}\text{ (pseudo-Huber, bent identity)}`
+:math:`\frac{1}{\sqrt{u^2+c^2}} - \frac{u^2}{\sqrt{u^2+c^2}^3}`                     :math:`c^2/\sqrt{u^2+c^2}^3`
+:math:`1 - \frac{u^2}{u^2 + c^2}`                                                   :math:`c^2/(u^2 + c^2)`
+:math:`e^{-m s}\,\sigma(s)^q\ (1 \le m \le q)`                                      :math:`\sigma(-s)^m\sigma(s)^{q-m}`
+:math:`e^{\pm u}\,\sigma(u)\sigma(-u)`                                              :math:`\sigma(\pm u)^2`
+:math:`(a + b e^{w})\,\sigma(s)^q`                                                  :math:`a\sigma(s)^q + b e^{w}\sigma(s)^q\text{ (so that } e^{w}\text{ meets } \sigma)`
+:math:`u/\sqrt{u^2 + c^2}`                                                          :math:`\texttt{kernels.hypot\_ratio}\text{ (}\pm 1\text{ at }\pm\infty)`
+:math:`\sinh(u)/\cosh(u)`                                                           :math:`\tanh u\text{ (inf/inf-free)}`
+:math:`\sigma(u)\sigma(-u)`                                                         :math:`\text{one exponential (}\texttt{kernels.sigmoid\_prime})`
+:math:`\sin(u)/u`                                                                   :math:`\texttt{kernels.sinc}\text{ (1 at 0)}`
+:math:`(\cos u - \operatorname{sinc} u)/u`                                          :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
+:math:`1 + \sin u`                                                                  :math:`(\sin\tfrac u2 + \cos\tfrac u2)^2\text{ (no cancellation where }\sin u = -1)`
+:math:`(1 + u)^n - 1\ (n = 2, \dots, 16)`                                           :math:`u\,\textstyle\sum_{j<n}(1 + u)^j\text{ (Horner; exact near } u = 0)`
+:math:`e^{u}\operatorname{sech}^2(e^{u})`                                           :math:`\text{the same at }\min(u, 8)\text{ (0 beyond; no overflow)}`
+:math:`a u + b\ (b/a\text{ exact in float64})`                                      :math:`a(u + b/a)\text{: exact near the root}`
+:math:`d(u)\,p(x),\ d\text{ decaying, }p\text{ a polynomial of degree}\ge 2`        :math:`\texttt{kernels.zero\_times}\text{: 0, not }0\cdot\infty\text{, where }p\text{ overflows}`
+:math:`\tanh(e^{u})`                                                                :math:`\tanh(e^{\min(u, 8)})\text{ (1 beyond; no overflow)}`
+:math:`e^{p u + q - k e^{u}}\ (k > 0)`                                              :math:`\text{the same at }\min(u, c)\text{, where it is 0 (no overflow)}`
+:math:`\operatorname{expm1}(p u + q - k e^{u})\ (k > 0)`                            :math:`\text{the same at }\min(u, c)\text{, where it is }-1\text{ (no overflow)}`
+:math:`c + N/D\ (\text{terms of } cD + N \text{ cancel})`                           :math:`(cD + N)/D\text{ with the cancelled terms gone}`
+:math:`\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}\ (\text{degree} \ge 3)`              :math:`\texttt{kernels.poly\_ratio}\text{ (in } 1/u \text{ for } |u| > 1\text{; compensated Horner)}`
+:math:`\frac{d}{du}\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}\ (\text{degree} \ge 3)`  :math:`\texttt{kernels.poly\_ratio\_prime}\text{ (one exact polynomial per side; in } 1/u \text{ far out)}`
+:math:`N e^{jw}/(R + c e^{w})^n\ (R\text{ not constant})`                           :math:`N e^{jw - n\max(w,0)}/(R e^{-\max(w,0)} + c e^{\min(w,0)})^n\text{ (no overflow)}`
+==================================================================================  ===========================================================================================================
 
 (:math:`\sigma` is symnn's :class:`~symnn.expr.functions.sigmoid`, which prints as
 ``scipy.special.expit``; softplus prints as ``numpy.logaddexp(0, u)``.)
@@ -98,6 +100,7 @@ from symnn.compiler.markers import (
     LogCosh,
     OnePlusRatio,
     PolyRatio,
+    PolyRatioPrime,
     Sech2,
     SigmoidPrime,
     XMinusTanh,
@@ -919,3 +922,108 @@ RULES.node(
     example=(1 + _x + _x**3) / (1 + 2 * sp.Abs(_x) + _x**2),
     name="poly_ratio",
 )(_poly_ratio)
+
+
+def _poly_ratio_prime(e):
+    r"""The derivative of ``P(u)/Q(|u|)`` (a Padé activation's), as SymPy writes it."""
+    if not (e.has(sp.sign) and e.has(sp.Abs)):
+        return None
+    variables = {s.args[0] for s in e.atoms(sp.sign) if s.args[0].is_Symbol}
+    if len(variables) != 1:
+        return None
+    (u,) = variables
+    dens = {p.base for p in e.atoms(sp.Pow) if p.exp == -1 and p.base.is_Add and p.base.has(sp.Abs(u))}
+    nums = [
+        a
+        for a in e.atoms(sp.Add)
+        if a.has(u) and not a.has(sp.Abs, sp.sign) and a.is_polynomial(u) and sp.degree(a, u) >= 3
+    ]
+    t = sp.Dummy("t", positive=True)
+    for q in dens:
+        for p in nums:
+            ratio = _poly_ratio(sp.Mul(p, sp.Pow(q, -1), evaluate=False))
+            if ratio is None:
+                continue
+            prime = PolyRatioPrime(*ratio.args)
+            diff = e - prime.elementary()
+            if all(
+                sp.expand(sp.numer(sp.together(diff.xreplace({u: side * t})))) == 0
+                for side in (1, -1)
+            ):
+                return prime
+    return None
+
+
+for _node in (sp.Mul, sp.Add):
+    RULES.node(
+        _node,
+        pattern=r"\frac{d}{du}\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}\ (\text{degree} \ge 3)",
+        stable=r"\texttt{kernels.poly\_ratio\_prime}\text{ (one exact polynomial per side; in } 1/u \text{ far out)}",
+        example=sp.diff((1 + _x + _x**3) / (1 + 2 * sp.Abs(_x) + _x**2), _x),
+        name=f"poly_ratio_prime_{_node.__name__.lower()}",
+        doc=_node is sp.Mul,
+    )(_poly_ratio_prime)
+
+
+def _split_exponential(e):
+    r"""``N e^{jw} / (R + c e^{w})^n`` -> the same with :math:`e^{w} = e^{\max(w,0)} e^{\min(w,0)}`.
+
+    With :math:`M = \max(w, 0)`, :math:`m = \min(w, 0)`:
+    :math:`(R + c e^{w})^{-n} = e^{-nM} (R e^{-M} + c e^{m})^{-n}`, and the :math:`e^{-nM}`
+    joins the numerator's exponentials. Every exponential left has an argument
+    :math:`\le 0` where it matters, so nothing overflows on either side: soft-root-sign
+    :math:`x/(x/\alpha + e^{-x/\beta})` becomes
+    :math:`x e^{\min(x,0)/\beta}/(x e^{\min(x,0)/\beta}/\alpha + e^{-\max(x,0)/\beta})`, i.e.
+    :math:`x e^{x/\beta}/(x e^{x/\beta}/\alpha + 1)` for x < 0 (no inf/inf at -1e300), and its
+    derivative's numerator :math:`(\beta + x)e^{-x/\beta}/\beta` becomes
+    :math:`(\beta + x)e^{-|x|/\beta}/\beta` (no inf * 0). R must depend on the same variables
+    as w (a constant R is a sigmoid, left to the rules above).
+    """
+    factors = sp.Mul.make_args(e)
+    dens = [
+        f
+        for f in factors
+        if f.is_Pow and f.base.is_Add and f.exp.is_Integer and f.exp.is_negative
+    ]
+    if len(dens) != 1:
+        return None
+    (den,) = dens
+    exps = [t for t in den.base.args if isinstance(t.as_coeff_Mul()[1], sp.exp)]
+    if len(exps) != 1:
+        return None
+    (term,) = exps
+    c, ex = term.as_coeff_Mul()
+    w = ex.args[0]
+    rest = den.base - term
+    if w.is_number or w.has(sp.Min, sp.Max) or rest.has(sp.exp) or c.free_symbols:
+        return None
+    if not (rest.free_symbols & w.free_symbols) or not rest.has(*w.free_symbols - {*_params(w)}):
+        return None
+    n = -den.exp
+    big, small = sp.Max(w, 0), sp.Min(w, 0)
+    new_den = sp.expand(rest * sp.exp(-big)) + c * sp.exp(small)
+    power = -n * big  # the exponentials of N and e^{-nM} as one (no inf * 0)
+    others = []
+    for f in factors:
+        if f is den:
+            continue
+        if isinstance(f, sp.exp):
+            power += f.args[0]
+        else:
+            others.append(f)
+    return sp.Mul(*others, sp.exp(power, evaluate=False), new_den ** (-n), evaluate=False)
+
+
+def _params(w):
+    """Symbols of *w* with a known sign (activation parameters), not the variable."""
+    return {s for s in w.free_symbols if s.is_positive or s.is_negative}
+
+
+RULES.node(  # on the product only: a rule on the power would fire first and split the e^w
+    sp.Mul,
+    pattern=r"N e^{jw}/(R + c e^{w})^n\ (R\text{ not constant})",
+    stable=r"N e^{jw - n\max(w,0)}/(R e^{-\max(w,0)} + c e^{\min(w,0)})^n\text{ (no overflow)}",
+    phase="specialize",
+    example=_x / (_x / 2 + sp.exp(-_x / 3)),
+    name="split_exponential",
+)(_split_exponential)
