@@ -954,12 +954,13 @@ def _poly_ratio_prime(e):
     return None
 
 
+_PRIME_EXAMPLE = sp.diff((1 + _x + _x**3) / (1 + 2 * sp.Abs(_x) + _x**2), _x)
 for _node in (sp.Mul, sp.Add):
     RULES.node(
         _node,
         pattern=r"\frac{d}{du}\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}\ (\text{degree} \ge 3)",
         stable=r"\texttt{kernels.poly\_ratio\_prime}\text{ (one exact polynomial per side; in } 1/u \text{ far out)}",
-        example=sp.diff((1 + _x + _x**3) / (1 + 2 * sp.Abs(_x) + _x**2), _x),
+        example=_PRIME_EXAMPLE if _node is sp.Add else sp.factor_terms(_PRIME_EXAMPLE),
         name=f"poly_ratio_prime_{_node.__name__.lower()}",
         doc=_node is sp.Mul,
     )(_poly_ratio_prime)
