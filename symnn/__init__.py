@@ -83,6 +83,10 @@ _NAMES: dict[str, str] = {
     "plot_history": "symnn.views.plotting",
     "plot_implicit": "symnn.views.plotting",
     "save_figure": "symnn.views.plotting",
+    # step-by-step derivations (issue 13)
+    "derive": "symnn.nn.derivation",
+    "check_derivative": "symnn.catalogue.derivations",
+    "Derivation": "symnn.expr.derive",
 }
 
 #: Submodules reachable as attributes (``sn.data.seed_data()``).

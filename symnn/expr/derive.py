@@ -57,17 +57,21 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
+from symnn._tex import _width, broken_display, document, escape_text
 from symnn.expr.functions import sigmoid, softplus
 from symnn.expr.symbolic import as_expression, derivative, kink_conventions, tidy
 
 __all__ = [
     "RULES",
+    "M",
     "Derivation",
     "DerivationError",
     "Proof",
     "Rule",
+    "Sentence",
     "Step",
     "derive_expr",
+    "find_wrong_step",
     "latex",
     "prove_equal",
 ]
@@ -142,6 +146,7 @@ RULES: dict[str, Rule] = _rules(
      r"\min(a, b)' = \theta(b - a)\,a' + \theta(a - b)\,b',\ \theta(0) = 0"),
     ("piecewise", "Piecewise", "branch by branch", r"\text{branch by branch}"),
     ("simplify", "Simplify", "", ""),
+    ("rewrite", "Rewrite", "", ""),
     ("dont_know", "No rule", "", ""),
 )  # fmt: skip
 
@@ -180,13 +185,7 @@ class M(tuple):
         return super().__new__(cls, (text, tex))
 
 
-def _escape_tex(text: str) -> str:
-    """Plain text for LaTeX's text mode: its special characters escaped."""
-    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"),
-                 ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("$", r"\$"), ("~", r"\~{}"),
-                 ("^", r"\^{}")):  # fmt: skip
-        text = text.replace(a, b)
-    return text
+_escape_tex = escape_text
 
 
 @dataclass(frozen=True)
@@ -217,20 +216,24 @@ class Sentence:
                 out.append(str(p))
         return "".join(out)
 
-    def _render(self, escape: Callable[[str], str]) -> str:
+    def _render(self, escape: Callable[[str], str], wide: int | None = None) -> str:
         out = []
         for p in self.parts:
             if isinstance(p, M):
                 out.append(f"${p[1]}$")
             elif isinstance(p, sp.Basic):
-                out.append(f"${latex(p)}$")
+                tex = latex(p)
+                if wide is not None and _width(tex) > wide:  # too long for a line of text
+                    out.append("\n" + broken_display("", tex) + "\n")
+                else:
+                    out.append(f"${tex}$")
             else:
                 out.append(escape(str(p)))
         return "".join(out)
 
-    def tex(self) -> str:
-        """LaTeX text with ``$...$`` math."""
-        return self._render(_escape_tex)
+    def tex(self, wide: int | None = None) -> str:
+        """LaTeX text with ``$...$`` math; formulas wider than *wide* glyphs are displayed."""
+        return self._render(_escape_tex, wide)
 
     def markdown(self) -> str:
         """Markdown with ``$...$`` math."""
@@ -312,14 +315,20 @@ class Step:
             yield from sub.walk(f"{number}.{i}")
 
     def equation_text(self) -> str:
+        if self.rule == "rewrite":
+            return f"{sp.sstr(self.expr)} = {sp.sstr(self.result)}"
         if self.rule == "simplify":
             return f"= {sp.sstr(self.result)}"
         return f"d/d{self.wrt} [{sp.sstr(self.expr)}] = {sp.sstr(self.result)}"
 
     def equation_latex(self) -> str:
-        if self.rule == "simplify":
-            return f"{latex(self.expr)} = {latex(self.result)}"
-        return rf"{_d_latex(self.wrt)}\left[{latex(self.expr)}\right] = {latex(self.result)}"
+        return " = ".join(self.equation_parts())
+
+    def equation_parts(self) -> tuple[str, str]:
+        """The LaTeX of the step's equation: left-hand side and right-hand side."""
+        if self.rule in ("simplify", "rewrite"):
+            return latex(self.expr), latex(self.result)
+        return rf"{_d_latex(self.wrt)}\left[{latex(self.expr)}\right]", latex(self.result)
 
 
 @dataclass(frozen=True)
@@ -395,12 +404,40 @@ class Derivation:
             if step.substitution is not None:
                 u, inner = step.substitution
                 label += rf"\text{{, }} {latex(u)} = {latex(inner)}"
-            rows.append(rf"{step.equation_latex().replace(' = ', ' &= ', 1)} && {label}")
+            lhs, rhs = step.equation_parts()
+            rows.append(rf"{lhs} &= {rhs} && {label}")
         rows.append(rf"{self.lhs_latex()} &= {latex(self.result)} && \text{{result}}")
         return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
+
+    def latex_body(self) -> str:
+        r"""The derivation as document text: a paragraph per step (number, rule, sentence)
+        and its equation displayed, broken across lines when it is long."""
+        parts = [rf"We differentiate ${latex(self.expr)}$ with respect to ${latex(self.wrt)}$."
+                 if _width(latex(self.expr)) < 45 else
+                 "We differentiate\n" + broken_display("", latex(self.expr)) +
+                 f"\nwith respect to ${latex(self.wrt)}$."]  # fmt: skip
+        for number, step in self.walk():
+            text = step.explanation.tex(wide=40)
+            parts.append(rf"\paragraph{{{number}. {_escape_tex(step.title)}.}} {text}")
+            parts.append(broken_display(*step.equation_parts()))
+            parts.extend(note.tex(wide=40) for note in step.notes)
+        parts.append(r"\paragraph{Result.}")
+        parts.append(broken_display(self.lhs_latex(), latex(self.result)))
+        parts.append(_escape_tex(f"Checked against sympy.diff: {self.proof.route}."))
+        return "\n\n".join(parts)
+
+    def to_latex_document(self, title: str | None = None) -> str:
+        r"""A standalone ``article`` (amsmath, amssymb, booktabs) that compiles with pdflatex.
+
+        >>> doc = derive_expr("tanh(x)").to_latex_document()
+        >>> doc.startswith(r"\documentclass"), doc.rstrip().endswith(r"\end{document}")
+        (True, True)
+        """
+        name = self.name or sp.sstr(self.expr)
+        return document(self.latex_body(), title or f"The derivative of {name}")
 
     def to_markdown(self) -> str:
         """Numbered Markdown: one list item per step, the formulas as ``$...$`` LaTeX."""
@@ -461,7 +498,7 @@ def latex(expr: sp.Basic) -> str:
     >>> latex(sp.Heaviside(sp.Symbol("x"), 0))
     '\\theta\\left(x\\right)'
     """
-    return _Printer().doprint(expr)
+    return _Printer({"long_frac_ratio": 3}).doprint(expr)
 
 
 # ----------------------------------------------------------------------------------------
@@ -957,3 +994,59 @@ def mutate(step: Step, path: tuple[int, ...], new: Step) -> Step:
     subs[i] = mutate(subs[i], rest, new)
     result = step.combine([s.result for s in subs]) if step.combine else step.result
     return replace(step, substeps=tuple(subs), result=result)
+
+
+def _slips(step: Step) -> Iterator[sp.Expr]:
+    """Results a student might write for *step* instead of the right one: the usual slips."""
+    subs = [s.result for s in step.substeps]
+    r = step.result
+    if step.rule == "chain" and len(subs) == 2 and step.substitution:
+        u, inner = step.substitution
+        yield subs[0].xreplace({u: inner})  # the factor du/dx forgotten
+    if step.rule == "product" and len(subs) == 2:
+        yield subs[0] * subs[1]  # (fg)' = f'g'
+    if step.rule == "quotient" and len(subs) == 2:
+        num, den = sp.fraction(sp.together(step.expr))
+        yield (subs[0] * den + num * subs[1]) / den**2  # the sign of f g'
+        yield subs[0] / subs[1] if subs[1] != 0 else sp.nan  # f'/g'
+    if step.rule == "product" and len(subs) == 2 and step.combine:
+        yield step.combine([subs[0], sp.S.Zero])  # one term of the product rule only
+        yield step.combine([sp.S.Zero, subs[1]])
+    if step.rule in ("power", "sqrt") and step.expr.is_Pow:
+        yield step.expr.exp * step.expr  # n·uⁿ (the exponent not lowered)
+    if r != 0:
+        yield -r  # a sign slip (cos' = sin, ...)
+
+
+def find_wrong_step(
+    derivation: Derivation, answer: sp.Expr, values: dict | None = None
+) -> tuple[str, Step] | None:
+    """The first step (in reading order) whose usual slip turns the derivation into *answer*.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> number, step = find_wrong_step(derive_expr(sp.sin(x**2), x), sp.cos(x**2))
+    >>> number, step.rule
+    ('1', 'chain')
+    """
+    root = derivation.root
+    x = derivation.wrt
+
+    def paths(step: Step, path: tuple[int, ...], number: str):
+        yield path, number, step
+        for i, sub in enumerate(step.substeps):
+            yield from paths(sub, (*path, i), f"{number}.{i + 1}")
+
+    for path, number, step in paths(root, (), "1"):
+        if step.wrt != x:  # the outer rule of a chain, in u: its slips show at the chain
+            continue
+        for slip in _slips(step):
+            if slip.has(sp.nan):
+                continue
+            try:
+                whole = mutate(root, path, replace(step, result=slip)).result
+            except (TypeError, ValueError):
+                continue
+            if prove_equal(kink_conventions(whole), answer, x, values, points=8).equal:
+                return number, step
+    return None

@@ -510,6 +510,12 @@ class Network:
 
         return expanded(self) if max_params is None else expanded(self, max_params=max_params)
 
+    def derive(self):
+        """How backpropagation comes out for this network, step by step (:mod:`symnn.nn.derivation`)."""
+        from symnn.nn.derivation import derive_network
+
+        return derive_network(self)
+
     # -- input checks -------------------------------------------------------------------------
     def check_X(self, X) -> np.ndarray:
         X = _as_matrix(X, "X")
