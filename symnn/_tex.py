@@ -23,12 +23,12 @@ from sympy.printing.latex import LatexPrinter
 
 __all__ = [
     "MathPrinter",
-    "broken_display",
-    "document",
-    "escape_text",
     "aligned",
     "all_negative",
+    "broken_display",
     "display",
+    "document",
+    "escape_text",
     "latex",
     "latex_part",
     "to_mathtext",
@@ -147,9 +147,7 @@ def to_mathtext(tex: str) -> str:
 
 #: LaTeX commands that exist already: ``\operatorname{X}`` with these names stays as it is.
 _TAKEN = frozenset(
-    "Re Im sin cos tan cot sec csc log ln lg exp max min det deg dim arg sup inf lim ker hom Pr "
-    "gcd sinh cosh tanh coth arcsin arccos arctan liminf limsup th AA ae aa ss oe OE ij IJ "
-    "dag ddag S P L O H i j o l c d b t u v k r".split()
+    ["Re", "Im", "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "lg", "exp", "max", "min", "det", "deg", "dim", "arg", "sup", "inf", "lim", "ker", "hom", "Pr", "gcd", "sinh", "cosh", "tanh", "coth", "arcsin", "arccos", "arctan", "liminf", "limsup", "th", "AA", "ae", "aa", "ss", "oe", "OE", "ij", "IJ", "dag", "ddag", "S", "P", "L", "O", "H", "i", "j", "o", "l", "c", "d", "b", "t", "u", "v", "k", "r"]
 )
 _OPERATOR = re.compile(r"\\operatorname\{([A-Za-z]+)\}")
 #: The sigmoid, wherever it is applied (not \sigma as a plain letter in a sentence).

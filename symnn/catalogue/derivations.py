@@ -37,9 +37,9 @@ from symnn.catalogue.loss import Loss
 from symnn.catalogue.losses import REGISTRY as LOSSES
 from symnn.catalogue.losses import loss
 from symnn.expr.derive import (
-    M,
     Derivation,
     DerivationError,
+    M,
     Proof,
     Sentence,
     Step,
@@ -109,7 +109,7 @@ def softmax_cross_entropy_derivation(K: int = 3) -> Derivation:
     >>> [s.rule for _, s in d.walk()]
     ['rewrite', 'sum', 'sum', 'chain', 'log', 'exp', 'simplify']
     """
-    i, j, k, Kc = sp.symbols("i j k K", integer=True, positive=True)
+    _i, j, k, Kc = sp.symbols("i j k K", integer=True, positive=True)
     z, y = sp.IndexedBase("z", real=True), sp.IndexedBase("y", real=True)
     zi = sp.Symbol("z_i", real=True)
     yi = sp.Symbol("y_i", real=True)
@@ -237,10 +237,7 @@ def check_derivative(
     """
     d = derive_function(f, wrt)
     names = {s.name: s for s in d.expr.free_symbols | {d.wrt} if isinstance(s, sp.Symbol)}
-    if isinstance(answer, str):
-        given = parse(answer.replace("ŷ", "yhat"))
-    else:
-        given = sp.sympify(answer)
+    given = parse(answer.replace("ŷ", "yhat")) if isinstance(answer, str) else sp.sympify(answer)
     given = given.xreplace({s: names[s.name] for s in given.free_symbols
                             if isinstance(s, sp.Symbol) and s.name in names})  # fmt: skip
     values = _params(f)

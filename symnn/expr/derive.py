@@ -59,13 +59,13 @@ from sympy.printing.latex import LatexPrinter
 
 from symnn._tex import _width, broken_display, document, escape_text
 from symnn.expr.functions import sigmoid, softplus
-from symnn.expr.symbolic import as_expression, derivative, kink_conventions, tidy
+from symnn.expr.symbolic import as_expression, derivative, kink_conventions
 
 __all__ = [
     "RULES",
-    "M",
     "Derivation",
     "DerivationError",
+    "M",
     "Proof",
     "Rule",
     "Sentence",
@@ -677,7 +677,7 @@ class _Engine:
         if x not in e.free_symbols:
             what = "a number" if e.is_number else "a constant"
             return self.leaf("constant", e, sp.S.Zero,
-                             Sentence(e, f" does not depend on ", x, f" ({what}): its derivative is 0."))  # fmt: skip
+                             Sentence(e, " does not depend on ", x, f" ({what}): its derivative is 0."))  # fmt: skip
         if e == x:
             return self.leaf("variable", e, sp.S.One,
                              Sentence("the derivative of ", x, " with respect to itself is 1."))  # fmt: skip

@@ -264,6 +264,16 @@ class ActivationTable:
             text += "\n\n" + self.legend("latex", keys)
         return text
 
+    def to_latex_document(self) -> str:
+        """The table as a standalone ``article`` (booktabs tables that fit an A4 page)."""
+        from symnn._tex import document
+
+        body = (
+            "Each activation, its derivative (symnn's convention at the kinks) and its "
+            "properties, computed symbolically.\n\n" + self.to_latex(split=True, legend=True)
+        )
+        return document(body, "Activation functions and their properties")
+
     def _tabular(self, keys: list[str], wrap: str | None = None) -> str:
         header, body = self._cells("latex", True, keys)
         spec = "".join(r"p{0.72\linewidth}" if k == wrap else "l" for k in keys)

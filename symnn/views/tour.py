@@ -472,12 +472,40 @@ def _step_elbow(dest: _Output) -> _Section:
     return s
 
 
+def _step_derivations(dest: _Output) -> _Section:
+    from symnn.nn.derivation import derive
+    from symnn.nn.network import Network
+
+    s = _Section("6. How the derivative comes out")
+    s.text(
+        "`symnn.derive(...)` shows the rules that give a derivative, step by step; its last "
+        "step is checked against `sympy.diff`. The sigmoid has a rule of its own, which gives "
+        "the compact form students learn, σ′ = σ(1 − σ):"
+    )
+    s.math(derive("sigmoid").latex())
+    s.code(str(derive("sigmoid")), "text")
+    net = Network(**SEED_NETWORK, seed=SEED)
+    d = derive(net)
+    s.text(
+        "`net.derive()` explains backpropagation for the seed's network: the loss of one "
+        "sample as a composition, the chain rule for one weight of the output layer and one "
+        "of the hidden layer, the deltas named, then the matrix equations of `net.backprop()`:"
+    )
+    for n, section in enumerate(d.sections, 1):
+        s.text(f"{n}. {section.title}. {section.text}")
+        if section.equations:
+            s.math("\\begin{aligned}" + " \\\\ ".join(
+                eq.tex.replace(" = ", " &= ", 1) for eq in section.equations) + "\\end{aligned}")
+    return s
+
+
 STEPS: list[tuple[str, Callable[[_Output], _Section]]] = [
     ("implicit curve", _step_curve),
     ("activations", _step_activations),
     ("seed network", _step_network),
     ("sigmoid vs relu", _step_relu_vs_sigmoid),
     ("elbow", _step_elbow),
+    ("derivatives", _step_derivations),
 ]
 
 
@@ -784,6 +812,11 @@ def run_tour(
     md.write_text(_to_markdown(sections), encoding="utf-8")
     page.write_text(_to_html(sections, MATH_FONT if font else None), encoding="utf-8")
     files += [md, page]
+    from symnn.views.documents import tour_document
+
+    tex = out / "index.tex"  # the same tour as a LaTeX article (amsmath, amssymb, booktabs)
+    tex.write_text(tour_document(sections), encoding="utf-8")
+    files.append(tex)
     if echo:
         echo(f"wrote {page} and {md} ({len(files)} files) in {time.perf_counter() - t_all:.1f} s")
     return TourResult(out, files, timings, dict(dest.legend_cover))

@@ -31,7 +31,8 @@ from symnn.views.tour import (
     tex_to_mathml,
 )
 
-STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow"}
+STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow",
+              "derivatives"}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_tour_writes_everything_its_index_links(tour):
         assert topic.lower() in md.lower()
     assert "ellipse" in md and "def make(n, scale):" in md
     assert r"\begin{aligned}" in md
-    assert len(lines) == 6 and all(" s" in ln for ln in lines)
+    assert len(lines) == 7 and all(" s" in ln for ln in lines)
     assert set(result.timings) == STEP_NAMES
     assert elapsed < 180  # about 20 s on an idle 2-core machine; shared CI machines vary
 
