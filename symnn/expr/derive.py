@@ -582,7 +582,7 @@ def prove_equal(
     x: sp.Symbol,
     values: dict[sp.Symbol, float] | None = None,
     *,
-    points: int = 24,
+    points: int = 12,
     seed: int = 0,
 ) -> Proof:
     """Are *a* and *b* the same function of *x*?  Symbolically if SymPy can decide cheaply,
