@@ -987,16 +987,18 @@ def _derive_commands(sub) -> None:
                    help='a formula such as "x*tanh(x)", an activation or a loss name')  # fmt: skip
     p.add_argument("--wrt", help="the variable (default: x, the only one, or the loss's yhat)")
     p.add_argument("--network", metavar="WIDTHS",
-                   help="derive backpropagation for a network of these widths, e.g. 3,4,1")  # fmt: skip
+                   help="derive backpropagation for a network of these widths, e.g. 3,4,1 "
+                   "(default: none; derive FORMULA)")  # fmt: skip
     _network_options(p, layers=None)
     p.add_argument("--bias", dest="no_bias", action="store_false",
-                   help="with --network: layers with biases (the default)")  # fmt: skip
+                   help="with --network: layers with biases (default: biases, unless --no-bias)")  # fmt: skip
     form = p.add_mutually_exclusive_group()
     form.add_argument("--latex", action="store_true", help="print an amsmath aligned block")
     form.add_argument("--markdown", action="store_true", help="print Markdown (Jupyter, GitHub)")
-    p.add_argument("--tex", metavar="FILE", help="write a standalone LaTeX document to FILE")
+    p.add_argument("--tex", metavar="FILE",
+                   help="write a standalone LaTeX document to FILE (default: none)")
     p.add_argument("--pdf", metavar="FILE",
-                   help="build a PDF with pdflatex, lualatex, xelatex or tectonic")  # fmt: skip
+                   help="build a PDF with pdflatex, lualatex, xelatex or tectonic (default: none)")  # fmt: skip
     _force_option(p)
 
     p = _command(sub, "check", cmd_check, "is ANSWER the derivative of F? (check my answer)")
@@ -1032,7 +1034,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
         with _input():
             d = derive(args.target, args.wrt)
     if args.latex:
-        print(d.latex())
+        print(_latex_out([d.latex()], False, aligned=True))
     elif args.markdown:
         print(d.to_markdown())
     else:

@@ -90,13 +90,12 @@ class NetworkDerivation:
         return f"<NetworkDerivation: {len(self.sections)} sections; print() shows them>"
 
     def latex(self) -> str:
-        """Every equation, section by section, as one ``aligned`` block per section."""
-        blocks = []
-        for s in self.sections:
-            rows = [eq.tex.replace(" = ", " &= ", 1) for eq in s.equations]
-            if rows:
-                blocks.append("\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}")
-        return "\n\\\\[1ex]\n".join(blocks)
+        r"""Every equation in one ``aligned`` block, each section headed by its title."""
+        rows = []
+        for n, s in enumerate(self.sections, 1):
+            rows.append(rf"&\text{{{n}. {s.title}}}")
+            rows += [eq.tex.replace(" = ", " &= ", 1) for eq in s.equations]
+        return "\\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned}"
 
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
