@@ -72,11 +72,11 @@ def test_pdf_builds_or_says_how_to_get_an_engine(run, tmp_path, monkeypatch):
     from symnn.views import documents
 
     if documents.latex_engine() is not None:
-        code, out, err = run("derive", "tanh", "--pdf", "tanh.pdf")
+        code, _, err = run("derive", "tanh", "--pdf", "tanh.pdf")
         assert code == 0, err
         assert (tmp_path / "tanh.pdf").read_bytes().startswith(b"%PDF")
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    code, out, err = run("derive", "tanh", "--pdf", "again.pdf")
+    code, _, err = run("derive", "tanh", "--pdf", "again.pdf")
     assert code == 2 and err.count("\n") == 1
     assert "no LaTeX engine found" in err and "texlive" in err and "--tex" in err
 
