@@ -30,6 +30,8 @@ COMMANDS = (
     "elbow",
     "derive",
     "check",
+    "lr",
+    "curvature",
 )
 
 
