@@ -167,10 +167,11 @@ def escape_text(text: str) -> str:
     return text
 
 
-def document(body: str, title: str | None = None) -> str:
+def document(body: str, title: str | None = None, packages: tuple[str, ...] = ()) -> str:
     r"""A standalone ``article`` around *body*: amsmath, amssymb and booktabs only, and a
     ``\DeclareMathOperator`` for every named function the body uses (the sigmoid
-    :math:`\sigma`, softplus, ReLU, ...), which the body then calls by name.
+    :math:`\sigma`, softplus, ReLU, ...), which the body then calls by name; *packages*
+    adds others that every LaTeX installation has (``graphicx`` for the tour's pictures).
 
     >>> doc = document(r"\[ \operatorname{ReLU}(x) = \max(x, 0), \quad \sigma'(x) \]")
     >>> print(doc.splitlines()[4])
@@ -191,6 +192,7 @@ def document(body: str, title: str | None = None) -> str:
         r"\documentclass[11pt]{article}",
         r"\usepackage{amsmath,amssymb,booktabs}",
         r"\usepackage[a4paper,margin=2.2cm]{geometry}",
+        *(rf"\usepackage{{{p}}}" for p in packages),
         *ops,
         r"\allowdisplaybreaks",
         r"\setlength{\parindent}{0pt}",

@@ -421,6 +421,7 @@ class Derivation:
                  f"\nwith respect to ${latex(self.wrt)}$."]  # fmt: skip
         for number, step in self.walk():
             text = step.explanation.tex(wide=40)
+            text = text[:1].upper() + text[1:]  # a sentence after the rule's name
             parts.append(rf"\paragraph{{{number}. {_escape_tex(step.title)}.}} {text}")
             parts.append(broken_display(*step.equation_parts()))
             parts.extend(note.tex(wide=40) for note in step.notes)
@@ -744,7 +745,7 @@ class _Engine:
                 return self.chain(e, base, "sqrt", lambda u: 1 / (2 * sp.sqrt(u)),
                                   _says("sqrt"))  # fmt: skip
             return self.chain(e, base, "power", lambda u, n=ex: n * u ** (n - 1),
-                              Sentence("the power rule, ", *_says("power").parts, " with ",
+                              Sentence(*_says("power").parts, " with ",
                                        M("n", "n"), " = ", ex))  # fmt: skip
         if x not in base.free_symbols:
             if base == sp.E:

@@ -29,11 +29,13 @@ them against ``net.gradients`` and the expanded form.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
 
+from symnn._tex import escape_text
 from symnn.catalogue.derivations import softmax_cross_entropy_derivation
 from symnn.expr.derive import Derivation
 from symnn.expr.derive import latex as step_latex
@@ -59,6 +61,11 @@ class Section:
     text_tex: str
     equations: tuple[Line, ...] = ()
     derivation: Derivation | None = None
+
+    def markup(self) -> str:
+        """The sentences with their symbols as ``$tex$`` and code in backticks (the tour's
+        inline markup, which renders in HTML, Markdown and LaTeX)."""
+        return _tex_text(self.text, markup=True)
 
 
 @dataclass(frozen=True)
@@ -384,15 +391,39 @@ def derive_network(net) -> NetworkDerivation:
     return NetworkDerivation(net, tuple(sections), delta_out, tuple(fprimes))
 
 
-def _tex_text(text: str) -> str:
-    """A sentence of :func:`derive_network` for LaTeX's text mode: its symbols as math."""
-    from symnn._tex import escape_text
+_GREEK = (("delta", "δ"), ("δ", r"\delta "), ("ŷ", r"\hat{y}"), ("Σ", r"\sum"),
+          ("ℓ", r"\ell"), ("·", r"\cdot "), ("∂", r"\partial "), ("...", r"\dots"))
+_MATHY = re.compile(r"[_∂δΣℓŷ·=+]|^(?:[B-HJ-Z]|delta_\w+|\.\.\.)$")
 
-    out = escape_text(text)
-    for a, b in (("δ", r"$\delta$"), ("ℓ'", r"$\ell'$"), ("ŷ", r"$\hat{y}$"),
-                 ("Σ", r"$\sum$"), ("·", r"$\cdot$"), ("∂", r"$\partial$")):  # fmt: skip
-        out = out.replace(a, b)
-    return out
+
+def _tex_word(word: str, markup: bool = False) -> str:
+    """One word of a sentence: math (``δ2_k``, ``∂L/∂z1_j``, ``Σ_j``, ``L``) as ``$...$``;
+    with *markup*, the tour's inline markup (code in backticks, nothing escaped)."""
+    plain = (lambda w: w) if markup else escape_text
+    if word.endswith("()"):
+        return f"`{word}`" if markup else rf"\texttt{{{escape_text(word)}}}"
+    core = word.rstrip(".,;:") if word not in ("...", "...,") else word.rstrip(",")
+    tail = word[len(core):]
+    if not _MATHY.search(core):
+        return plain(word)
+    tex = re.sub(r"([A-Za-zδŷ])(\d+)_([a-z]+)", r"\1^{(\2)}_{\3}", core)
+    tex = re.sub(r"(?<=[A-Za-zδŷΣ])_([a-z]+)", r"_{\1}", tex)
+    for a, b in _GREEK:
+        tex = tex.replace(a, b)
+    return f"${tex.strip()}${tail}"
+
+
+def _tex_text(text: str, markup: bool = False) -> str:
+    r"""A sentence of :func:`derive_network` for LaTeX's text mode, its symbols as math.
+
+    >>> print(_tex_text("Name the rest δ2_k = ∂L/∂z2_k, see net.backprop()."))
+    Name the rest $\delta ^{(2)}_{k}$ $=$ $\partial L/\partial z^{(2)}_{k}$, see \texttt{net.backprop()}.
+    """
+    words = []
+    for word in text.split(" "):
+        stop = word.endswith(").") and word[:-1].endswith("()")
+        words.append(_tex_word(word[:-1], markup) + "." if stop else _tex_word(word, markup))
+    return " ".join(words)
 
 
 def derive(f, wrt=None):

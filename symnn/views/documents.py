@@ -258,8 +258,18 @@ def tour_document(sections) -> str:
             elif kind == "table":
                 body.append(_table(fields[0]))
             elif kind == "image":
-                body.append(rf"\emph{{Picture: {_plain(fields[1])} (file \texttt{{{_plain(fields[0])}}}).}}")
-    return document("\\sloppy\n\n" + "\n\n".join(body), "symnn: a tour")
+                body.append(_picture(fields[0], fields[1]))
+    return document("\\sloppy\n\n" + "\n\n".join(body), "symnn: a tour", ("graphicx",))
+
+
+def _picture(name: str, caption: str) -> str:
+    """A picture of the tour, included when its file is next to the document (else named)."""
+    named = rf"\emph{{Picture: {_plain(caption)} (file \texttt{{{_plain(name)}}}).}}"
+    if not re.fullmatch(r"[\w.-]+\.(png|pdf|jpg)", name):
+        return named
+    shown = (rf"\begin{{center}}\includegraphics[width=0.85\linewidth,height=0.4\textheight,"
+             rf"keepaspectratio]{{{name}}}\\ \small {_plain(caption)}\end{{center}}")
+    return rf"\IfFileExists{{{name}}}{{{shown}}}{{{named}}}"
 
 
 def _aligned_display(tex: str) -> str:

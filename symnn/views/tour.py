@@ -552,10 +552,10 @@ def _step_derivations(dest: _Output) -> _Section:
         "of the hidden layer, the deltas named, then the matrix equations of `net.backprop()`:"
     )
     for n, section in enumerate(d.sections, 1):
-        s.text(f"{n}. {section.title}. {section.text}")
+        s.text(f"{n}. {section.title}. {section.markup()}")
         if section.equations:
-            s.math("\\begin{aligned}" + " \\\\ ".join(
-                eq.tex.replace(" = ", " &= ", 1) for eq in section.equations) + "\\end{aligned}")
+            s.math("\\begin{aligned}\n" + " \\\\\n".join(
+                eq.tex.replace(" = ", " &= ", 1) for eq in section.equations) + "\n\\end{aligned}")
     return s
 
 

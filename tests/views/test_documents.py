@@ -5,57 +5,17 @@ compiles without errors, nothing sticks out more than 10 pt, and no page overflo
 
 from __future__ import annotations
 
-import re
-import subprocess
-
 import pytest
+from latexcheck import NO_ENGINE, assert_standalone, compile_log
 
 import symnn as sn
 from symnn._tex import document
-from symnn.views.documents import latex_engine, network_document, overfull_boxes, table_document
-
-PACKAGES = {"amsmath", "amssymb", "booktabs", "geometry"}
+from symnn.views.documents import latex_engine, network_document, table_document
 
 
 @pytest.fixture(scope="module")
 def engine():
-    path = latex_engine()
-    if path is None:
-        pytest.skip(
-            "no LaTeX engine installed (pdflatex, lualatex, xelatex or tectonic; Debian: "
-            "apt-get install texlive-latex-base texlive-latex-recommended)"
-        )
-    return path
-
-
-def compile_log(engine: str, tex: str, folder) -> str:
-    """Compile *tex* in *folder*; the log, after asserting that it compiled cleanly."""
-    (folder / "doc.tex").write_text(tex, encoding="utf-8")
-    if engine.endswith("tectonic"):
-        cmd = [engine, "--keep-logs", "doc.tex"]
-    else:
-        cmd = [engine, "-interaction=nonstopmode", "-halt-on-error", "-draftmode", "doc.tex"]
-    done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300,
-                          stdin=subprocess.DEVNULL, errors="replace")  # fmt: skip
-    log = (folder / "doc.log").read_text(encoding="utf-8", errors="replace")
-    errors = [line for line in log.splitlines() if line.startswith("!")]
-    assert done.returncode == 0 and not errors, errors or done.stdout[-2000:]
-    assert max(overfull_boxes(log), default=0.0) <= 10.0, re.findall(r"Overfull \\hbox.*", log)
-    assert "Overfull \\vbox" not in log  # nothing runs off the bottom of a page
-    assert "Undefined control sequence" not in log and "Missing $" not in log
-    return log
-
-
-def assert_standalone(tex: str) -> None:
-    assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
-    used = set()
-    for group in re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", tex):
-        used |= {p.strip() for p in group.split(",")}
-    assert used <= PACKAGES, used - PACKAGES  # nothing exotic
-    body = tex.split("\\begin{document}", 1)[1]
-    assert "\\operatorname{" not in body  # named operators come from the preamble
-    for name in re.findall(r"\\DeclareMathOperator\{\\([A-Za-z]+)\}", tex):
-        assert f"\\{name}" in body
+    return latex_engine() or pytest.skip(NO_ENGINE)
 
 
 # -- structure (no engine needed) -------------------------------------------------------

@@ -435,3 +435,21 @@ def test_learning_rate_section_states_the_limit_computed_from_the_numbers(tour):
     assert f"lr = {SEED_LR:g} is {word} $2/\\lambda_{{\\max}}$ = {limit:.3g} at initialisation" in md
     assert "lr_sweep.png" in md and "loss_landscape.png" in md
     assert r"\sigma''\left(Z_{1}\right) &= A_{1} \odot \left(1 - A_{1}\right)" in md
+
+
+def test_the_tour_as_a_latex_document_compiles_with_its_pictures(tour):
+    """index.tex: the same sections as an article, pictures included, the derivation
+    section with sigma' = sigma(1 - sigma) and the seed network's delta terms."""
+    from latexcheck import NO_ENGINE, assert_standalone, compile_log
+
+    from symnn.views.documents import latex_engine
+
+    out = tour[0].out
+    tex = (out / "index.tex").read_text(encoding="utf-8")
+    assert_standalone(tex)
+    assert "How the derivative comes out" in tex and r"\includegraphics" in tex
+    assert r"\delta ^{(2)}_{k}" in tex  # the sentences' symbols are math, not escaped text
+    engine = latex_engine()
+    if engine is None:
+        pytest.skip(NO_ENGINE)
+    compile_log(engine, tex, out)
