@@ -62,6 +62,15 @@ def test_every_equation_agrees_with_the_gradients(activation, loss, layers, bias
     _check(net, X, y, expanded=net.n_params <= 30)
 
 
+@pytest.mark.parametrize("activation", sn.activations())
+def test_every_activation_in_the_hidden_layer(activation):
+    """Each catalogue activation's derivative, substituted into the recurrence for delta_1."""
+    net = sn.Network([2, 3, 1], activation=[activation, "identity"], loss="mse", seed=4)
+    X, y = _data(net, 4, seed=5)
+    d = _check(net, X, y, expanded=False)
+    assert "A weight of a hidden layer" in [s.title for s in d.sections]
+
+
 @pytest.mark.parametrize("loss", sn.losses())
 def test_every_loss_and_its_output_delta(loss):
     lo = sn.loss(loss)
