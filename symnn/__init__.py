@@ -96,6 +96,10 @@ _NAMES: dict[str, str] = {
     "save_figure": "symnn.views.plotting",
     "animate_backprop": "symnn.views.plotting",
     "plot_graph": "symnn.views.plotting",
+    # step-by-step derivations (issue 13)
+    "derive": "symnn.nn.derivation",
+    "check_derivative": "symnn.catalogue.derivations",
+    "Derivation": "symnn.expr.derive",
     # learning rates and curvature
     "Curvature": "symnn.nn.curvature",
     "LRRangeTest": "symnn.nn.lr",

@@ -516,6 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed of k-means")
     _output_option(p, "elbow.png")
     _graph_commands(sub)
+    _derive_commands(sub)
     _lr_commands(sub)
     return parser
 
@@ -653,10 +654,11 @@ def _network(args: argparse.Namespace, layers: list[int]):
         else:
             output = _activation(out, {})
     with _input(param_option="--loss-param"):
-        default = "cross_entropy" if getattr(args, "network", None) else "sse"
+        layered = any(not isinstance(n, int) for n in layers)  # a CNN spec, not widths
+        default = "cross_entropy" if layered else "sse"
         loss = _loss(args.loss or default, _params(args.loss_param, "--loss-param"))
     with _input():
-        if getattr(args, "network", None):
+        if layered:
             if args.activation != "sigmoid" or args.param:
                 raise ValueError(
                     "with --network the activations are part of the spec (conv(8,3),relu,...); "
@@ -1298,3 +1300,97 @@ def _main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+# -- step-by-step derivations (issue 13) -------------------------------------------------------
+
+
+def _derive_commands(sub) -> None:
+    p = _command(sub, "derive", cmd_derive,
+                 "how a derivative comes out, step by step (or backpropagation, with --network)")  # fmt: skip
+    p.add_argument("target", nargs="?", metavar="FORMULA|ACTIVATION|LOSS",
+                   help='a formula such as "x*tanh(x)", an activation or a loss name')  # fmt: skip
+    p.add_argument("--wrt", help="the variable (default: x, the only one, or the loss's yhat)")
+    p.add_argument("--network", metavar="WIDTHS",
+                   help="derive backpropagation for a network of these widths, e.g. 3,4,1 "
+                   "(default: none; derive FORMULA)")  # fmt: skip
+    _network_options(p, layers=None)
+    p.add_argument("--bias", dest="no_bias", action="store_false",
+                   help="with --network: layers with biases (default: biases, unless --no-bias)")  # fmt: skip
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--latex", action="store_true", help="print an amsmath aligned block")
+    form.add_argument("--markdown", action="store_true", help="print Markdown (Jupyter, GitHub)")
+    p.add_argument("--tex", metavar="FILE",
+                   help="write a standalone LaTeX document to FILE (default: none)")
+    p.add_argument("--pdf", metavar="FILE",
+                   help="build a PDF with pdflatex, lualatex, xelatex or tectonic (default: none)")  # fmt: skip
+    _force_option(p)
+
+    p = _command(sub, "check", cmd_check, "is ANSWER the derivative of F? (check my answer)")
+    p.add_argument("f", metavar="F", help="a formula, an activation or a loss name")
+    p.add_argument("answer", metavar="ANSWER", help='the derivative to check, e.g. "2*x"')
+    p.add_argument("--wrt", help="the variable (default: x, the only one, or the loss's yhat)")
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    with _input():
+        if args.network and args.target:
+            raise ValueError(
+                f"give either FORMULA ({args.target!r}) or --network, not both"
+            )
+        if not args.network and not args.target:
+            raise ValueError(
+                'derive needs FORMULA, ACTIVATION or LOSS (e.g. symnn derive sigmoid), '
+                "or --network WIDTHS"
+            )
+        if args.network and args.wrt:
+            raise ValueError("--wrt goes with FORMULA; --network derives every weight")
+        tex_file = _free(args.tex, args.force, "--tex") if args.tex else None
+        pdf_file = _free(args.pdf, args.force, "--pdf") if args.pdf else None
+        if pdf_file and not pdf_file.endswith(".pdf"):
+            raise ValueError(f"--pdf {args.pdf}: the file name must end in .pdf")
+        if args.network:
+            if not all(p.strip().isdigit() for p in args.network.split(",")):
+                raise ValueError(
+                    f"symnn derive --network takes widths like 3,4,1; got {args.network!r}. "
+                    "For a network of layers (conv(8,3),relu,...) use symnn formula --network "
+                    "SPEC, which prints its backpropagation rules"
+                )
+            net = _network(args, _layers(args.network))
+    if args.network:
+        d = net.derive()
+    else:
+        from symnn.nn.derivation import derive
+
+        with _input():
+            d = derive(args.target, args.wrt)
+    if args.latex:
+        print(_latex_out([d.latex()], False, aligned=True))
+    elif args.markdown:
+        print(d.to_markdown())
+    else:
+        print(d)
+    if tex_file or pdf_file:
+        doc = d.to_latex_document()
+        if tex_file:
+            with open(tex_file, "w", encoding="utf-8") as fh:
+                fh.write(doc)
+            print(f"wrote {tex_file}")
+        if pdf_file:
+            from symnn.views.documents import LatexUnavailable, build_pdf
+
+            try:
+                build_pdf(doc, pdf_file)
+            except LatexUnavailable as exc:
+                raise UsageError(str(exc)) from exc
+            print(f"wrote {pdf_file}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from symnn.catalogue.derivations import check_derivative
+
+    with _input():
+        verdict = check_derivative(args.f, args.answer, args.wrt)
+    print(verdict)  # right or wrong, the check itself succeeded: status 0
+    return 0

@@ -542,6 +542,12 @@ class Network(Freezable):
 
         return walkthrough(self, X, y, lr=lr, steps=steps)
 
+    def derive(self):
+        """How backpropagation comes out for this network, step by step (:mod:`symnn.nn.derivation`)."""
+        from symnn.nn.derivation import derive_network
+
+        return derive_network(self)
+
     # -- second order (symnn.nn.secondorder, symnn.nn.curvature) --------------------------------
     def hvp_equations(self):
         """The Hessian-vector product in matrix form: the R-operator applied to :meth:`backprop`."""

@@ -167,6 +167,13 @@ class _Equations:
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
 
+    def to_latex_document(self) -> str:
+        """The equations as a standalone ``article`` (amsmath), long ones broken across lines."""
+        from symnn._tex import broken_display, document
+
+        body = "\n".join(broken_display(eq.lhs, eq.rhs) for eq in self.equations)
+        return document(body, self.title.capitalize() if self.title else None)
+
     def __str__(self) -> str:
         return "\n".join(eq.text for eq in self.equations)
 

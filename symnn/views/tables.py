@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from symnn._tex import _width
 from symnn.analysis.budget import UNKNOWN
 from symnn.analysis.properties import (
     Properties,
@@ -264,14 +265,35 @@ class ActivationTable:
             text += "\n\n" + self.legend("latex", keys)
         return text
 
+    def to_latex_document(self) -> str:
+        """The table as a standalone ``article`` (booktabs tables that fit an A4 page)."""
+        from symnn._tex import document
+
+        body = (
+            "Each activation, its derivative (symnn's convention at the kinks) and its "
+            "properties, computed symbolically.\n\n" + self.to_latex(split=True, legend=True)
+        )
+        return document(body, "Activation functions and their properties")
+
     def _tabular(self, keys: list[str], wrap: str | None = None) -> str:
+        r"""One booktabs ``tabular``; with *wrap* (a formula column), several that each fit
+        an A4 page (a tabular cannot break across pages), the name column wrapping too."""
         header, body = self._cells("latex", True, keys)
-        spec = "".join(r"p{0.72\linewidth}" if k == wrap else "l" for k in keys)
-        lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(header) + r" \\"]
-        lines.append(r"\midrule")
-        lines += [" & ".join(r) + r" \\" for r in body]
-        lines += [r"\bottomrule", r"\end{tabular}"]
-        return "\n".join(lines)
+        if wrap is None:
+            chunks, spec = [body], "l" * len(keys)
+        else:
+            spec = "".join(r"p{0.70\linewidth}" if k == wrap else r"p{0.22\linewidth}" for k in keys)
+            body = [[r"\raggedright " + c.replace("(", r"(\allowbreak{}") if k == "name" else c
+                     for k, c in zip(keys, row, strict=True)] for row in body]  # fmt: skip
+            chunks = _page_chunks(body, keys.index(wrap))
+        tables = []
+        for chunk in chunks:
+            lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(header) + r" \\"]
+            lines.append(r"\midrule")
+            lines += [" & ".join(r) + r" \\" for r in chunk]
+            lines += [r"\bottomrule", r"\end{tabular}"]
+            tables.append("\n".join(lines))
+        return "\n\\medskip\n\n".join(tables)
 
     def legend(self, style: str = "text", columns: Iterable[str] | None = None) -> str:
         r"""What each column means (and ``?``), as text, Markdown or LaTeX.
@@ -311,6 +333,29 @@ class ActivationTable:
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+#: Lines of an A4 page (11 pt, 2.2 cm margins) one tabular of formulas may take.
+_PAGE_LINES = 46
+
+
+def _page_chunks(body: list[list[str]], col: int) -> list[list[list[str]]]:
+    """Rows grouped so that each group, set as one tabular, fits a page: a row takes a
+    line per line of its ``cases`` (fractions count extra) and per ~60 glyphs of formula."""
+    def lines(cell: str) -> float:
+        cases = cell.count(r"\\") + 1 if r"\begin{cases}" in cell else 1
+        return cases * (1.4 if r"\frac" in cell else 1.0) + _width(cell) // 60
+
+    chunks: list[list[list[str]]] = [[]]
+    used = 0.0
+    for row in body:
+        n = lines(row[col]) + 0.3  # the row's own spacing
+        if chunks[-1] and used + n > _PAGE_LINES:
+            chunks.append([])
+            used = 0.0
+        chunks[-1].append(row)
+        used += n
+    return chunks
 
 
 def _fit(widths: list[int], limit: int | None, gap: int) -> list[list[int]]:
