@@ -252,7 +252,7 @@ def function_source(
     >>> print(function_source([sp.Piecewise((a * x, x <= 0), (x, True))], [x], "prelu",
     ...                       "torch", scalars=[a]))
     def prelu(x, alpha):
-        return alpha*ops.minimum(x, 0) + ops.maximum(x, 0)
+        return alpha * ops.minimum(x, 0) + ops.maximum(x, 0)
     """
     be = _backend(backend)
     arrays, scalars = list(arrays), list(scalars)

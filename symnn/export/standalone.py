@@ -94,7 +94,7 @@ def standalone_source(act: Activation, backend: str) -> str:
         f"        self.register_buffer({k!r}, torch.tensor({k}, dtype=torch.float64))\n" for k in kw
     )
     if backend == "torch":
-        head = "import sys\n\nimport torch"
+        head = "from types import SimpleNamespace\n\nimport torch"
         wrapper = f'''
 class {fn.title().replace("_", "")}Function(torch.autograd.Function):
     """Forward: {fn}; backward: the symbolic derivative d_{fn} (input only)."""
@@ -121,7 +121,7 @@ class {fn.title().replace("_", "")}(torch.nn.Module):
         return {fn.title().replace("_", "")}Function.apply(x{"".join(f", self.{k}.to(x.dtype)" for k in kw)})
 '''
     else:
-        head = "import sys\n\nimport jax\nimport jax.numpy as jnp\nimport jax.scipy.special as jsp"
+        head = "from types import SimpleNamespace\n\nimport jax\nimport jax.numpy as jnp\nimport jax.scipy.special as jsp"
         tangent = " + ".join(f"parts[{i}] * tangents[{i}]" for i in range(len(code.wrt)))
         wrapper = f'''
 @jax.custom_jvp
@@ -142,10 +142,11 @@ def {fn}_function(x{sig}):
     body = [
         f'"""{_docstring(act, backend)}"""',
         head,
-        "ops = sys.modules[__name__]  # generated code calls the kernels below as ops.<name>",
     ]
     if kernels:
         body.append(f"# -- stable kernels (from symnn.export.{backend}_ops) --\n\n{kernels}")
+    listed = ", ".join(f"{k}={k}" for k in code.ops)
+    body.append(f"ops = SimpleNamespace({listed})  # generated code calls the kernels as ops.<name>")
     body.append(f"# -- generated from the SymPy expression --\n\n{code.value_source}")
     body.append(code.grad_source)
     body.append(wrapper.strip("\n"))

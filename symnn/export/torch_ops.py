@@ -172,7 +172,12 @@ _DSINC = (
     -1 / 3, 1 / 30, -1 / 840, 1 / 45360, -1 / 3991680, 1 / 518918400,
     -1 / 93405312000, 1 / 22230464256000,
 )  # fmt: skip
-_SERIES_CUTOFF = 0.1
+_SERIES_CUTOFF = 0.1  # float64, as symnn.compiler.kernels
+_SERIES_CUTOFF_32 = 0.5  # float32 and narrower: the direct forms cancel more, the series is exact
+
+
+def _cutoff(x):
+    return _SERIES_CUTOFF if x.dtype == torch.float64 else _SERIES_CUTOFF_32
 
 
 def _odd_series(x, coeffs):
@@ -184,8 +189,8 @@ def _odd_series(x, coeffs):
 
 
 def x_minus_tanh(x):
-    r""":math:`x - \tanh x`, by its Taylor series where the difference cancels (|x| < 0.1)."""
-    small = torch.abs(x) < _SERIES_CUTOFF
+    r""":math:`x - \tanh x`, by its Taylor series where the difference cancels (near 0)."""
+    small = torch.abs(x) < _cutoff(x)
     xs = torch.where(small, x, torch.zeros_like(x))
     series = xs * xs * xs * _odd_series(xs, _XMT)
     return torch.where(small, series, x - torch.tanh(x))
@@ -193,7 +198,7 @@ def x_minus_tanh(x):
 
 def dsinc(x):
     r""":math:`\cos(x)/x - \sin(x)/x^2`, by its Taylor series near 0, 0 at :math:`\pm\infty`."""
-    small = torch.abs(x) < _SERIES_CUTOFF
+    small = torch.abs(x) < _cutoff(x)
     safe = torch.where(small, torch.ones_like(x), x)
     direct = torch.cos(safe) / safe - torch.sin(safe) / safe / safe
     xs = torch.where(small, x, torch.zeros_like(x))
