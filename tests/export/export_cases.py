@@ -27,8 +27,12 @@ def grid(act: sn.Activation) -> np.ndarray:
     return accuracy_grid([float(k) for k in act.kinks])
 
 
-def disagreements(got, ref, xs, rel: float = REL) -> list[str]:
-    """Where *got* misses the float64 requirement against *ref* (empty when it meets it)."""
+def disagreements(got, ref, xs, rel: float = REL, atol=0.0) -> list[str]:
+    """Where *got* misses the float64 requirement against *ref* (empty when it meets it).
+
+    *atol* (a number or an array like *ref*) allows absolute errors where a value is the
+    cancellation of inputs (a loss's gradient at its optimum).
+    """
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)
     assert got.shape == ref.shape, (got.shape, ref.shape)
@@ -38,7 +42,7 @@ def disagreements(got, ref, xs, rel: float = REL) -> list[str]:
     fin = np.isfinite(ref) & np.isfinite(got)
     big = fin & (np.abs(ref) >= TINY)
     with np.errstate(all="ignore"):
-        bad |= big & (np.abs(got - ref) > rel * np.abs(ref))
+        bad |= big & (np.abs(got - ref) > np.maximum(rel * np.abs(ref), atol))
     bad |= fin & (np.abs(ref) < TINY) & (np.abs(got) >= TINY * 1.0000001)
     return [f"x={x!r}: got {g!r}, NumPy {r!r}" for x, g, r in zip(xs[bad], got[bad], ref[bad], strict=True)][:8]
 
