@@ -36,6 +36,24 @@ def _torch():
 # ------------------------------------------------------------------------------
 
 
+def _times(grad, part, args):
+    """``grad * part``, into *part* when it is a fresh tensor of the result's shape and dtype.
+
+    Generated code never hands back an argument (it copies), so a partial is a new tensor;
+    multiplying in place saves allocating (and paging in) one more tensor of the batch's size.
+    """
+    fresh = (
+        _torch().is_tensor(part)
+        and part.shape == grad.shape
+        and part.dtype == grad.dtype
+        and part.device == grad.device
+        and not part.requires_grad
+        and part._base is None  # not a view
+        and all(part is not a for a in (grad, *args))
+    )
+    return part.mul_(grad) if fresh else grad * part
+
+
 def _reduce(grad, like):
     """*grad* summed to the shape of the argument *like* (broadcast parameters) in its dtype."""
     if grad.shape != like.shape:
@@ -62,7 +80,7 @@ def autograd_function(code: Code):
             parts = partials(*args)
             for part, i in zip(parts, positions, strict=True):
                 if need[i]:
-                    out[i] = _reduce(grad * part, args[i])
+                    out[i] = _reduce(_times(grad, part, args), args[i])
         for i, n in enumerate(need):
             if n and i not in positions:
                 raise RuntimeError(

@@ -77,7 +77,7 @@ def clip(u, lo, hi):
 def heaviside(u, at_zero):
     """``numpy.heaviside``: 0 below 0, *at_zero* at 0, 1 above, NaN for NaN."""
     step = torch.heaviside(u, _like(at_zero, u))
-    return torch.where(u == u, step, u)  # NaN != NaN: NaN in, NaN out
+    return step.masked_fill_(torch.isnan(u), float("nan"))  # NaN in, NaN out
 
 
 def logaddexp(a, b):
@@ -136,19 +136,18 @@ def zero_times(d, p):
 
 def sech(x):
     r""":math:`1/\cosh x`, without overflow (cosh is clipped at 710)."""
-    return torch.reciprocal(torch.cosh(torch.clamp(x, -710.0, 710.0)))
+    return torch.clamp(x, -710.0, 710.0).cosh_().reciprocal_()  # one new tensor
 
 
 def sech2(x):
     r""":math:`\operatorname{sech}^2 x = 1 - \tanh^2 x` as :math:`(1/\cosh x)^2`."""
-    s = sech(x)
-    return s * s
+    return sech(x).square_()
 
 
 def sigmoid_prime(x):
     r""":math:`\sigma(x)\sigma(-x) = t(1 - t)` with :math:`t = \sigma(-|x|) \le 1/2`."""
-    t = torch.sigmoid(-torch.abs(x))
-    return t * (1.0 - t)
+    t = torch.abs(x).neg_().sigmoid_()  # one new tensor, updated in place
+    return t.addcmul_(t, t, value=-1.0)  # t - t^2 = t(1 - t): no cancellation for t <= 1/2
 
 
 _LOG2 = 0.6931471805599453

@@ -252,15 +252,34 @@ def test_torch_compile_gives_the_eager_numbers():
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
-def test_cuda_matches_cpu():  # pragma: no cover - needs a GPU
-    act = sn.activation("gelu")
+@pytest.mark.parametrize("name", ["sigmoid", "gelu", "mish", "softplus", "elu"])
+def test_cuda_agrees_with_numpy(name):  # pragma: no cover - needs a GPU
+    """On a GPU, float64 values and derivatives meet the same 1e-12 against symnn's NumPy."""
+    act = sn.activation(name)
     xs = grid(act)
-    cpu_value, cpu_grad = _value_and_grad(act.to_torch(), xs)
+    xs = xs[(np.abs(xs) >= np.finfo(np.float64).tiny) | (xs == 0)]  # no subnormal inputs
     module = act.to_torch().cuda()
     x = torch.tensor(xs, device="cuda", requires_grad=True)
-    module(x).sum().backward()
-    np.testing.assert_allclose(module(x).detach().cpu().numpy(), cpu_value, rtol=1e-12)
-    np.testing.assert_allclose(x.grad.cpu().numpy(), cpu_grad, rtol=1e-12)
+    y = module(x)
+    y.sum().backward()
+    with np.errstate(all="ignore"):
+        ref0, ref1 = act(xs), act.grad(xs)
+    assert not disagreements(y.detach().cpu().numpy(), ref0, xs), name
+    assert not disagreements(x.grad.cpu().numpy(), ref1, xs), name
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_network_gradients_match_symnn():  # pragma: no cover - needs a GPU
+    net = sn.Network([4, 6, 3], activation="tanh", loss="cross_entropy", seed=2)
+    X, Y = _data(net)
+    module = net.to_torch().cuda()
+    loss = module.loss_fn(torch.tensor(X, device="cuda"), torch.tensor(Y, device="cuda"))
+    loss.backward()
+    assert float(loss.detach().cpu()) == pytest.approx(net.loss_value(X, Y), rel=1e-12)
+    g = net.gradients(X, Y)["W1"]
+    np.testing.assert_allclose(module.linears[0].weight.grad.cpu().numpy().T, g, rtol=1e-10,
+                               atol=1e-13 * np.abs(g).max())  # fmt: skip
+    net.load_weights_from(module)  # back from the GPU
 
 
 def test_cli_writes_a_standalone_module_with_the_same_numbers(tmp_path):
@@ -287,3 +306,15 @@ def test_cli_writes_a_standalone_module_with_the_same_numbers(tmp_path):
     spec.loader.exec_module(mod)
     value, _ = _value_and_grad(mod.Elu(), np.array([-1.0]))
     assert value[0] == pytest.approx(0.5 * math.expm1(-1.0), rel=1e-15)
+
+
+def test_a_call_without_counterpart_names_the_users_function(monkeypatch):
+    """An ExportError names the function of the user's formula (made missing on purpose here:
+    every function a formula may use has a counterpart)."""
+    from symnn.export import ExportError
+    from symnn.export.codegen import BACKENDS
+
+    monkeypatch.delitem(BACKENDS["torch"].table, "special.erf")
+    with pytest.raises(ExportError, match=r"the function erf \(in erf\(x\)\).*scipy\.special\.erf"
+                                          r".*no torch counterpart"):  # fmt: skip
+        sn.Activation("erf(x) + x/7").to_torch()
