@@ -30,7 +30,7 @@ import sympy as sp
 from symnn.export.codegen import function_source, prepared, used_ops
 from symnn.expr.symbolic import derivative
 
-__all__ = ["Code", "build", "generate", "namespace"]
+__all__ = ["Code", "build", "build_each", "generate", "namespace"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,9 @@ class Code:
     value_source: str
     grad_source: str
     ops: tuple[str, ...] = field(default=())
+    #: One function ``d<k>_name`` per ``wrt`` symbol, for a backward pass that needs only
+    #: some of the partials (a loss's gradient in the prediction, not in the target).
+    each_sources: tuple[str, ...] = field(default=())
 
     @property
     def arguments(self) -> tuple[sp.Symbol, ...]:
@@ -71,8 +74,15 @@ def _generate(name, expr, partials, arrays, scalars, wrt, backend) -> Code:
     if len(ready) == 1:  # always a tuple, one partial per wrt symbol
         head, _, ret = grad.rpartition("return ")
         grad = f"{head}return ({ret},)"
-    ops = tuple(sorted(set(used_ops(value)) | set(used_ops(grad))))
-    return Code(name, backend, expr, partials, arrays, scalars, wrt, value, grad, ops)
+    each = ()
+    if len(ready) > 1:
+        each = tuple(
+            function_source([p], arrays, f"d{k}_{name}", backend, scalars=scalars, is_prepared=True)
+            for k, p in enumerate(ready)
+        )
+    used = set(used_ops(value)) | set(used_ops(grad)) | {o for e in each for o in used_ops(e)}
+    ops = tuple(sorted(used))
+    return Code(name, backend, expr, partials, arrays, scalars, wrt, value, grad, ops, each)
 
 
 def generate(
@@ -121,3 +131,17 @@ def build(code: Code) -> tuple[Callable, Callable]:
         compiled = compile(src, f"<symnn.export {code.backend} {fname}>", "exec")
         exec(compiled, env)  # printed from a SymPy tree with vetted names, never user text
     return env[code.name], env[f"d_{code.name}"]
+
+
+@functools.lru_cache(maxsize=512)
+def build_each(code: Code) -> tuple[Callable, ...]:
+    """One function per partial derivative (``code.each_sources``; the tuple function when
+    there is one partial): each returns that partial alone."""
+    if not code.each_sources:
+        partials = build(code)[1]
+        return (lambda *args: partials(*args)[0],)
+    env = namespace(code.backend)
+    for k, src in enumerate(code.each_sources):
+        compiled = compile(src, f"<symnn.export {code.backend} d{k}_{code.name}>", "exec")
+        exec(compiled, env)  # printed from a SymPy tree with vetted names, never user text
+    return tuple(env[f"d{k}_{code.name}"] for k in range(len(code.each_sources)))

@@ -18,7 +18,7 @@ from typing import Any
 
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
-from symnn.export.elementwise import Code, build
+from symnn.export.elementwise import Code, build, build_each
 from symnn.export.sources import activation_code, loss_code
 from symnn.nn.network import Network
 
@@ -66,6 +66,7 @@ def autograd_function(code: Code):
     """A ``torch.autograd.Function`` subclass: forward = the code's value, backward = its partials."""
     torch = _torch()
     value, partials = build(code)
+    each = build_each(code)
     positions = code.wrt_index
 
     def forward(ctx, *args):
@@ -76,11 +77,14 @@ def autograd_function(code: Code):
         args = ctx.saved_tensors
         need = ctx.needs_input_grad
         out: list[Any] = [None] * len(args)
-        if any(need[i] for i in positions):
+        wanted = [k for k, i in enumerate(positions) if need[i]]
+        if len(wanted) == len(positions):  # all of them: one function, shared subexpressions
             parts = partials(*args)
-            for part, i in zip(parts, positions, strict=True):
-                if need[i]:
-                    out[i] = _reduce(_times(grad, part, args), args[i])
+        else:  # only some (a loss's partial in the prediction, not in the target)
+            parts = {k: each[k](*args) for k in wanted}
+        for k in wanted:
+            i = positions[k]
+            out[i] = _reduce(_times(grad, parts[k], args), args[i])
         for i, n in enumerate(need):
             if n and i not in positions:
                 raise RuntimeError(
