@@ -64,6 +64,17 @@ def test_activation_and_derivative_agree_with_numpy(name):
         assert not bad, f"{name} float32 (order {order}): {bad}"
 
 
+@pytest.mark.parametrize("formula", ["x*tanh(log(1 + exp(x)))", "x/(1 + exp(-x))",
+                                     "x/2*(1 + erf(x/sqrt(2)))", "atan(x) + x^3/(1 + x^2)"])  # fmt: skip
+def test_user_formulas_export_with_the_same_accuracy(formula):
+    act = sn.Activation(formula)
+    xs = _normal(grid(act))
+    value, grad = _value_and_grad(act.to_jax(), xs)
+    with np.errstate(all="ignore"):
+        assert not disagreements(value, act(xs), xs)
+        assert not disagreements(grad, act.grad(xs), xs)
+
+
 def test_jit_and_vmap_give_the_same_numbers():
     act = sn.activation("gelu_tanh")
     fn = act.to_jax()
