@@ -79,6 +79,9 @@ _NAMES: dict[str, str] = {
     "Standardize": "symnn.nn.scaling",
     "graph": "symnn.nn.graph",
     "Walkthrough": "symnn.nn.walkthrough",
+    # export (PyTorch and JAX; also the methods to_torch/to_jax/load_weights_from)
+    "to_torch": "symnn.export",
+    "to_jax": "symnn.export",
     # views (plotting imports matplotlib, so it loads only when a plot is asked for)
     "ActivationTable": "symnn.views.tables",
     "activation_table": "symnn.views.tables",
@@ -123,6 +126,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'symnn' has no attribute {name!r}")
     # the catalogue registers its names with the parser: `relu(x)` parses from the start
     importlib.import_module("symnn.catalogue.activations")
+    importlib.import_module("symnn.export")  # registers to_torch, to_jax, load_weights_from
     if name in _MODULES:
         value = importlib.import_module(_MODULES[name])
     else:

@@ -424,6 +424,18 @@ def build_parser() -> argparse.ArgumentParser:
     _force_option(p)
     _show_option(p)
 
+    p = _command(
+        sub, "export", cmd_export, "an activation as a standalone PyTorch or JAX module"
+    )
+    p.add_argument(
+        "name",
+        help='an activation name (symnn activations lists them) or a formula, e.g. "x*tanh(x)"',
+    )
+    p.add_argument("--to", choices=("torch", "jax"), required=True, help="the framework")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
+    p.add_argument("--out", metavar="FILE.py", help="write the module here (default: stdout)")
+    _force_option(p)
+
     p = _command(sub, "diff", cmd_diff, "the simplified derivative of any expression")
     p.add_argument("expr", help='a formula, e.g. "x*tanh(log(1+exp(x)))" (^ or ** for powers)')
     p.add_argument("--wrt", help="the variable (default: the only one, or x)")
@@ -814,6 +826,26 @@ def cmd_show(args: argparse.Namespace) -> int:
         from symnn.views.plotting import plot_activation
 
         _save(plot_activation(act).figure, plot, args.show)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from symnn.export import standalone_source
+
+    with _input():
+        act = _activation(args.name, _params(args.param))
+        out = args.out
+        if out is not None:
+            if not out.endswith(".py"):
+                raise ValueError(f"--out {out}: a Python module's name ends in .py")
+            out = _free(out, args.force, "--out")
+        text = standalone_source(act, args.to)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"wrote {out}")
     return 0
 
 

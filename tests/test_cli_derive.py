@@ -113,5 +113,5 @@ def test_check_right_and_wrong(run):
 
 
 def test_network_derivation_of_a_layer_spec_points_to_formula(run):
-    code, out, err = run("derive", "--network", "conv(2,3),flatten,dense(2)")
+    code, _out, err = run("derive", "--network", "conv(2,3),flatten,dense(2)")
     assert code == 2 and "symnn formula --network" in err and "Traceback" not in err

@@ -32,6 +32,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
+from symnn import _hooks
 from symnn._random import make_rng
 from symnn._validation import as_float_array, exact_number
 from symnn.catalogue.activation import a as OUTPUT
@@ -503,6 +504,19 @@ class Network(Freezable):
     @functools.wraps(fit)
     def fit(self, X, y, **options):
         return fit(self, X, y, **options)
+
+    # -- export (provided by symnn.export through symnn._hooks: imports point one way) --------
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This network as a ``torch.nn.Module``, weights copied (:func:`symnn.export.to_torch`)."""
+        return _hooks.call("to_torch", self, dtype=dtype)
+
+    def to_jax(self) -> Any:
+        """``(params, apply_fn, loss_fn)`` for JAX (:func:`symnn.export.to_jax`)."""
+        return _hooks.call("to_jax", self)
+
+    def load_weights_from(self, source: Any) -> Network:
+        """Copy weights from a torch module or a JAX params dict (:func:`symnn.export.load_weights`)."""
+        return _hooks.call("load_weights_from", self, source)
 
     # -- symbolic views --------------------------------------------------------------------
     def formula(self):

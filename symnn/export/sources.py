@@ -1,0 +1,76 @@
+r"""The :class:`~symnn.export.elementwise.Code` of an activation or a loss (any backend).
+
+An activation's code is its definition and :attr:`~symnn.Activation.derivative` (symnn's
+kink conventions), plus the partial derivative for each trainable parameter; a loss's
+code is ``numeric_expr`` (PyTorch's clamps made explicit) and ``numeric_gradient``, exactly
+what symnn's NumPy code evaluates, plus the partial in the target.
+
+>>> import symnn as sn
+>>> print(activation_code(sn.activation("relu"), "jax").grad_source)
+def d_relu(x):
+    return (jnp.heaviside(x, 0.0),)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from symnn.catalogue.activation import Activation
+from symnn.catalogue.loss import Loss
+from symnn.export.elementwise import Code, generate
+from symnn.expr.symbolic import derivative
+
+__all__ = ["activation_code", "check_trainable", "identifier", "loss_code"]
+
+
+def identifier(name: str) -> str:
+    """*name* as a Python identifier (for generated function names)."""
+    out = re.sub(r"\W", "_", name.encode("ascii", "replace").decode())
+    return out if out and not out[0].isdigit() else f"f_{out}"
+
+
+def check_trainable(act: Activation, trainable: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(trainable, str):
+        trainable = (trainable,)
+    names = [act.kwnames[p] for p in act.params]
+    out = []
+    for t in trainable:
+        if t not in names and t not in [p.name for p in act.params]:
+            listed = ", ".join(repr(n) for n in names) or "none"
+            raise ValueError(
+                f"{act.name} has no parameter {t!r} to train; its parameters are {listed}"
+            )
+        out.append(t if t in names else act.kwnames[next(p for p in act.params if p.name == t)])
+    return tuple(out)
+
+
+def activation_code(act: Activation, backend: str, trainable: Sequence[str] = ()) -> Code:
+    """The generated code of an activation and of its derivatives (input, trainable parameters)."""
+    trainable = check_trainable(act, trainable)
+    params = tuple(act.params)
+    wrt = [act.symbol] + [p for p in params if act.kwnames[p] in trainable]
+    partials = [act.derivative] + [derivative(act.expr, p) for p in wrt[1:]]
+    return generate(
+        identifier(act.name), act.expr, [act.symbol], params, wrt=wrt, backend=backend,
+        partials=partials,
+    )  # fmt: skip
+
+
+def loss_code(lo: Loss, backend: str) -> Code:
+    """The generated code of a loss's element value and its derivatives in yhat and y.
+
+    The value is ``numeric_expr`` (PyTorch's clamps made explicit) and the yhat partial is
+    ``numeric_gradient``, exactly what symnn's NumPy code evaluates.
+    """
+    if lo.fused_softmax:
+        raise ValueError(f"{lo.name} is row-wise and fused; it has no elementwise code")
+    params = tuple(lo.params)
+    arrays = (lo.yhat, lo.y)
+    partials = [lo.numeric_gradient, derivative(lo.numeric_expr, lo.y)]
+    return generate(
+        identifier(lo.name), lo.numeric_expr, arrays, params, wrt=list(arrays), backend=backend,
+        partials=partials,
+    )  # fmt: skip
+
+
