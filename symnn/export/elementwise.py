@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symnn.export.codegen import function_source, prepared, used_ops
+from symnn.export.fixes import Fix, fixed
 from symnn.expr.symbolic import derivative
 
 __all__ = ["Code", "build", "build_each", "generate", "namespace"]
@@ -54,6 +55,10 @@ class Code:
     #: One function ``d<k>_name`` per ``wrt`` symbol, for a backward pass that needs only
     #: some of the partials (a loss's gradient in the prediction, not in the target).
     each_sources: tuple[str, ...] = field(default=())
+    #: The near-root polynomials and limits at +-inf of the value and of the partial in
+    #: the (one) array, as in symnn's NumPy code (:mod:`symnn.export.fixes`), or None.
+    value_fix: Fix | None = field(default=None)
+    grad_fix: Fix | None = field(default=None)
 
     @property
     def arguments(self) -> tuple[sp.Symbol, ...]:
@@ -130,7 +135,12 @@ def build(code: Code) -> tuple[Callable, Callable]:
     for src, fname in ((code.value_source, code.name), (code.grad_source, f"d_{code.name}")):
         compiled = compile(src, f"<symnn.export {code.backend} {fname}>", "exec")
         exec(compiled, env)  # printed from a SymPy tree with vetted names, never user text
-    return env[code.name], env[f"d_{code.name}"]
+    value, partials = env[code.name], env[f"d_{code.name}"]
+    if code.value_fix is not None:
+        value = fixed(value, code.value_fix, env["ops"])
+    if code.grad_fix is not None:
+        partials = fixed(partials, code.grad_fix, env["ops"], index=0)
+    return value, partials
 
 
 @functools.lru_cache(maxsize=512)
@@ -144,4 +154,7 @@ def build_each(code: Code) -> tuple[Callable, ...]:
     for k, src in enumerate(code.each_sources):
         compiled = compile(src, f"<symnn.export {code.backend} d{k}_{code.name}>", "exec")
         exec(compiled, env)  # printed from a SymPy tree with vetted names, never user text
-    return tuple(env[f"d{k}_{code.name}"] for k in range(len(code.each_sources)))
+    each = [env[f"d{k}_{code.name}"] for k in range(len(code.each_sources))]
+    if code.grad_fix is not None and code.wrt[0] == code.arrays[0]:
+        each[0] = fixed(each[0], code.grad_fix, env["ops"])
+    return tuple(each)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
+import numpy as np
+
 jnp = None  # jax.numpy, bound by load()
 jax = None
 
@@ -172,10 +174,102 @@ def hypot_ratio(u, c):
     return jnp.where(jnp.isinf(u), jnp.sign(u), u / jnp.hypot(u, c))
 
 
+# -- near-root polynomials and limits at +-inf (symnn.export.fixes) --------------------------
+
+
+def _traced(*values) -> bool:
+    return any(isinstance(v, jax.core.Tracer) for v in values)
+
+
+def root_table(tables):
+    """The near-root table of :func:`symnn.export.fixes.split_roots` (NumPy arrays per dtype)."""
+    return tables
+
+
+def at_defaults(scalars, defaults):
+    """Whether the parameters equal *defaults*: a bool, or a traced boolean under ``jit``."""
+    if _traced(*scalars):
+        same = jnp.asarray(True)
+        for s, d in zip(scalars, defaults, strict=True):
+            same = same & jnp.all(jnp.asarray(s) == d)
+        return same
+    return all(bool(np.all(np.asarray(s) == d)) for s, d in zip(scalars, defaults, strict=True))
+
+
+def all_finite(x):
+    """True or False when *x* is concrete; None while traced (then both paths are traced)."""
+    if _traced(x):
+        return None
+    return bool(np.isfinite(np.asarray(x)).all())
+
+
+def finite_only(x):
+    """*x* with 0 at +-inf and NaN (the formula's input; the limits are put back later)."""
+    return jnp.where(jnp.isfinite(x), x, jnp.zeros((), dtype=x.dtype))
+
+
+def put_limits(x, out, neg, pos):
+    """*out* with *neg* where x is -inf, *pos* where x is +inf and NaN where x is NaN."""
+    out = jnp.where(x == -jnp.inf, jnp.asarray(neg, dtype=out.dtype), out)
+    out = jnp.where(x == jnp.inf, jnp.asarray(pos, dtype=out.dtype), out)
+    return jnp.where(jnp.isnan(x), jnp.asarray(jnp.nan, dtype=out.dtype), out)
+
+
+def select(use, a, b):
+    """*a* where *use* (a bool or a traced boolean), else *b*."""
+    if isinstance(use, bool):
+        return a if use else b
+    return jnp.where(use, a, b)
+
+
+def near_roots(x, out, table, use=True):
+    r"""*out* with the root polynomials of *table* inside its windows (``kernels.near_roots``):
+    every element is evaluated and kept with ``jnp.where`` (traceable, no data-dependent shapes)."""
+    x = jnp.asarray(x)
+    dtype = x.dtype
+    t = table["float64" if dtype == jnp.float64 else "float32"]
+
+    def arr(k):
+        v = t[k]
+        return jnp.asarray(v, dtype=dtype) if v.dtype.kind == "f" else jnp.asarray(v)
+
+    x = jnp.broadcast_to(x, jnp.shape(out))
+    lo, hi = arr("lo"), arr("hi")
+    if "bucket_root" in t:  # many roots: a uniform bucket grid, one window per bucket at most
+        buckets = arr("bucket_root")
+        pos = (x - t["bucket_origin"].astype(dtype)) * t["bucket_scale"].astype(dtype)
+        pos = jnp.clip(jnp.nan_to_num(pos, nan=0.0), 0.0, buckets.shape[0] - 1.0)
+        root = buckets[pos.astype(jnp.int32)]
+        inside = (x > lo[root]) & (x < hi[root])
+    else:
+        inside = jnp.zeros(x.shape, dtype=bool)
+        root = jnp.zeros(x.shape, dtype=jnp.int32)
+        for i in range(lo.shape[0]):
+            m = (x > lo[i]) & (x < hi[i])
+            root = jnp.where(m, i, root)
+            inside = inside | m
+    if not isinstance(use, bool):
+        inside = inside & use
+    r_hi = arr("r_hi")
+    safe = jnp.where(inside, x, r_hi[root])  # no overflow in lanes that are discarded
+    # XLA folds (x - c1) - c2 into x - (c1 + c2) for constants, losing the root's low parts:
+    # an optimisation barrier keeps each difference as written
+    barrier = jax.lax.optimization_barrier
+    h = barrier(barrier(safe - r_hi[root]) - arr("r_lo")[root]) - arr("r_lo2")[root]
+    piece = jnp.where(h < 0, arr("left")[root], arr("right")[root])
+    s = (h - arr("center")[piece]) * arr("inv_width")[piece]
+    c = arr("coeffs")[piece]
+    acc = c[..., -1]
+    for k in range(c.shape[-1] - 2, -1, -1):
+        acc = acc * s + c[..., k]
+    return jnp.where(inside, (h * acc).astype(out.dtype), out)
+
+
 #: The kernels this module provides (what the code generator may call as ``ops.*``).
 NAMES = frozenset(
     name
     for name, value in list(globals().items())
     if callable(value) and not name.startswith("_") and name not in ("load", "annotations")
+    and name not in ("root_table", "at_defaults", "all_finite", "select")
     and getattr(value, "__module__", None) == __name__
 )

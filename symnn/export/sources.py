@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
 from symnn.export.elementwise import Code, generate
+from symnn.export.fixes import Fix
 from symnn.expr.symbolic import derivative
 
 __all__ = ["activation_code", "check_trainable", "identifier", "loss_code"]
@@ -51,10 +53,17 @@ def activation_code(act: Activation, backend: str, trainable: Sequence[str] = ()
     params = tuple(act.params)
     wrt = [act.symbol] + [p for p in params if act.kwnames[p] in trainable]
     partials = [act.derivative] + [derivative(act.expr, p) for p in wrt[1:]]
-    return generate(
+    code = generate(
         identifier(act.name), act.expr, [act.symbol], params, wrt=wrt, backend=backend,
         partials=partials,
     )  # fmt: skip
+    # the near-root polynomials and limits of symnn's NumPy code of f and f' (same expressions)
+    defaults = [act.params[p] for p in params]
+    return replace(
+        code,
+        value_fix=Fix.of(act.compiled(0), defaults),
+        grad_fix=Fix.of(act.compiled(1), defaults),
+    )
 
 
 def loss_code(lo: Loss, backend: str) -> Code:

@@ -17,7 +17,10 @@ from __future__ import annotations
 import ast
 import inspect
 
+import numpy as np
+
 from symnn.catalogue.activation import Activation
+from symnn.export.fixes import fixed
 from symnn.export.sources import activation_code
 
 __all__ = ["standalone_source"]
@@ -60,6 +63,53 @@ def _ops_sources(backend: str, wanted: tuple[str, ...]) -> str:
     return "\n\n\n".join(parts)
 
 
+#: The ops that apply the near-root polynomials and the limits (symnn.export.fixes).
+_FIX_OPS = ("all_finite", "at_defaults", "finite_only", "near_roots", "put_limits", "root_table", "select")
+
+
+def _array(a: np.ndarray) -> str:
+    return f"np.array({a.tolist()!r}, dtype={str(a.dtype)!r})"
+
+
+def _plain(source: str) -> str:
+    """A function's source without annotations (a standalone file has no typing imports)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef):
+            node.returns = None
+            for a in (*node.args.args, *node.args.kwonlyargs, *node.args.posonlyargs):
+                a.annotation = None
+    return ast.unparse(tree)
+
+
+def _fix_source(fixes) -> str:
+    """The near-root tables and limits as literals, and the generated functions wrapped with
+    them by a copy of :func:`symnn.export.fixes.fixed`."""
+    parts = [
+        "# -- near-root polynomials and limits at +-inf (as in the NumPy code exported from) --",
+        _plain(inspect.getsource(fixed)),
+    ]
+    for fix, name, index in fixes:
+        tables = fix.tables()
+        if tables is None:
+            listed = "None"
+        else:
+            listed = "{" + ", ".join(
+                f"{dt!r}: {{" + ", ".join(f"{k!r}: {_array(v)}" for k, v in arrays.items()) + "}"
+                for dt, arrays in tables.items()
+            ) + "}"
+        limits = None if fix.limits is None else tuple(fix.limits)
+        limits_text = "None" if limits is None else "(" + ", ".join(
+            f"float({str(v)!r})" if not np.isfinite(v) else repr(v) for v in limits
+        ) + ")"
+        parts.append(
+            f"_{name}_fix = SimpleNamespace(table={'None' if tables is None else 'True'}, "
+            f"limits={limits_text}, defaults={fix.defaults!r}, tables=lambda: {listed})\n"
+            f"{name} = fixed({name}, _{name}_fix, ops, index={index!r})"
+        )
+    return "\n\n\n".join(parts)
+
+
 def _docstring(act: Activation, backend: str) -> str:
     params = ", ".join(f"{act.kwnames[p]} = {v!r}" for p, v in act.params.items())
     engine = "PyTorch" if backend == "torch" else "JAX"
@@ -85,7 +135,10 @@ def standalone_source(act: Activation, backend: str) -> str:
     names = [act.kwnames[p] for p in act.params]
     code = activation_code(act, backend, names if backend == "jax" else ())
     fn = code.name
-    kernels = _ops_sources(backend, code.ops)
+    fixes = [(f, name, index) for f, name, index in
+             ((code.value_fix, fn, None), (code.grad_fix, f"d_{fn}", 0)) if f is not None]  # fmt: skip
+    wanted = tuple(sorted({*code.ops, *(_FIX_OPS if fixes else ())}))
+    kernels = _ops_sources(backend, wanted)
     defaults = [repr(act.params[p]) for p in code.scalars]
     kw = [act.kwnames[p] for p in code.scalars]
     sig = "".join(f", {k}={d}" for k, d in zip(kw, defaults, strict=True))
@@ -94,7 +147,7 @@ def standalone_source(act: Activation, backend: str) -> str:
         f"        self.register_buffer({k!r}, torch.tensor({k}, dtype=torch.float64))\n" for k in kw
     )
     if backend == "torch":
-        head = "from types import SimpleNamespace\n\nimport torch"
+        head = "import math\nfrom types import SimpleNamespace\n\nimport numpy as np\nimport torch"
         wrapper = f'''
 class {fn.title().replace("_", "")}Function(torch.autograd.Function):
     """Forward: {fn}; backward: the symbolic derivative d_{fn} (input only)."""
@@ -121,7 +174,10 @@ class {fn.title().replace("_", "")}(torch.nn.Module):
         return {fn.title().replace("_", "")}Function.apply(x{"".join(f", self.{k}.to(x.dtype)" for k in kw)})
 '''
     else:
-        head = "from types import SimpleNamespace\n\nimport jax\nimport jax.numpy as jnp\nimport jax.scipy.special as jsp"
+        head = (
+            "from types import SimpleNamespace\n\nimport jax\nimport jax.numpy as jnp\n"
+            "import jax.scipy.special as jsp\nimport numpy as np"
+        )
         tangent = " + ".join(f"parts[{i}] * tangents[{i}]" for i in range(len(code.wrt)))
         wrapper = f'''
 @jax.custom_jvp
@@ -145,9 +201,11 @@ def {fn}_function(x{sig}):
     ]
     if kernels:
         body.append(f"# -- stable kernels (from symnn.export.{backend}_ops) --\n\n{kernels}")
-    listed = ", ".join(f"{k}={k}" for k in code.ops)
+    listed = ", ".join(f"{k}={k}" for k in wanted)
     body.append(f"ops = SimpleNamespace({listed})  # generated code calls the kernels as ops.<name>")
     body.append(f"# -- generated from the SymPy expression --\n\n{code.value_source}")
     body.append(code.grad_source)
+    if fixes:
+        body.append(_fix_source(fixes))
     body.append(wrapper.strip("\n"))
     return "\n\n\n".join(body) + "\n"

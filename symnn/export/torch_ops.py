@@ -13,6 +13,7 @@ standalone file). PyTorch is imported by :func:`load`, never when this module is
 
 from __future__ import annotations
 
+import math
 import sys
 from types import ModuleType
 
@@ -253,10 +254,125 @@ def hypot_ratio(u, c):
     return torch.where(torch.isinf(u), torch.sign(u), u / torch.hypot(u, c))
 
 
+# -- near-root polynomials and limits at +-inf (symnn.export.fixes) --------------------------
+
+
+def _compiling() -> bool:
+    """True while ``torch.compile`` traces (no data-dependent Python branches then)."""
+    return bool(torch.compiler.is_compiling())
+
+
+def root_table(tables):
+    """The near-root table of :func:`symnn.export.fixes.split_roots` as CPU tensors per dtype."""
+    return {dt: {k: torch.as_tensor(v) for k, v in arrays.items()} for dt, arrays in tables.items()}
+
+
+def at_defaults(scalars, defaults):
+    """Whether the parameters equal *defaults*: a bool, or a 0-d tensor under ``torch.compile``."""
+    same = None
+    for s, d in zip(scalars, defaults, strict=True):
+        eq = (s == d) if torch.is_tensor(s) else torch.tensor(float(s) == d)
+        same = eq if same is None else same & eq
+    if same is None:
+        return True
+    if not torch.is_tensor(same):
+        return bool(same)
+    return same.all() if _compiling() else bool(same.all())
+
+
+def all_finite(x):
+    """True or False when known now; None under ``torch.compile`` (then both paths are traced)."""
+    if _compiling():
+        return None
+    return bool(torch.isfinite(x).all())
+
+
+def finite_only(x):
+    """*x* with 0 at +-inf and NaN (the formula's input; the limits are put back later)."""
+    return torch.where(torch.isfinite(x), x, torch.zeros((), dtype=x.dtype, device=x.device))
+
+
+def put_limits(x, out, neg, pos):
+    """*out* with *neg* where x is -inf, *pos* where x is +inf and NaN where x is NaN."""
+    def const(v):
+        return torch.tensor(v, dtype=out.dtype, device=out.device)
+
+    out = torch.where(x == -math.inf, const(neg), out)
+    out = torch.where(x == math.inf, const(pos), out)
+    return torch.where(torch.isnan(x), const(math.nan), out)
+
+
+def select(use, a, b):
+    """*a* where *use* (a bool or a 0-d tensor), else *b*."""
+    if not torch.is_tensor(use):
+        return a if use else b
+    return torch.where(use, a, b)
+
+
+def _root_arrays(table, x):
+    arrays = table["float64" if x.dtype == torch.float64 else "float32"]
+    dtype = x.dtype if x.dtype in (torch.float64, torch.float32) else torch.float32
+    return {
+        k: v.to(device=x.device, dtype=dtype if v.is_floating_point() and k[:7] != "bucket_" else v.dtype)
+        for k, v in arrays.items()
+    }
+
+
+def _locate(x, t):
+    """Per element: whether it lies inside a window, and the index of that window's root."""
+    if "bucket_root" in t:  # many roots: a uniform bucket grid, one window per bucket at most
+        nb = t["bucket_root"].shape[0]
+        pos = (x.to(torch.float64) - t["bucket_origin"]) * t["bucket_scale"]
+        pos = torch.nan_to_num(pos, nan=0.0).clamp_(0.0, nb - 1.0)
+        root = t["bucket_root"][pos.to(torch.int64)]
+        inside = (x > t["lo"][root]) & (x < t["hi"][root])
+        return inside, root
+    inside = torch.zeros(x.shape, dtype=torch.bool, device=x.device)
+    root = torch.zeros(x.shape, dtype=torch.int64, device=x.device)
+    for i in range(t["r_hi"].shape[0]):
+        m = (x > t["lo"][i]) & (x < t["hi"][i])
+        root = torch.where(m, i, root)
+        inside = inside | m
+    return inside, root
+
+
+def _polynomial(x, root, t):
+    """The root polynomial of each element's window (as ``RootTable.evaluate``)."""
+    h = ((x - t["r_hi"][root]) - t["r_lo"][root]) - t["r_lo2"][root]
+    piece = torch.where(h < 0, t["left"][root], t["right"][root])
+    s = (h - t["center"][piece]) * t["inv_width"][piece]
+    c = t["coeffs"][piece]
+    acc = c[..., -1]
+    for k in range(c.shape[-1] - 2, -1, -1):
+        acc = acc * s + c[..., k]
+    return h * acc
+
+
+def near_roots(x, out, table, use=True):
+    r"""*out* with the root polynomials of *table* inside its windows (``kernels.near_roots``).
+
+    Eager: only the elements inside a window are evaluated (none: *out* as it is). Under
+    ``torch.compile``: every element, kept with ``torch.where`` (no data-dependent shapes).
+    """
+    t = _root_arrays(table, x)
+    x = x.expand(out.shape) if x.shape != out.shape else x
+    inside, root = _locate(x, t)
+    if torch.is_tensor(use):
+        inside = inside & use
+    if not _compiling():
+        if not bool(inside.any()):
+            return out
+        values = _polynomial(x[inside], root[inside], t).to(out.dtype)
+        return out.masked_scatter(inside, values)
+    safe = torch.where(inside, x, t["r_hi"][root])  # no overflow in lanes that are discarded
+    return torch.where(inside, _polynomial(safe, root, t).to(out.dtype), out)
+
+
 #: The kernels this module provides (what the code generator may call as ``ops.*``).
 NAMES = frozenset(
     name
     for name, value in list(globals().items())
     if callable(value) and not name.startswith("_") and name not in ("load", "annotations")
+    and name not in ("root_table", "at_defaults", "all_finite", "select")
     and getattr(value, "__module__", None) == __name__
 )

@@ -22,9 +22,35 @@ ULPS32 = 32
 EPS32 = float(np.finfo(np.float32).eps)
 
 
-def grid(act: sn.Activation) -> np.ndarray:
-    """[-1000, 1000], dense near 0, with +-0, +-1e-300 and every kink (tests/oracle.py)."""
-    return accuracy_grid([float(k) for k in act.kinks])
+def grid(act: sn.Activation, nonfinite: bool = True) -> np.ndarray:
+    """[-1000, 1000], dense near 0, with +-0, +-1e-300 and every kink (tests/oracle.py), the
+    doubles next to every root of f and f' where symnn's NumPy code uses its near-root
+    polynomials (:func:`root_points`), and +-inf and NaN (where it puts the limits)."""
+    extra = [root_points(act)]
+    if nonfinite:
+        extra.append(np.array([-np.inf, np.inf, np.nan]))
+    return np.concatenate([accuracy_grid([float(k) for k in act.kinks]), *extra])
+
+
+def root_points(act: sn.Activation, most: int = 24) -> np.ndarray:
+    """Points next to the roots in the near-root tables of f and f' (at most *most* roots
+    each, spread over the table): the root's double and its neighbours, 2 - 2**-52 for
+    SQNL', then r +- 1e-12 |r|, r +- 1e-9 and r +- 1e-6, inside the windows and across
+    the hand-over to the formula."""
+    points = []
+    for order in (0, 1):
+        table = act.compiled(order).roots
+        if table is None:
+            continue
+        picked = np.unique(np.linspace(0, len(table) - 1, min(most, len(table))).astype(int))
+        for r in table.r_hi[picked]:
+            r = float(r)
+            near = [r, *(np.nextafter(r, side) for side in (-np.inf, np.inf))]
+            near += [np.nextafter(near[1], -np.inf), np.nextafter(near[2], np.inf)]
+            step = max(abs(r), 1e-300)
+            near += [r + d for d in (-1e-12 * step, 1e-12 * step, -1e-9, 1e-9, -1e-6, 1e-6)]
+            points.extend(near)
+    return np.array(points, dtype=np.float64)
 
 
 def disagreements(got, ref, xs, rel: float = REL, atol=0.0) -> list[str]:

@@ -12,7 +12,13 @@ import pytest
 import symnn as sn
 from symnn.expr.symbolic import derivative
 from tests.catalogue.test_losses import CASES, interior, make, pairs
-from tests.export.export_cases import disagreements, float32_disagreements, float32_inputs, grid
+from tests.export.export_cases import (
+    disagreements,
+    float32_disagreements,
+    float32_inputs,
+    grid,
+    root_points,
+)
 from tests.nn.netcases import targets_for
 
 jax = pytest.importorskip("jax")
@@ -20,13 +26,13 @@ jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
 
 
-SIZE = 3000  # every grid padded to one length: JAX compiles each operation once per shape
+SIZE = 4000  # every grid padded to one length: JAX compiles each operation once per shape
 
 
 def _normal(xs, size=SIZE):
     """*xs* without float64 subnormals (XLA on CPU flushes them to zero: binary_step(-1e-308)
     is then binary_step(0) = 1, a property of JAX, not of the exported code), padded with 0."""
-    xs = xs[(np.abs(xs) >= np.finfo(np.float64).tiny) | (xs == 0)]
+    xs = xs[(np.abs(xs) >= np.finfo(np.float64).tiny) | (xs == 0) | np.isnan(xs)]
     assert xs.size <= size
     return np.concatenate([xs, np.zeros(size - xs.size, dtype=xs.dtype)])
 
@@ -46,14 +52,7 @@ def _value_and_grad(fn, xs, jit=False):
     return np.asarray(value), np.asarray(grad)
 
 
-NEAR_ROOT_GAPS = {"sqnl"}  # the export does not yet carry compile()'s near-root tables
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="near-root tables not exported"))
-     if n in NEAR_ROOT_GAPS else n for n in sn.activations()],
-)
+@pytest.mark.parametrize("name", sn.activations())
 def test_activation_and_derivative_agree_with_numpy(name):
     act = sn.activation(name)
     fn = act.to_jax()
@@ -192,3 +191,20 @@ def test_cli_writes_a_standalone_jax_module(tmp_path):
     assert float(jax.grad(mod.softplus_function, argnums=1)(2.0, 1.0)) == pytest.approx(
         float(sn.compile(derivative(act.expr, next(iter(act.params))), act.symbol,
                          params=act.params)(2.0)), rel=1e-12)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["sqnl", "gelu", "sinc", "soft_exponential"])
+def test_jit_keeps_the_near_root_polynomials_and_limits(name):
+    """Under jax.jit the root windows (XLA must not fold the root's low parts away) and the
+    limits at +-inf are applied: SQNL'(2 - 2**-52) is 1.11e-16, not 0."""
+    act = sn.activation(name)
+    xs = _normal(np.concatenate([root_points(act), [-np.inf, np.inf, np.nan, 0.5, -3.0]]))
+    fn = act.to_jax()
+    value, grad = _value_and_grad(fn, xs, jit=True)
+    with np.errstate(all="ignore"):
+        assert not disagreements(value, act(xs), xs), name
+        assert not disagreements(grad, act.grad(xs), xs), name
+    other = jax.jit(lambda v: fn(v, alpha=0.3))(xs) if name == "soft_exponential" else None
+    if other is not None:  # away from the defaults: the formula, as symnn's NumPy code
+        with np.errstate(all="ignore"):
+            assert not disagreements(np.asarray(other), act(xs, alpha=0.3), xs)

@@ -18,6 +18,7 @@ from tests.export.export_cases import (
     float32_disagreements,
     float32_inputs,
     grid,
+    root_points,
 )
 from tests.nn.netcases import output_activation_for, targets_for
 from tests.oracle import mp_function
@@ -32,14 +33,7 @@ def _value_and_grad(module, xs, dtype=torch.float64):
     return y.detach().numpy(), x.grad.numpy()
 
 
-NEAR_ROOT_GAPS = {"sqnl"}  # the export does not yet carry compile()'s near-root tables
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="near-root tables not exported"))
-     if n in NEAR_ROOT_GAPS else n for n in sn.activations()],
-)
+@pytest.mark.parametrize("name", sn.activations())
 def test_activation_and_derivative_agree_with_numpy_float64(name):
     act = sn.activation(name)
     xs = grid(act)
@@ -256,6 +250,34 @@ def test_torch_compile_gives_the_eager_numbers():
     value, grad = _value_and_grad(compiled, xs)
     np.testing.assert_allclose(value, eager_value, rtol=1e-14)
     np.testing.assert_allclose(grad, eager_grad, rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["sqnl", "gelu", "soft_exponential"])
+def test_torch_compile_keeps_the_near_root_polynomials_and_limits(name):
+    """Under torch.compile (no data-dependent branches) the root windows and the limits at
+    +-inf are applied as in eager mode: SQNL'(2 - 2**-52) is 1.11e-16, not 0."""
+    act = sn.activation(name)
+    xs = np.concatenate([root_points(act), [-np.inf, np.inf, np.nan, 0.5, -3.0]])
+    compiled = torch.compile(act.to_torch(), backend="aot_eager", fullgraph=True)
+    value, grad = _value_and_grad(compiled, xs)
+    with np.errstate(all="ignore"):
+        assert not disagreements(value, act(xs), xs), name
+        assert not disagreements(grad, act.grad(xs), xs), name
+    if name == "sqnl":
+        _, grad = _value_and_grad(compiled, np.array([2 - 2**-52]))
+        assert grad[0] == pytest.approx(2**-53, rel=1e-15)
+
+
+def test_near_roots_only_at_the_default_parameters():
+    """With a parameter away from its default the formula is used, as symnn's NumPy code does."""
+    act = sn.activation("soft_exponential")
+    module = act.to_torch(trainable=("alpha",))
+    xs = np.concatenate([root_points(act), [-np.inf, 1.0]])
+    with torch.no_grad():
+        module.alpha.fill_(0.3)
+    value, _ = _value_and_grad(module, xs)
+    with np.errstate(all="ignore"):
+        assert not disagreements(value, act(xs, alpha=0.3), xs)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
