@@ -39,9 +39,12 @@ __all__ = ["ExportError", "load_weights", "standalone_source", "to_jax", "to_tor
 def _kind(obj: Any) -> str:
     from symnn.catalogue.activation import Activation
     from symnn.catalogue.loss import Loss
+    from symnn.nn.convnet import LayeredNetwork
     from symnn.nn.network import Network
 
-    for kind, cls in (("activation", Activation), ("loss", Loss), ("network", Network)):
+    kinds = (("activation", Activation), ("loss", Loss), ("network", Network),
+             ("layered", LayeredNetwork))  # fmt: skip
+    for kind, cls in kinds:
         if isinstance(obj, cls):
             return kind
     raise TypeError(
@@ -57,7 +60,9 @@ def to_torch(obj: Any, **options: Any) -> Any:
       become ``nn.Parameter``\ s, the others buffers) and ``dtype`` (default float64);
     * ``Loss`` -> ``nn.Module`` ``loss(yhat, y)``; option ``reduction`` (default the loss's);
     * ``Network`` -> ``nn.Module`` with ``Linear`` layers holding the network's current
-      weights, ``.loss``, ``.loss_fn(X, y)`` and ``.predict(X)``; option ``dtype``.
+      weights, ``.loss``, ``.loss_fn(X, y)`` and ``.predict(X)``; option ``dtype``; a network
+      of layers has ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``Flatten`` and ``Linear``
+      layers (:mod:`symnn.export.layered`).
     """
     kind = _kind(obj)
     from symnn.export import torch_export
@@ -66,6 +71,10 @@ def to_torch(obj: Any, **options: Any) -> Any:
         return torch_export.activation_module(obj, **options)
     if kind == "loss":
         return torch_export.loss_module(obj, **options)
+    if kind == "layered":
+        from symnn.export.layered import layered_module
+
+        return layered_module(obj, **options)
     return torch_export.network_module(obj, **options)
 
 
@@ -76,7 +85,8 @@ def to_jax(obj: Any, **options: Any) -> Any:
       differentiates with respect to the parameters);
     * ``Loss`` -> ``loss(yhat, y)``; option ``reduction``;
     * ``Network`` -> ``(params, apply_fn, loss_fn)``: ``apply_fn(params, X)``,
-      ``loss_fn(params, X, y)``; ``params`` a dict of arrays ``W1, b1, ...`` (W is (in, out)).
+      ``loss_fn(params, X, y)``; ``params`` a dict of arrays ``W1, b1, ...`` (W is (in, out));
+      for a network of layers also ``K1, ...`` (out, in, kh, kw).
     """
     kind = _kind(obj)
     from symnn.export import jax_export
@@ -85,18 +95,31 @@ def to_jax(obj: Any, **options: Any) -> Any:
         return jax_export.activation_function(obj, **options)
     if kind == "loss":
         return jax_export.loss_function(obj, **options)
+    if kind == "layered":
+        from symnn.export.layered import layered_functions
+
+        return layered_functions(obj, **options)
     return jax_export.network_functions(obj, **options)
 
 
 def load_weights(net: Any, source: Any) -> Any:
     """Copy trained weights into the symnn Network *net*; returns *net*.
 
-    *source* is a torch module whose ``Linear`` layers match the network's (such as the one
-    ``net.to_torch()`` made), or a dict of arrays ``{"W1": ..., "b1": ...}`` in symnn's
-    layout (such as the ``params`` of ``net.to_jax()``).
+    *source* is a torch module whose ``Linear`` (and ``Conv2d``) layers match the network's
+    (such as the one ``net.to_torch()`` made), or a dict of arrays ``{"W1": ..., "b1": ...}``
+    in symnn's layout (such as the ``params`` of ``net.to_jax()``).
     """
-    if _kind(net) != "network":
+    kind = _kind(net)
+    if kind not in ("network", "layered"):
         raise TypeError(f"load_weights copies into a Network, not {type(net).__name__}")
+    if kind == "layered":
+        from symnn.export import layered
+
+        if hasattr(source, "modules") and hasattr(source, "state_dict"):
+            layered.load_torch(net, source)
+        else:
+            layered.load_params(net, source)
+        return net
     if hasattr(source, "modules") and hasattr(source, "state_dict"):
         from symnn.export.torch_export import load_weights as from_module
 

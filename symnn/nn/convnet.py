@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from symnn import _hooks
 from symnn._random import make_rng
 from symnn._validation import as_float_array
 from symnn.catalogue.activations import Activation, as_activation
@@ -382,6 +383,20 @@ class LayeredNetwork(Freezable):
     @functools.wraps(fit)
     def fit(self, X, y, **options):
         return fit(self, X, y, **options)
+
+    # -- export (provided by symnn.export through symnn._hooks: imports point one way) ------------
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This network as a ``torch.nn.Module`` (``Conv2d``, pooling, ``Flatten``, ``Linear``,
+        symnn's activations and loss), weights copied (:func:`symnn.export.to_torch`)."""
+        return _hooks.call("to_torch", self, dtype=dtype)
+
+    def to_jax(self) -> Any:
+        """``(params, apply_fn, loss_fn)`` for JAX (:func:`symnn.export.to_jax`)."""
+        return _hooks.call("to_jax", self)
+
+    def load_weights_from(self, source: Any) -> LayeredNetwork:
+        """Copy weights from a torch module or a JAX params dict (:func:`symnn.export.load_weights`)."""
+        return _hooks.call("load_weights_from", self, source)
 
     # -- symbolic views ----------------------------------------------------------------------------
     def formula(self):
