@@ -13,7 +13,7 @@ element (``expit`` is ``1/(1 + exp(-x))``, as SciPy's; ``logaddexp`` is NumPy's 
 >>> from symnn.expr.functions import sigmoid
 >>> z = sp.Symbol("z", real=True)
 >>> scalar_code(sigmoid(z) * (1 - sigmoid(z)), {z: "z"})
-'_special_expit(z)*(1 - _special_expit(z))'
+'(1 - _special_expit(z))*_special_expit(z)'
 >>> scalar_code(sp.Max(z, 0), {z: "z"})
 '_np_maximum(z, 0)'
 """
