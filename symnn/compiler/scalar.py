@@ -15,7 +15,7 @@ element (``expit`` is ``1/(1 + exp(-x))``, as SciPy's; ``logaddexp`` is NumPy's 
 >>> scalar_code(sigmoid(z) * (1 - sigmoid(z)), {z: "z"})
 '(1 - _special_expit(z))*_special_expit(z)'
 >>> scalar_code(sp.Max(z, 0), {z: "z"})
-'_np_maximum(z, 0)'
+'_np_maximum(0, z)'
 """
 
 from __future__ import annotations
