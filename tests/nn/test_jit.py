@@ -166,3 +166,44 @@ def test_source_shows_the_kernels_and_the_cache_is_reused(tmp_path):
     )
     hits, misses = map(int, out.stdout.split())
     assert hits == 3 and misses == 0
+
+
+def test_full_batch_above_tiny_uses_the_fused_kernels():
+    """700 samples x 6 units: past TINY, full-batch fit runs the fused passes around BLAS."""
+    layers, options = [3, 6, 1], dict(activation="sigmoid", loss="sse")
+    fast, ref = _pair(layers, options, seed=3)
+    X, y = _data(layers, options, n=700)
+    kernels = fast.jit_kernels().wait("fused")
+    assert not kernels.tiny(700)
+    hf = fast.fit(X, y, epochs=15, lr=0.01, warn=False)
+    hr = ref.fit(X, y, epochs=15, lr=0.01, warn=False)
+    np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
+    for key in ref.params:
+        np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13, atol=1e-15)
+
+
+def test_a_run_that_starts_on_numpy_while_compiling_switches_without_a_seam(monkeypatch):
+    """While the kernels compile, fit trains on the NumPy path in chunks of 8 epochs and takes
+    the kernels between chunks once they are ready: the history and the parameters equal a
+    NumPy-only run, and a progress bar's chunks change nothing either."""
+    X, y = sn.data.seed_data()
+    kw = dict(activation="sigmoid", loss="sse", bias=False)
+    fast, ref = _pair([3, 4, 1], kw, seed=1)
+    assert fast.jit_kernels().wait("train_sgd") is not None
+    real = sn.nn.training.choose
+    seen = []
+
+    def slow_compiler(kernels, run):  # the first three chunks: "not compiled yet"
+        kind, ready = real(kernels, run)
+        seen.append(ready is not None and len(seen) >= 3)
+        return (kind, ready) if seen[-1] else (kind, None)
+
+    monkeypatch.setattr(sn.nn.training, "choose", slow_compiler)
+    hf = fast.fit(X, y, epochs=400, lr=1.0, progress=True)
+    monkeypatch.undo()
+    hr = ref.fit(X, y, epochs=400, lr=1.0)
+    assert seen[:4] == [False, False, False, True]  # 3 NumPy chunks, then the compiled loop
+    assert hf.epochs == 400
+    np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
+    for key in ref.params:
+        np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13)
