@@ -15,7 +15,10 @@ measured in the same rounds (below 1: faster than hand-written):
 
 * ``step``: symnn's generated NumPy step alone (gradient + update), as ``fit`` calls it;
 * ``fit``: ``net.fit(..., jit=False)``, per epoch (bookkeeping included);
-* ``fit_jit``: ``net.fit`` with the numba kernels (``symnn.nn.jit``), compiled beforehand;
+* ``step_jit``: the fused numba gradient (``symnn.nn.jit``) + the update, per step;
+* ``fit_jit``: ``net.fit`` with the numba kernels, compiled beforehand (for tiny networks the
+  whole loop of epochs is one compiled call; ``loop_jit`` is that call made directly);
+* ``numpy_best``: the expert step of the shared peers (``--peers DIR``), when present;
 * ``torch``, ``torch.compile``, ``jax``: the same step in each, when installed.
 
 Implementations take turns within every round (interleaved), each round runs a block of steps,
@@ -313,6 +316,14 @@ def case_contenders(name: str, peers: bool) -> dict:
                 jsgd(LR, *jparams, *jgrads)
 
         out["step_jit"] = (step_jit_block, steps)
+        if kernels.tiny(n):  # the bare whole-loop kernel, called as fit calls it, minus fit
+            train, flat = kernels._module.train_sgd, fast.params.flat.copy()
+            backup, state = flat.copy(), np.zeros((0, flat.size))
+            scalars, losses, scale = np.array([[LR]]), np.empty(steps), sn.nn.jit._scale(fast, n)
+            out["loop_jit"] = (
+                lambda: train(Xc, Yc, flat, backup, state, scalars, losses, 0, steps, scale),
+                steps,
+            )
         out["fit_jit"] = (
             lambda: fast.fit(X, y, epochs=steps, lr=LR, warn=False, progress=False),
             steps,
@@ -417,7 +428,7 @@ def bench_cold() -> None:
 
 
 def _cell(med: dict, key: str, base: str) -> str:
-    return f"{med[key] / med[base]:>10.2f}" if key in med and base in med else f"{'-':>10}"
+    return f"{med[key] / med[base]:>11.2f}" if key in med and base in med else f"{'-':>11}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -431,6 +442,9 @@ def main(argv: list[str] | None = None) -> int:
                         / "shared" / "peers",
                         help="folder with the shared peers' numpy_best.py (optional)")
     parser.add_argument("--quick", action="store_true", help="toy, mid and large only")
+    parser.add_argument("--cases", help=f"comma-separated, from {', '.join(CASES)}")
+    parser.add_argument("--no-extras", action="store_true",
+                        help="skip the mini-batch, memory and cold-start measurements")
     args = parser.parse_args(argv)
     PEERS = args.peers
     cpus = os.cpu_count() or 1
@@ -442,9 +456,14 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {start_load:.2f} at the start")
     print(f"numpy_best: {PEERS / 'numpy_best.py' if have_best else 'not found (--peers DIR)'}")
     names = list(CASES)[:3] if args.quick else list(CASES)
-    cols = ["step", "fit", "step_jit", "fit_jit", "numpy_best", "torch", "t.compile", "jax"]
+    if args.cases:
+        names = [c.strip() for c in args.cases.split(",")]
+        unknown = sorted(set(names) - set(CASES))
+        if unknown:
+            parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
+    cols = ["step", "fit", "step_jit", "fit_jit", "loop_jit", "numpy_best", "torch", "t.compile", "jax"]
     print("\nTime per step, ratio to the hand-written NumPy step of the same case and rounds:")
-    print(f"{'case':<11} {'hand µs':>9} " + "".join(f"{c:>10}" for c in cols) + "  load")
+    print(f"{'case':<11} {'hand µs':>9} " + "".join(f"{c:>11}" for c in cols) + "  load")
     summary = {}
     for name in names:
         contenders = case_contenders(name, peers=not args.no_peers)
@@ -459,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nRatio to the expert numpy_best step (issue targets: fit_jit toy <= 0.2, "
               "mid <= 0.5, large <= 0.55):")
         keys = ["fit", "fit_jit", "step_jit", "torch", "t.compile", "jax"]
-        print(f"{'case':<11} {'best µs':>9} " + "".join(f"{c:>10}" for c in keys))
+        print(f"{'case':<11} {'best µs':>9} " + "".join(f"{c:>11}" for c in keys))
         for name in PEER_CASES:
             med = summary.get(name, {})
             if "numpy_best" in med:
@@ -468,17 +487,20 @@ def main(argv: list[str] | None = None) -> int:
     print("\nBookkeeping: fit / its bare step (target <= 1.05):")
     for name in names:
         med = summary[name]
-        print(f"{name:<11} NumPy {_cell(med, 'fit', 'step')}   jit {_cell(med, 'fit_jit', 'step_jit')}")
-    print("\nMini-batch epoch, ratio to a hand-written NumPy mini-batch loop (target <= 0.8):")
-    print(f"{'case':<11} {'hand ms':>9} {'fit':>10} {'fit_jit':>10}  load")
-    for batch in (32, 128):
-        before = load()
-        med = interleaved(minibatch_contenders(batch), max(5, args.rounds // 2), args.gap)
-        print(f"{'mid b=' + str(batch):<11} {med['hand'] * 1e3:9.2f} {_cell(med, 'fit', 'hand')}"
-              f"{_cell(med, 'fit_jit', 'hand')}  {max(before, load()):.1f}")
-    print()
-    bench_memory()
-    bench_cold()
+        bare = "loop_jit" if "loop_jit" in med else "step_jit"
+        print(f"{name:<11} NumPy {_cell(med, 'fit', 'step')}   jit {_cell(med, 'fit_jit', bare)}"
+              + ("  (jit: against the bare whole-loop kernel)" if bare == "loop_jit" else ""))
+    if not args.no_extras:
+        print("\nMini-batch epoch, ratio to a hand-written NumPy mini-batch loop (target <= 0.8):")
+        print(f"{'case':<11} {'hand ms':>9} {'fit':>11} {'fit_jit':>11}  load")
+        for batch in (32, 128):
+            before = load()
+            med = interleaved(minibatch_contenders(batch), max(5, args.rounds // 2), args.gap)
+            print(f"{'mid b=' + str(batch):<11} {med['hand'] * 1e3:9.2f} {_cell(med, 'fit', 'hand')}"
+                  f"{_cell(med, 'fit_jit', 'hand')}  {max(before, load()):.1f}")
+        print()
+        bench_memory()
+        bench_cold()
     end_load = load()
     loaded = max(start_load, end_load) > 0.5 * cpus
     print(f"\nload average {start_load:.2f} -> {end_load:.2f} on {cpus} CPUs"

@@ -420,7 +420,9 @@ class Kernels:
         with _LOCK:
             thread = self._threads.get(kind)
             if thread is None:
-                thread = threading.Thread(target=self._compile, args=(kind,), name=f"symnn-{kind}")
+                thread = threading.Thread(
+                    target=self._compile, args=(kind,), name=f"symnn-{kind}", daemon=True
+                )  # a short script exits without waiting for the compiler
                 self._threads[kind] = thread
                 thread.start()
             return thread
