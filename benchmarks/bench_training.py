@@ -427,8 +427,27 @@ def bench_cold() -> None:
               f"{out[1]} s (target <= 0.5){ready}")
 
 
+def blas_threads(limit: int | None) -> str:
+    """Limit BLAS to *limit* threads (kept for the whole run); the setting, as printed."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "as configured (threadpoolctl missing: --blas-threads ignored)"
+    if limit is not None:
+        global _LIMIT
+        _LIMIT = threadpoolctl.threadpool_limits(limit, user_api="blas")
+    pools = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+    return ", ".join(f"{p['internal_api']} {p['num_threads']}" for p in pools) or "unknown"
+
+
+_LIMIT = None
+
+
 def _cell(med: dict, key: str, base: str) -> str:
-    return f"{med[key] / med[base]:>11.2f}" if key in med and base in med else f"{'-':>11}"
+    if key not in med or base not in med:
+        return f"{'-':>11}"
+    ratio = med[key] / med[base]
+    return f"{ratio:>11.3f}" if ratio < 0.1 else f"{ratio:>11.2f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -442,18 +461,21 @@ def main(argv: list[str] | None = None) -> int:
                         / "shared" / "peers",
                         help="folder with the shared peers' numpy_best.py (optional)")
     parser.add_argument("--quick", action="store_true", help="toy, mid and large only")
+    parser.add_argument("--blas-threads", type=int,
+                        help="limit BLAS to this many threads (needs threadpoolctl)")
     parser.add_argument("--cases", help=f"comma-separated, from {', '.join(CASES)}")
     parser.add_argument("--no-extras", action="store_true",
                         help="skip the mini-batch, memory and cold-start measurements")
     args = parser.parse_args(argv)
     PEERS = args.peers
+    blas = blas_threads(args.blas_threads)
     cpus = os.cpu_count() or 1
     start_load = load()
     have_best = (PEERS / "numpy_best.py").is_file()
     numba = numba_available()
     print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {cpus} CPUs, numpy {np.__version__}, "
           f"numba {'installed' if numba else 'missing (no jit columns)'}, "
-          f"load average {start_load:.2f} at the start")
+          f"BLAS threads {blas}, load average {start_load:.2f} at the start")
     print(f"numpy_best: {PEERS / 'numpy_best.py' if have_best else 'not found (--peers DIR)'}")
     names = list(CASES)[:3] if args.quick else list(CASES)
     if args.cases:
