@@ -83,6 +83,15 @@ _NAMES: dict[str, str] = {
     "plot_history": "symnn.views.plotting",
     "plot_implicit": "symnn.views.plotting",
     "save_figure": "symnn.views.plotting",
+    # learning rates and curvature
+    "Curvature": "symnn.nn.curvature",
+    "LRRangeTest": "symnn.nn.lr",
+    "LRSweep": "symnn.nn.lr",
+    "lr_range_test": "symnn.nn.lr",
+    "lr_sweep": "symnn.nn.lr",
+    "plot_loss_landscape": "symnn.views.plotting",
+    "plot_lr_range_test": "symnn.views.plotting",
+    "plot_lr_sweep": "symnn.views.plotting",
 }
 
 #: Submodules reachable as attributes (``sn.data.seed_data()``).

@@ -487,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed of k-means")
     _output_option(p, "elbow.png")
+    _lr_commands(sub)
     return parser
 
 
@@ -929,6 +930,115 @@ def cmd_elbow(args: argparse.Namespace) -> int:
         mark = "  <- knee" if k == result.knee else ""
         print(f"k={k:<3} SSE={sse:.6g}{mark}")
     _save(plot_elbow(result).figure, output, args.show)
+    return 0
+
+
+# -- learning rates and curvature (symnn lr, symnn curvature) ---------------------------------
+
+
+def _lr_commands(sub) -> None:
+    for name, func, help_ in (
+        ("lr", cmd_lr, "train at many learning rates; the sweep with the stability limit 2/λmax"),
+        ("curvature", cmd_curvature, "top Hessian eigenvalues and the largest stable rate 2/λmax"),
+    ):
+        p = _command(sub, name, func, help_)
+        a = p.add_argument("--data", default="seed", help="a data set (%(names)s) or PATH.csv")
+        a.names = _Names(_datasets)  # type: ignore[attr-defined]
+        _network_options(p, layers=None)
+        p.add_argument("--network", dest="layers", default=argparse.SUPPRESS, metavar="WIDTHS",
+                       help="the same as --layers (default: as --layers)")  # fmt: skip
+        p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights")
+        if name == "lr":
+            p.add_argument("--epochs", type=_number_type(int, 1), default=1500,
+                           help="passes over the data per rate")  # fmt: skip
+            p.add_argument("--lrs", default="0.01:100:25", metavar="LO:HI:N or A,B,...",
+                           help="N rates from LO to HI evenly on a log scale, or a list")  # fmt: skip
+            a = p.add_argument("--optimizer", default="sgd", help="%(names)s")
+            a.names = _Names(_optimizers)  # type: ignore[attr-defined]
+            p.add_argument("--out", metavar="FILE", help="draw the sweep into FILE (default: none)")
+            _force_option(p)
+            _show_option(p)
+        else:
+            p.add_argument("-k", type=_number_type(int, 1), default=3, help="how many eigenvalues")
+            p.add_argument("--equations", action="store_true",
+                           help="also print the Hessian-vector product's equations")  # fmt: skip
+
+
+def _lrs(text: str) -> list[float]:
+    """``"0.01:100:25"`` (log-spaced) or ``"0.1,1,10"`` -> the learning rates."""
+    import numpy as np
+
+    try:
+        if ":" in text:
+            lo, hi, count = text.split(":")
+            lo_f, hi_f, n = float(lo), float(hi), int(count)
+            if not (0 < lo_f < hi_f) or n < 1:
+                raise ValueError
+            return [float(v) for v in np.geomspace(lo_f, hi_f, n)]
+        rates = [float(v) for v in text.split(",")]
+        if not rates or min(rates) <= 0 or not all(map(np.isfinite, rates)):
+            raise ValueError
+        return rates
+    except ValueError:
+        raise ValueError(
+            f"--lrs takes LO:HI:N (N rates from LO to HI, 0 < LO < HI) or positive rates A,B,...; "
+            f"got {text!r}"
+        ) from None
+
+
+def _data_network(args: argparse.Namespace):
+    from symnn.nn.data import dataset
+
+    with _input():
+        X, y = dataset(args.data)
+        if y is None:
+            raise ValueError(f"{args.data}: the CSV has no target column")
+        layers = _layers(args.layers) if args.layers else [X.shape[1], 8, y.shape[1]]
+        if layers[0] != X.shape[1]:
+            raise ValueError(
+                f"--network starts with {layers[0]} inputs but the data has {X.shape[1]} columns; "
+                f"use --network {X.shape[1]},{','.join(map(str, layers[1:]))}"
+            )
+    net = _network(args, layers)
+    with _input():
+        X, y = net.check_data(X, y)
+    return net, X, y
+
+
+def cmd_lr(args: argparse.Namespace) -> int:
+    from symnn._validation import check_choice
+    from symnn.nn.lr import lr_sweep
+    from symnn.nn.training import optimizers
+
+    with _input():
+        optimizer = check_choice("optimizer", args.optimizer, optimizers(),
+                                 listing="symnn lr --help")  # fmt: skip
+        rates = _lrs(args.lrs)
+        out = _output(args.out, args.force, "--out")
+    net, X, y = _data_network(args)
+    print(net)
+    sweep = lr_sweep(net, X, y, lrs=rates, epochs=args.epochs, optimizer=optimizer)
+    print(sweep)
+    if out:
+        from symnn.views.plotting import plot_lr_sweep
+
+        _save(plot_lr_sweep(sweep).figure, out, args.show)
+    return 0
+
+
+def cmd_curvature(args: argparse.Namespace) -> int:
+    net, X, y = _data_network(args)
+    with _input():
+        if args.k >= net.n_params:
+            raise ValueError(f"-k {args.k}: the network has only {net.n_params} parameters; "
+                             f"use -k {net.n_params - 1} or fewer")  # fmt: skip
+    print(net)
+    c = net.curvature(X, y, k=args.k)
+    print(f"loss at the initial weights: {c.loss:.6g}")
+    print(c)
+    if args.equations:
+        print("Hessian-vector product (R-operator):")
+        print("  " + str(net.hvp_equations()).replace("\n", "\n  "))
     return 0
 
 

@@ -534,8 +534,15 @@ class Network:
 
         return formula(self)
 
-    def backprop(self):
-        """The backpropagation equations, with this network's derivatives substituted."""
+    def backprop(self, order: int = 1):
+        """The backpropagation equations, with this network's derivatives substituted.
+
+        ``order=2`` gives the second backward pass instead (:meth:`hvp_equations`).
+        """
+        if order == 2:
+            return self.hvp_equations()
+        if order != 1:
+            raise ValueError(f"order must be 1 (gradient) or 2 (Hessian-vector product), not {order!r}")
         from symnn.nn.views import backprop
 
         return backprop(self)
@@ -545,6 +552,31 @@ class Network:
         from symnn.nn.views import expanded
 
         return expanded(self) if max_params is None else expanded(self, max_params=max_params)
+
+    # -- second order (symnn.nn.secondorder, symnn.nn.curvature) --------------------------------
+    def hvp_equations(self):
+        """The Hessian-vector product in matrix form: the R-operator applied to :meth:`backprop`."""
+        from symnn.nn.secondorder import equations
+
+        return equations(self)
+
+    def hvp(self, X, y, v):
+        """The exact Hessian-vector product of the loss (see :func:`symnn.nn.curvature.hvp`)."""
+        from symnn.nn.curvature import hvp
+
+        return hvp(self, X, y, v)
+
+    def hessian(self, X, y, **options):
+        """The Hessian of the loss over all parameters (see :func:`symnn.nn.curvature.hessian`)."""
+        from symnn.nn.curvature import hessian
+
+        return hessian(self, X, y, **options)
+
+    def curvature(self, X, y, **options):
+        """Top Hessian eigenvalues and 2/lambda_max (see :func:`symnn.nn.curvature.curvature`)."""
+        from symnn.nn.curvature import curvature
+
+        return curvature(self, X, y, **options)
 
     # -- input checks -------------------------------------------------------------------------
     def check_X(self, X) -> np.ndarray:

@@ -31,7 +31,8 @@ from symnn.views.tour import (
     tex_to_mathml,
 )
 
-STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow"}
+STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow",
+              "learning rate"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_tour_writes_everything_its_index_links(tour):
         assert topic.lower() in md.lower()
     assert "ellipse" in md and "def make(n, scale):" in md
     assert r"\begin{aligned}" in md
-    assert len(lines) == 6 and all(" s" in ln for ln in lines)
+    assert len(lines) == len(STEP_NAMES) + 1 and all(" s" in ln for ln in lines)
     assert set(result.timings) == STEP_NAMES
     assert elapsed < 180  # about 20 s on an idle 2-core machine; shared CI machines vary
 
@@ -421,3 +422,16 @@ def test_browser_renders_every_formula_offline(tour, tmp_path, width):
     assert r["overflow"] <= 0, "the page scrolls sideways; wide tables must scroll in their box"
     if width >= 1280:  # every table fits a desktop page without scrolling
         assert max(r["tables"]) <= 0, r["tables"]
+
+
+def test_learning_rate_section_states_the_limit_computed_from_the_numbers(tour):
+    import symnn as sn
+    from symnn.views.tour import SEED, SEED_LR, SEED_NETWORK
+
+    *_, md, _ = tour
+    X, y = sn.data.seed_data()
+    limit = sn.Network(**SEED_NETWORK, seed=SEED).curvature(X, y, k=1).max_stable_lr
+    word = "below" if limit > SEED_LR else "above"
+    assert f"lr = {SEED_LR:g} is {word} $2/\\lambda_{{\\max}}$ = {limit:.3g} at initialisation" in md
+    assert "lr_sweep.png" in md and "loss_landscape.png" in md
+    assert r"\sigma''\left(Z_{1}\right) &= A_{1} \odot \left(1 - A_{1}\right)" in md
