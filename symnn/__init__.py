@@ -71,6 +71,8 @@ _NAMES: dict[str, str] = {
     "save": "symnn.nn.persistence",
     "MinMax": "symnn.nn.scaling",
     "Standardize": "symnn.nn.scaling",
+    "graph": "symnn.nn.graph",
+    "Walkthrough": "symnn.nn.walkthrough",
     # views (plotting imports matplotlib, so it loads only when a plot is asked for)
     "ActivationTable": "symnn.views.tables",
     "activation_table": "symnn.views.tables",
@@ -83,6 +85,8 @@ _NAMES: dict[str, str] = {
     "plot_history": "symnn.views.plotting",
     "plot_implicit": "symnn.views.plotting",
     "save_figure": "symnn.views.plotting",
+    "animate_backprop": "symnn.views.plotting",
+    "plot_graph": "symnn.views.plotting",
     # learning rates and curvature
     "Curvature": "symnn.nn.curvature",
     "LRRangeTest": "symnn.nn.lr",

@@ -487,8 +487,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed of k-means")
     _output_option(p, "elbow.png")
+    _graph_commands(sub)
     _lr_commands(sub)
     return parser
+
+
+def _graph_commands(sub) -> None:
+    """``symnn graph`` and ``symnn walkthrough`` (computation graphs and worked examples)."""
+    p = _command(sub, "graph", cmd_graph, "the computation graph of a formula or a network")
+    p.add_argument("formula", nargs="?", help='a formula, activation or loss, e.g. "x*sigmoid(x)"')
+    p.add_argument("--at", action="append", metavar="NAME=VALUE", help="a value, e.g. x=1.5 (repeatable)")
+    _network_options(p, layers=None)
+    p.add_argument("--network", dest="layers", metavar="WIDTHS", help="same as --layers, e.g. 2,2,2")
+    p.add_argument("--level", choices=("scalar", "layer"), default="scalar", help="one node per scalar or per matrix")
+    p.add_argument("--data", help="values on data: a data set name, PATH.csv, or inline 0.05,0.1:0.01,0.99")
+    p.add_argument("--path", metavar="NODE", help="highlight a path from NODE to the output, e.g. w1_11")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the weights")
+    p.add_argument("--out", metavar="FILE", help="FILE.png, .svg, .pdf, .dot or .mmd (default: print it)")
+    _force_option(p)
+
+    p = _command(sub, "walkthrough", cmd_walkthrough, "one training step of a small network, every number shown")
+    _network_options(p, layers=None)
+    p.add_argument("--network", dest="layers", metavar="WIDTHS", help="same as --layers, e.g. 2,2,2")
+    p.add_argument("--data", required=True, help="a data set name, PATH.csv, or inline x1,x2:y1,y2;... (samples by ;)")
+    p.add_argument("--lr", type=_positive_float, default=0.5, help="learning rate")
+    p.add_argument("--steps", type=_number_type(int, 1, 20), default=1, help="gradient-descent steps")
+    p.add_argument("--freeze", metavar="P,Q", help="parameters kept fixed, e.g. b1,b2")
+    p.add_argument("--format", choices=("text", "markdown", "latex"), default="text", help="output format")
+    p.add_argument("--standalone", action="store_true", help="with --format latex: a whole document")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the weights")
 
 
 # -- the input phase: helpers -------------------------------------------------------------
@@ -930,6 +957,109 @@ def cmd_elbow(args: argparse.Namespace) -> int:
         mark = "  <- knee" if k == result.knee else ""
         print(f"k={k:<3} SSE={sse:.6g}{mark}")
     _save(plot_elbow(result).figure, output, args.show)
+    return 0
+
+
+def _graph_data(text: str):
+    """``--data``: a data set name, a CSV path, or inline ``x1,x2:y1,y2;...``."""
+    import numpy as np
+
+    if ":" in text:
+        xs, ys = [], []
+        for sample in text.split(";"):
+            left, sep, right = sample.partition(":")
+            if not sep:
+                raise ValueError(f"--data {text!r}: write each sample as inputs:targets, e.g. 0.05,0.1:0.01,0.99")
+            try:
+                xs.append([float(v) for v in left.split(",")])
+                ys.append([float(v) for v in right.split(",")])
+            except ValueError:
+                raise ValueError(f"--data {text!r}: inputs and targets must be numbers") from None
+        try:
+            return np.array(xs), np.array(ys)
+        except ValueError:
+            raise ValueError(f"--data {text!r}: every sample needs as many numbers") from None
+    from symnn.nn.data import dataset
+
+    X, y = dataset(text)
+    if y is None:
+        raise ValueError(f"--data {text}: the CSV has no target column")
+    return X, y
+
+
+def _graph_network(args: argparse.Namespace, data):
+    with _input():
+        if not args.layers:
+            if data is None:
+                raise ValueError("give a FORMULA or --network WIDTHS (e.g. --network 2,2,2)")
+            layers = [data[0].shape[1], 2, data[1].shape[1]]
+        else:
+            layers = _layers(args.layers)
+    net = _network(args, layers)
+    with _input():
+        if data is not None:
+            net.check_data(*data)
+    return net
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    with _input():
+        out = args.out
+        if out is not None:
+            ext = os.path.splitext(out)[1].lower()
+            if ext not in (".png", ".svg", ".pdf", ".dot", ".mmd"):
+                raise ValueError(f"--out {out}: use FILE.png, .svg, .pdf, .dot or .mmd")
+            _free(out, args.force, "--out")
+        if args.formula and args.layers:
+            raise ValueError("give a FORMULA or --network, not both")
+        data = _graph_data(args.data) if args.data else None
+    if args.formula:
+        from symnn.nn.graph import graph
+
+        with _input():
+            at = _params(args.at, "--at") if args.at else None
+            g = graph(args.formula, at=at)
+    else:
+        net = _graph_network(args, data)
+        with _input():
+            try:
+                g = net.graph(*(data or (None, None)), level=args.level)
+            except ValueError as exc:  # the library's hint, in the command line's words
+                raise ValueError(str(exc).replace("net.graph(level='layer')", "--level layer")) from None
+    with _input():
+        if args.path:
+            g.path(args.path)
+    if out is None:
+        print(g)
+        if g.highlighted is not None:
+            print(g.highlighted)
+        return 0
+    ext = os.path.splitext(out)[1].lower()
+    if ext in (".dot", ".mmd"):
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(g.to_dot() if ext == ".dot" else g.to_mermaid())
+        print(f"wrote {out}")
+        return 0
+    from symnn.views.plotting import save_figure
+
+    print(f"wrote {save_figure(g.draw().figure, out)}")
+    return 0
+
+
+def cmd_walkthrough(args: argparse.Namespace) -> int:
+    with _input():
+        data = _graph_data(args.data)
+    net = _graph_network(args, data)
+    with _input():
+        if args.freeze:
+            net.frozen = [k.strip() for k in args.freeze.split(",")]
+        w = net.walkthrough(*data, lr=args.lr, steps=args.steps)
+    if args.format == "markdown":
+        print(w.markdown())
+    elif args.format == "latex":
+        print(w.latex(standalone=args.standalone))
+    else:
+        print(w.text(), end="")
     return 0
 
 

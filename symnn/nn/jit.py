@@ -502,7 +502,7 @@ def choose(kernels: Kernels | None, run):
         return None, None
     n = run.X.shape[0]
     whole = (
-        run.batch_size == n and not run.penalties and run.flat is not None
+        run.batch_size == n and not run.penalties and not run.fixed and run.flat is not None
         and run.state_flat is not None and kernels.tiny(n)
     )
     if whole:

@@ -335,6 +335,29 @@ class Network:
             self._params._array(k)[...] = v
 
     @property
+    def frozen(self) -> frozenset[str]:
+        """Names of the parameters that :meth:`fit` keeps fixed (saved and loaded with the network).
+
+        >>> import symnn as sn
+        >>> net = sn.Network([2, 2, 1], seed=0)
+        >>> net.frozen = ["b1", "b2"]
+        >>> sorted(net.frozen)
+        ['b1', 'b2']
+        """
+        return self.__dict__.get("_frozen", frozenset())
+
+    @frozen.setter
+    def frozen(self, names) -> None:
+        names = [names] if isinstance(names, str) else list(names or ())
+        unknown = [k for k in names if k not in self._params]
+        if unknown:
+            raise ValueError(
+                f"cannot freeze {', '.join(map(repr, unknown))}: the parameters are "
+                f"{', '.join(self._params)}"
+            )
+        self.__dict__["_frozen"] = frozenset(names)
+
+    @property
     def n_params(self) -> int:
         """The number of scalar parameters."""
         return sum(a.size for a in self._params.values())
@@ -552,6 +575,18 @@ class Network:
         from symnn.nn.views import expanded
 
         return expanded(self) if max_params is None else expanded(self, max_params=max_params)
+
+    def graph(self, X=None, y=None, level: str = "scalar"):
+        """The computation graph (``level="scalar"`` or ``"layer"``); see :mod:`symnn.nn.graph`."""
+        from symnn.nn.graph import network_graph
+
+        return network_graph(self, X, y, level=level)
+
+    def walkthrough(self, X, y, lr: float = 0.5, steps: int = 1):
+        """A worked example of *steps* gradient-descent steps; see :mod:`symnn.nn.walkthrough`."""
+        from symnn.nn.walkthrough import walkthrough
+
+        return walkthrough(self, X, y, lr=lr, steps=steps)
 
     # -- second order (symnn.nn.secondorder, symnn.nn.curvature) --------------------------------
     def hvp_equations(self):

@@ -26,7 +26,9 @@ user-defined formula with its input symbol, parameters, name, LaTeX and doc);
 parameters set on it, or a user-defined formula with its reduction,
 parameters, domains, row-wise flag and numeric convention); ``init`` (name and
 parameters); ``regularizers`` (name, penalty formula, free parameters);
-``sha256`` of the weights. Formulas are strings in :func:`symnn.parse`
+``sha256`` of the weights; ``frozen`` (optional: the names of the parameters
+training keeps fixed, written only when there are some, so files without it load as
+before). Formulas are strings in :func:`symnn.parse`
 syntax; the pieces that syntax cannot write (``Piecewise`` with its conditions,
 binary floats) are stored as a small tree next to the string (``formula`` +
 ``where``). Every record is rebuilt and compared with the original at save
@@ -1133,6 +1135,10 @@ def _build(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> Network
     budget.check_time()
     for k, a in arrays.items():
         net.params[k] = a
+    frozen = meta.get("frozen", [])
+    if not isinstance(frozen, list) or not all(isinstance(k, str) and k in net.params for k in frozen):
+        raise _Bad(f"frozen must be a list of parameter names ({', '.join(net.params)})")
+    net.frozen = frozen
     return net
 
 
@@ -1242,6 +1248,8 @@ def _definition(net: Network, arrays: dict[str, np.ndarray]) -> dict:
         "regularizers": regs,
         "sha256": _digest(arrays),
     }
+    if net.frozen:  # optional key: files without it (and older files) load with nothing frozen
+        meta["frozen"] = sorted(net.frozen)
     _verify(net, meta)
     return meta
 
@@ -1300,7 +1308,7 @@ def load(path: str | os.PathLike) -> Network:
         if meta["version"] == 1:
             meta = _upgrade_v1(meta)
         else:
-            _keys(meta, _V2_KEYS, "network")
+            _keys(meta, _V2_KEYS | ({"frozen"} & set(meta)), "network")
         return _build(meta, arrays, LIMITS)
     except _Missing:
         raise ModelFileNotFoundError(

@@ -120,6 +120,7 @@ def fit(
     eps: float = 1e-8,
     regularize_biases: bool = False,
     warn: bool = True,
+    freeze=None,
 ) -> History:
     """Train *net* on (X, y) and return the :class:`History` (also kept as ``net.history_``).
 
@@ -144,6 +145,9 @@ def fit(
         parameter, so ``regularize_biases=True`` with ``l2=wd`` reproduces it.
     warn : warn (:class:`TrainingWarning`) when the loss did not fall or most hidden
         units are dead at the end.
+    freeze : names of parameters to keep fixed (``["b1", "b2"]``, as classic worked examples
+        keep their biases); stored as ``net.frozen``, so later fits, :func:`symnn.save` and
+        :func:`symnn.load` keep them; ``freeze=[]`` unfreezes. Default: ``net.frozen`` as it is.
 
     Raises
     ------
@@ -155,6 +159,8 @@ def fit(
         (``net.history_.interrupted`` is True and says how far it got).
     """
     X, Y = net.check_data(X, y)
+    if freeze is not None:
+        net.frozen = freeze
     epochs = check_count("epochs", epochs, 0)
     lr = check_interval("lr", lr, 0.0, low_open=True)
     l1 = check_interval("l1", l1, 0.0)
@@ -191,6 +197,7 @@ def fit(
     flat = getattr(net.params, "flat", None)
     if flat is not None and not all(np.shares_memory(p, flat) for p in params):
         flat = None
+    fixed = [i for i, k in enumerate(names) if k in net.frozen]
     state_flat, state = _state(opt, params, flat)
     save, restore, backup = _backup(params, flat)
     update = net.updater(opt.name)
@@ -201,7 +208,7 @@ def fit(
         net=net, X=X, Y=Y, params=params, state=state, save=save, update=update, opt=opt,
         hyper=hyper, penalties=penalties, penalised=penalised, batch_size=batch_size,
         shuffle=shuffle, rng=rng, losses=[0.0] * epochs, flat=flat, backup=backup,
-        state_flat=state_flat,
+        state_flat=state_flat, fixed=fixed, fixed_values=[params[i].copy() for i in fixed],
     )
     per_epoch = val is not None or bool(metric_names)
 
@@ -325,6 +332,8 @@ class _Run:
     flat: np.ndarray | None  # the parameters as one array (they are views of it), or None
     backup: np.ndarray | None  # save() copies flat here
     state_flat: np.ndarray | None  # the optimiser state, one row per state buffer
+    fixed: list = field(default_factory=list)  # indices of the frozen parameters (net.frozen)
+    fixed_values: list = field(default_factory=list)  # their values, restored after each update
     t: int = 0  # steps taken
 
 
@@ -361,6 +370,18 @@ def _backup(params, flat):
     return save, restore, None
 
 
+def _zero(grads, fixed) -> None:
+    """Frozen parameters: no gradient reaches the optimiser (nor its state)."""
+    for i in fixed:
+        grads[i].fill(0.0)
+
+
+def _restore_fixed(params, fixed, values) -> None:
+    """Frozen parameters keep their values (an update such as Adam's eps term may move them)."""
+    for i, value in zip(fixed, values, strict=True):
+        np.copyto(params[i], value)
+
+
 def _interrupted(err: KeyboardInterrupt, completed: int) -> KeyboardInterrupt:
     err.symnn_completed = completed  # type: ignore[attr-defined]
     return err
@@ -374,7 +395,7 @@ def _full_batch_epochs(run: _Run, start: int, stop: int, kernels=None):
     """
     X, Y, params, state, losses, save = run.X, run.Y, run.params, run.state, run.losses, run.save
     gradient, grads = (kernels or run.net).workspace(X.shape[0])
-    update, opt, hyper, penalties = run.update, run.opt, run.hyper, run.penalties
+    update, opt, hyper, penalties, fixed = run.update, run.opt, run.hyper, run.penalties, run.fixed
     scalars = opt.scalars(1, hyper)
     steady = not opt.time_dependent
     isfinite = math.isfinite
@@ -390,7 +411,11 @@ def _full_batch_epochs(run: _Run, start: int, stop: int, kernels=None):
                 return e, loss
             save()
             t += 1
+            if fixed:
+                _zero(grads, fixed)
             update(*(scalars if steady else opt.scalars(t, hyper)), *params, *grads, *state)
+            if fixed:
+                _restore_fixed(params, fixed, run.fixed_values)
             losses[e] = loss
     except KeyboardInterrupt as err:
         raise _interrupted(err, e) from None
@@ -403,7 +428,7 @@ def _minibatch_epochs(run: _Run, start: int, stop: int, kernels=None):
     X, Y, params, state, losses, save = run.X, run.Y, run.params, run.state, run.losses, run.save
     n, size = X.shape[0], run.batch_size
     source = kernels or run.net
-    update, opt, hyper, penalties = run.update, run.opt, run.hyper, run.penalties
+    update, opt, hyper, penalties, fixed = run.update, run.opt, run.hyper, run.penalties, run.fixed
     scalars = opt.scalars(1, hyper)
     steady = not opt.time_dependent
     reduction_sum = run.net.loss.reduction == "sum"
@@ -431,7 +456,11 @@ def _minibatch_epochs(run: _Run, start: int, stop: int, kernels=None):
                 save()
                 total += loss if reduction_sum else loss * idx.shape[0] / n
                 t += 1
+                if fixed:
+                    _zero(grads, fixed)
                 update(*(scalars if steady else opt.scalars(t, hyper)), *params, *grads, *state)
+                if fixed:
+                    _restore_fixed(params, fixed, run.fixed_values)
             losses[e] = total
     except KeyboardInterrupt as err:
         raise _interrupted(err, e) from None

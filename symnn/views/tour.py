@@ -409,7 +409,36 @@ def _step_network(dest: _Output) -> _Section:
     s.table(rows)
     s.text("The generated NumPy training code (`net.source()`), run for every iteration:")
     s.code(net.source())
+    _network_graphs(s, dest, net, X, y)
     return s
+
+
+def _network_graphs(s: _Section, dest: _Output, net: Any, X: Any, y: Any) -> None:
+    """The seed network's layer-level graph, and a 2-2-2 network's scalar graph with a path."""
+    from symnn.nn.network import Network
+
+    g = net.graph(X, y, level="layer")
+    s.text(
+        "The same network as a computation graph, one node per matrix (`net.graph(X, y, "
+        'level="layer")`): every edge carries the rule that passes the adjoint back, '
+        "Z̄ = ∂L/∂Z, the matrix form of the equations above."
+    )
+    s.image(_save(g.draw().figure, dest, "graph_layers.png"), "layer-level computation graph")
+    small = Network([2, 2, 2], activation="sigmoid", loss="half_sse", seed=SEED)
+    g2 = small.graph([[0.05, 0.1]], [[0.01, 0.99]])
+    path = g2.path("w1_11")
+    s.text(
+        "A 2-2-2 network with ½·SSE on one sample, one node per scalar: every node shows its "
+        "value and its adjoint ∇ = ∂L/∂v, every edge its local derivative and the value of it. "
+        f"In red, one of the {path.count} paths from w⁽¹⁾₁₁ to the loss; the sum of the "
+        "chain-rule products over all of them is the gradient:"
+    )
+    s.image(_save(g2.draw().figure, dest, "graph_222.png"), "scalar computation graph, one path")
+    total = sum(p.value for p in g2.paths("w1_11"))
+    s.text(
+        f"The highlighted path contributes {path.value:.6g}; all {path.count} paths sum to "
+        f"{total:.6g} = ∂L/∂w⁽¹⁾₁₁ (`net.gradients` gives {small.gradients([[0.05, 0.1]], [[0.01, 0.99]])['W1'][0, 0]:.6g})."
+    )
 
 
 def _step_relu_vs_sigmoid(dest: _Output) -> _Section:

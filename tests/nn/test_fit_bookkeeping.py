@@ -152,3 +152,19 @@ def test_jit_switched_off_by_the_environment(monkeypatch):
     assert sn.Network([3, 4, 1], jit=False, **KW).jit_kernels() is None
     with pytest.raises(TypeError, match="jit must be True, False or None"):
         sn.Network([3, 4, 1], jit=1, **KW)
+
+
+@pytest.mark.parametrize("batch_size", [None, 6])
+def test_frozen_parameters_stay_and_the_others_train_as_with_zero_gradients(batch_size):
+    X, y = _data()
+    net = sn.Network([3, 4, 1], seed=0, **KW)
+    start = net.params.copy()
+    h = net.fit(X, y, epochs=20, lr=0.05, optimizer="adam", batch_size=batch_size, seed=1,
+                freeze=["b1", "W2"], warn=False)
+    for key in ("b1", "W2"):
+        np.testing.assert_array_equal(net.params[key], start[key])
+    assert not np.array_equal(net.params["W1"], start["W1"])
+    again = sn.Network([3, 4, 1], seed=0, **KW)
+    again.frozen = ["b1", "W2"]
+    assert again.fit(X, y, epochs=20, lr=0.05, optimizer="adam", batch_size=batch_size, seed=1,
+                     warn=False).loss == h.loss

@@ -207,3 +207,17 @@ def test_a_run_that_starts_on_numpy_while_compiling_switches_without_a_seam(monk
     np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
     for key in ref.params:
         np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13)
+
+
+def test_frozen_parameters_train_on_the_kernels_as_on_numpy():
+    """Frozen parameters leave the whole-loop kernel aside (the fused gradient serves)."""
+    X, y = sn.data.seed_data()
+    kw = dict(activation="sigmoid", loss="sse")
+    fast, ref = _pair([3, 4, 1], kw, seed=1)
+    assert fast.jit_kernels().wait("fused") is not None
+    hf = fast.fit(X, y, epochs=50, lr=1.0, freeze=["b1", "b2"], warn=False)
+    hr = ref.fit(X, y, epochs=50, lr=1.0, freeze=["b1", "b2"], warn=False)
+    np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
+    for key in ref.params:
+        np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13, atol=1e-15)
+    assert not fast.params["b1"].any() and not fast.params["b2"].any()

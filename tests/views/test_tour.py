@@ -99,6 +99,18 @@ def test_seed_network_is_the_readme_setup(tour):
     assert np.array_equal(net.predict(X).round().ravel(), [0, 1, 1, 0])  # the README's output
 
 
+def test_the_seed_network_graph_and_a_highlighted_path(tour):
+    """The layer-level graph of the seed network and the 2-2-2 scalar graph with one path
+    are shown; the path sum the page states is the gradient net.gradients computes."""
+    result, *_, md, _ = tour
+    assert "![layer-level computation graph](graph_layers.png)" in md
+    assert "![scalar computation graph, one path](graph_222.png)" in md
+    m = re.search(r"all (\d+) paths sum to (\S+) = .*?`net.gradients` gives (\S+?)\)", md)
+    assert m and int(m.group(1)) == 2 and m.group(2) == m.group(3)
+    for name in ("graph_layers.png", "graph_222.png"):
+        assert (result.out / name).stat().st_size > 20000
+
+
 # ----------------------------------------------------------------------------
 # index.md: tables parse as a Markdown renderer parses them
 # ----------------------------------------------------------------------------
