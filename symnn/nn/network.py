@@ -24,6 +24,7 @@ Samples are rows: :math:`Z_1 = X W_1 + b_1` with :math:`W_1` of shape
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterator, MutableMapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -89,8 +90,10 @@ class Params(MutableMapping):
     through :meth:`arrays`.
     """
 
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], flat: np.ndarray | None = None) -> None:
         self._arrays = arrays
+        #: one contiguous array that every parameter is a view of (or None)
+        self.flat = flat
 
     def _array(self, key: str) -> np.ndarray:
         try:
@@ -176,6 +179,10 @@ class Network(Freezable):
         ``"xavier_uniform"``); biases start at 0.
     seed : int or numpy.random.Generator, optional
         Makes the initial weights reproducible.
+    jit : bool, optional
+        Train with kernels compiled by numba (:mod:`symnn.nn.jit`): True, False, or None
+        (default) for "when numba is installed and the environment variable ``SYMNN_JIT``
+        is not ``0``". Results equal the NumPy path's to rounding (1e-14).
 
     Shapes: ``X`` is (n, inputs); ``y`` is (n, outputs), or (n,) for one
     output or class indices with a softmax output.
@@ -212,6 +219,7 @@ class Network(Freezable):
         bias: bool = True,
         init: str | Initializer | None = None,
         seed: int | np.random.Generator | None = None,
+        jit: bool | None = None,
     ) -> None:
         self.layers = _check_layers(layers)
         depth = len(self.layers) - 1
@@ -261,18 +269,36 @@ class Network(Freezable):
         self._check_size()
         self._rng = make_rng(seed)
         arrays: dict[str, np.ndarray] = {}
+        # every parameter is a view of one flat array: training backs them all up in one copy
+        flat = np.zeros(self.n_params_of(self.layers, bias))
+        offset = 0
         for i in range(1, depth + 1):
             shape = (self.layers[i - 1], self.layers[i])
-            arrays[f"W{i}"] = np.ascontiguousarray(self.init(shape, seed=self._rng), dtype=float)
+            W = flat[offset : offset + shape[0] * shape[1]].reshape(shape)
+            W[...] = self.init(shape, seed=self._rng)
+            arrays[f"W{i}"] = W
+            offset += W.size
             if bias:
-                arrays[f"b{i}"] = np.zeros(self.layers[i])
-        self._params = Params(arrays)
+                arrays[f"b{i}"] = flat[offset : offset + shape[1]]
+                offset += shape[1]
+        self._params = Params(arrays, flat=flat)
+        if jit is not None and not isinstance(jit, bool):
+            raise TypeError(f"jit must be True, False or None (automatic), not {jit!r}")
+        #: compiled kernels: True, False, or None = when numba is installed and SYMNN_JIT is not 0
+        self.jit = jit
+
+    @staticmethod
+    def n_params_of(layers: Sequence[int], bias: bool) -> int:
+        """The number of scalar parameters of a network with these widths.
+
+        >>> Network.n_params_of([3, 4, 1], bias=True)
+        21
+        """
+        return sum(a * b + (b if bias else 0) for a, b in itertools.pairwise(layers))
 
     def _check_size(self) -> None:
         """Refuse a network too big to allocate, before allocating anything."""
-        count = sum(
-            a * b + (b if self.bias else 0) for a, b in zip(self.layers, self.layers[1:], strict=False)
-        )
+        count = self.n_params_of(self.layers, self.bias)
         if count > MAX_PARAMS:
             raise ValueError(
                 f"layers {list(self.layers)} give {count:,} parameters "
@@ -396,8 +422,12 @@ class Network(Freezable):
         return build(self.spec)
 
     def source(self) -> str:
-        """The generated NumPy source of the training code (forward, backward, updates)."""
-        return self._code[0]
+        """The generated NumPy source of the training code (forward, backward, updates),
+        followed by the generated numba kernels when the network trains with them."""
+        kernels = self.jit_kernels()
+        if kernels is None:
+            return self._code[0]
+        return f"{self._code[0]}\n# -- numba kernels (symnn.nn.jit) --\n{kernels.source}"
 
     def workspace(self, n: int):
         """``(gradient, grads)`` for a batch of *n* rows (buffers allocated once per size).
@@ -416,6 +446,12 @@ class Network(Freezable):
     def updater(self, name: str):
         """The generated in-place update of the optimiser *name* (see :mod:`symnn.nn.optimizers`)."""
         return self._code[1][name]
+
+    def jit_kernels(self):
+        """The network's compiled kernels (:mod:`symnn.nn.jit`), or None on the NumPy path."""
+        from symnn.nn.jit import kernels_for
+
+        return kernels_for(self)
 
     # -- numbers -------------------------------------------------------------------------
     def predict(self, X) -> np.ndarray:
