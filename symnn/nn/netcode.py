@@ -51,6 +51,10 @@ class LayerMath:
     fprime_z: sp.Expr  # in Z_SYMBOL
     fprime_a: sp.Expr | None  # in A_SYMBOL, when the derivative is a function of the output
     identity: bool
+    #: trainable activation parameters (symbols named as their ``net.params`` keys) and
+    #: the derivative of f with respect to each (in Z_SYMBOL and the parameters)
+    params: tuple[sp.Symbol, ...] = ()
+    dparams: tuple[sp.Expr, ...] = ()
 
     @property
     def reuse_output(self) -> bool:
@@ -68,6 +72,10 @@ class NetSpec:
     delta_expr: sp.Expr | None  # output delta (without 1/divisor) in A_SYMBOL, Z_SYMBOL, Y; None if fused
     fused_softmax: bool
     y_symbol: sp.Symbol
+    #: dl/da of the output (numeric, in A_SYMBOL, Y): set when the output layer has trainable params
+    loss_grad: sp.Expr | None = None
+    #: the shape of every trainable activation parameter, by its name
+    param_shapes: dict[str, tuple[int, ...]] | None = None
 
     @property
     def depth(self) -> int:
@@ -92,7 +100,42 @@ def _param_names(spec: NetSpec) -> list[str]:
         names.append(f"W{i}")
         if spec.bias:
             names.append(f"b{i}")
+        names.extend(_code_name(p) for p in spec.layers[i - 1].params)
     return names
+
+
+#: Names the generated code uses for itself (optimiser scalars such as beta1 among them).
+_RESERVED = {"np", "special", "kernels", "X", "Y", "n", "scale", "loss", "gradient", "make"}
+_RESERVED |= {name for opt in OPTIMIZERS for name in opt.scalar_names}
+
+
+def _code_name(p: sp.Symbol) -> str:
+    """A trainable parameter's name in the generated code (``beta1_``: adam has a beta1)."""
+    return f"{p.name}_" if p.name in _RESERVED else p.name
+
+
+def _own(layer: LayerMath) -> dict:
+    """The names of a layer's trainable parameters in the generated code."""
+    return {p: _code_name(p) for p in layer.params}
+
+
+def _param_grads(body, layer: LayerMath, exprs, names: dict, scratch_name, shapes) -> int:
+    """Sum each of *exprs* (one per trainable parameter, elementwise) into its gradient buffer.
+
+    Returns the number of scratch buffers used (the first one holds each summand).
+    """
+    used = 1
+    for p, e in zip(layer.params, exprs, strict=True):
+        em = InplaceEmitter({**names, **_own(layer)}, scratch=scratch_name)
+        em.scratch_used = 1
+        tmp = scratch_name(0)
+        body(*em.emit(e, tmp))
+        if shapes[p.name]:  # one per unit: column sums
+            body(f"np.sum({tmp}, axis=0, out=g{_code_name(p)})")
+        else:
+            body(f"g{_code_name(p)}[...] = np.sum({tmp})")
+        used = max(used, em.scratch_used)
+    return used
 
 
 def _scratch_name(width: int, i: int) -> str:
@@ -117,6 +160,11 @@ def generate(spec: NetSpec) -> str:
         em = InplaceEmitter(names, scratch=lambda i: _scratch_name(width, i))
         return em
 
+    def scratch_of(width: int):
+        return lambda i: _scratch_name(width, i)
+
+    shapes = spec.param_shapes or {}
+
     def note_scratch(width: int, em: InplaceEmitter) -> None:
         scratch[width] = max(scratch.get(width, 0), em.scratch_used)
 
@@ -137,6 +185,7 @@ def generate(spec: NetSpec) -> str:
             not (i == L and spec.fused_softmax)
             and not reads_z
             and not layer.identity
+            and not layer.params  # their gradients need Z
             and layer.reuse_output
             and prepare(layer.f, [Z_SYMBOL]).count(Z_SYMBOL) == 1
         )
@@ -167,7 +216,7 @@ def generate(spec: NetSpec) -> str:
         if not in_place:
             buffers.append(f"{a} = np.empty((n, {width}))")
         a_name[i] = a
-        em = emitter(width, {Z_SYMBOL: z})
+        em = emitter(width, {Z_SYMBOL: z, **_own(layer)})
         body(*em.emit(layer.f, a))
         note_scratch(width, em)
 
@@ -182,7 +231,7 @@ def generate(spec: NetSpec) -> str:
             f"loss = (np.sum(M{L}) + np.sum(np.log(S{L})) - np.sum(T0_{width})) * scale",
         )
     else:
-        em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl})
+        em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl, **_own(spec.layers[-1])})
         em.scratch_used = 1  # T0 holds the elementwise loss
         body(*em.emit(spec.loss_expr, f"T0_{width}"))
         body(f"loss = np.sum(T0_{width}) * scale")
@@ -198,14 +247,26 @@ def generate(spec: NetSpec) -> str:
             if spec.fused_softmax:
                 body(f"np.subtract({out}, Y, out={d})", f"np.multiply({d}, scale, out={d})")
             else:
-                em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl})
+                em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl, **_own(layer)})
                 body(*em.emit(spec.delta_expr * sp.Symbol("scale"), d))
                 note_scratch(width, em)
+                if layer.params:  # dL/dp = sum of scale * dl/da * df/dp
+                    exprs = [spec.loss_grad * sp.Symbol("scale") * e for e in layer.dparams]
+                    names = {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl}
+                    used = _param_grads(body, layer, exprs, names, scratch_of(width), shapes)
+                    scratch[width] = max(scratch.get(width, 0), used)
         else:
             body(f"np.matmul(D{i + 1}, W{i + 1}.T, out={d})")
+            if layer.params:  # dL/dp = sum of (D W^T) * df/dp, before D becomes dL/dZ
+                exprs = [G_SYMBOL * e for e in layer.dparams]
+                names = {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d}
+                used = _param_grads(body, layer, exprs, names, scratch_of(width), shapes)
+                scratch[width] = max(scratch.get(width, 0), used)
             if not layer.identity:
                 fprime = layer.fprime_a if layer.reuse_output else layer.fprime_z
-                em = emitter(width, {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d})
+                em = emitter(
+                    width, {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d, **_own(layer)}
+                )
                 tmp = _scratch_name(width, 0)
                 em.scratch_used = 1
                 body(*em.emit(fprime, tmp))
@@ -227,6 +288,8 @@ def generate(spec: NetSpec) -> str:
         w(f"gW{i} = np.empty(({sizes[i - 1]}, {sizes[i]}))")
         if spec.bias:
             w(f"gb{i} = np.empty({sizes[i]})")
+        for p in spec.layers[i - 1].params:
+            w(f"g{_code_name(p)} = np.empty({shapes[p.name]})")
     w.lines.append("")
     w.lines.extend(body.lines)
     w.lines.append("")
@@ -270,7 +333,10 @@ def _forward(w: _Writer, spec: NetSpec, params: list[str]) -> None:
             w(f"A{i} = {z}")
         else:
             lines, (res,) = numpy_source(
-                [prepare(layer.f, [Z_SYMBOL])], {Z_SYMBOL: z}, stable=False, prefix=f"_t{i}_"
+                [prepare(layer.f, [Z_SYMBOL, *layer.params])],
+                {Z_SYMBOL: z, **_own(layer)},
+                stable=False,
+                prefix=f"_t{i}_",
             )
             w(*lines, f"A{i} = {res}")
         prev = f"A{i}"

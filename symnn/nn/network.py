@@ -43,6 +43,7 @@ from symnn.catalogue.losses import loss as get_loss
 from symnn.catalogue.regularizers import Objective, Regularizer
 from symnn.compiler import prepare
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
+from symnn.nn.trainable import layer_math, resolve
 from symnn.nn.training import fit
 
 __all__ = ["MAX_PARAMS", "Network", "Params"]
@@ -171,6 +172,11 @@ class Network:
         ``"xavier_uniform"``); biases start at 0.
     seed : int or numpy.random.Generator, optional
         Makes the initial weights reproducible.
+    trainable_params : str, sequence, mapping or None
+        Activation parameters trained with the weights (see :mod:`symnn.nn.trainable`):
+        ``("alpha",)`` gives every layer whose activation has an ``alpha`` its own scalar
+        ``alpha1``, ``alpha2``, ... in :attr:`params`; ``{"alpha": "unit"}`` one per unit;
+        ``{1: ("alpha",)}`` only layer 1.
 
     Shapes: ``X`` is (n, inputs); ``y`` is (n, outputs), or (n,) for one
     output or class indices with a softmax output.
@@ -199,6 +205,7 @@ class Network:
         bias: bool = True,
         init: str | Initializer | None = None,
         seed: int | np.random.Generator | None = None,
+        trainable_params: Any = None,
     ) -> None:
         self.layers = _check_layers(layers)
         depth = len(self.layers) - 1
@@ -239,6 +246,7 @@ class Network:
                     "two classes use one sigmoid output with loss='bce', or layers ending in 2"
                 )
         self._check_output_range()
+        self.activations, self.trainable = resolve(trainable_params, self.activations)
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be True or False, not {bias!r}")
         self.bias = bias
@@ -253,6 +261,9 @@ class Network:
             arrays[f"W{i}"] = np.ascontiguousarray(self.init(shape, seed=self._rng), dtype=float)
             if bias:
                 arrays[f"b{i}"] = np.zeros(self.layers[i])
+            for tp in self.trainable:
+                if tp.layer == i:
+                    arrays[tp.key] = np.full(tp.array_shape(self.layers[i]), tp.init)
         self._params = Params(arrays)
 
     def _check_size(self) -> None:
@@ -321,9 +332,10 @@ class Network:
         acts = [a.name for a in self.activations]
         if self.softmax_output:
             acts[-1] = "softmax"
+        trained = f", trainable={[tp.key for tp in self.trainable]}" if self.trainable else ""
         return (
             f"Network({list(self.layers)}, activation={acts}, loss={self.loss.name!r}, "
-            f"bias={self.bias})"
+            f"bias={self.bias}{trained})"
         )
 
     def _repr_html_(self) -> str:
@@ -348,10 +360,20 @@ class Network:
     @cached_property
     def spec(self) -> NetSpec:
         """The symbolic pieces of the network that its code is generated from."""
-        layers = tuple(_layer_math(a) for a in self.activations)
+        layers = tuple(
+            layer_math(a, [tp for tp in self.trainable if tp.layer == i])
+            for i, a in enumerate(self.activations, start=1)
+        )
         out = layers[-1]
         lo = self.loss
         y = lo.y
+        extra: dict[str, Any] = {}
+        if self.trainable:
+            extra["param_shapes"] = {k: self._params[k].shape for k in (t.key for t in self.trainable)}
+        if out.params:
+            extra["loss_grad"] = lo.numeric_gradient.xreplace(
+                {lo.yhat: A_SYMBOL, **{p: _exact(v) for p, v in lo.params.items()}}
+            )
         if lo.fused_softmax:
             return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y)
         subs = {lo.yhat: A_SYMBOL, **{p: _exact(v) for p, v in lo.params.items()}}
@@ -374,7 +396,7 @@ class Network:
                     loss_expr = lo.expr.xreplace(subs).xreplace({A_SYMBOL: out.f})
         else:
             delta = grad_num * out.fprime_z
-        return NetSpec(tuple(self.layers), layers, self.bias, loss_expr, delta, False, y)
+        return NetSpec(tuple(self.layers), layers, self.bias, loss_expr, delta, False, y, **extra)
 
     @cached_property
     def _code(self) -> tuple[str, dict]:
@@ -428,7 +450,8 @@ class Network:
             Z = A @ self._params[f"W{i}"]
             if self.bias:
                 Z = Z + self._params[f"b{i}"]
-            A = np.asarray(act(Z), dtype=np.float64)
+            own = {t.name: self._params[t.key] for t in self.trainable if t.layer == i}
+            A = np.asarray(act.compiled()(Z, **own) if own else act(Z), dtype=np.float64)
             out.append(A)
         return out
 

@@ -26,7 +26,9 @@ user-defined formula with its input symbol, parameters, name, LaTeX and doc);
 parameters set on it, or a user-defined formula with its reduction,
 parameters, domains, row-wise flag and numeric convention); ``init`` (name and
 parameters); ``regularizers`` (name, penalty formula, free parameters);
-``sha256`` of the weights. Formulas are strings in :func:`symnn.parse`
+``sha256`` of the weights; and, only for a network with trainable activation
+parameters, ``trainable`` (``[layer, keyword, "scalar" | "unit"]`` each; their values
+are stored with the weights as ``alpha1``, ...). Formulas are strings in :func:`symnn.parse`
 syntax; the pieces that syntax cannot write (``Piecewise`` with its conditions,
 binary floats) are stored as a small tree next to the string (``formula`` +
 ``where``). Every record is rebuilt and compared with the original at save
@@ -136,10 +138,12 @@ class Limits:
     max_text_chars: int = 20_000
     #: Wall-clock time to rebuild the symbolic definitions, checked between steps.
     max_seconds: float = 10.0
+    #: Trainable activation parameters (``alpha1``, ...), stored beside the weights.
+    max_trainable: int = 64
 
     @property
     def max_entries(self) -> int:
-        return 2 * self.max_depth + 1
+        return 2 * self.max_depth + 1 + self.max_trainable
 
     @property
     def max_file_bytes(self) -> int:
@@ -752,7 +756,7 @@ def _numbers(rec: Any, what: str, limits: Limits) -> dict[str, float]:
 # The archive
 # ======================================================================================
 
-_ENTRY = re.compile(r"(__symnn__|[Wb][1-9][0-9]{0,3})\.npy\Z")
+_ENTRY = re.compile(r"(__symnn__|[Wb][1-9][0-9]{0,3}|[A-Za-z][A-Za-z_]{0,31}[1-9][0-9]{0,3})\.npy\Z")
 _EOCD = struct.Struct("<4s4H2LH")
 
 
@@ -1048,6 +1052,31 @@ _V2_KEYS = {
 }
 
 
+#: Keys a version-2 file has only when the network needs them.
+_OPTIONAL_KEYS = {"trainable"}
+
+
+def _trainable_from(meta: dict, depth: int) -> list[tuple[int, str, str]]:
+    """The ``trainable`` record: ``[(layer, keyword, "scalar" | "unit"), ...]`` (checked)."""
+    rec = meta.get("trainable", [])
+    if not isinstance(rec, list) or len(rec) > LIMITS.max_trainable:
+        raise _Bad(
+            f"trainable must be a list of at most {LIMITS.max_trainable} [layer, name, shape] records"
+        )
+    out = []
+    for item in rec:
+        ok = isinstance(item, list) and len(item) == 3
+        layer, name, shape = item if ok else (None, None, None)
+        ok = ok and isinstance(layer, int) and not isinstance(layer, bool) and 1 <= layer <= depth
+        ok = ok and isinstance(name, str) and name.isidentifier() and len(name) <= 32
+        if not (ok and shape in ("scalar", "unit")):
+            raise _Bad(f"trainable entries are [layer 1..{depth}, name, 'scalar' or 'unit']")
+        out.append((layer, name, shape))
+    if len(set((t[0], t[1]) for t in out)) != len(out):
+        raise _Bad("trainable names a parameter twice")
+    return out
+
+
 def _architecture(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> tuple[int, ...]:
     """Check layers against the limits and against the stored arrays; return the widths."""
     layers = meta["layers"]
@@ -1064,6 +1093,9 @@ def _architecture(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> 
         expected[f"W{i}"] = (layers[i - 1], layers[i])
         if bias:
             expected[f"b{i}"] = (layers[i],)
+        for layer, name, shape in _trainable_from(meta, len(layers) - 1):
+            if layer == i:
+                expected[f"{name}{i}"] = () if shape == "scalar" else (layers[i],)
     total = sum(math.prod(s) for s in expected.values())
     if total > limits.max_params:
         raise _Bad(
@@ -1121,6 +1153,12 @@ def _build(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> Network
         "init": init,
         "seed": 0,
     }
+    trainable = _trainable_from(meta, len(layers) - 1)
+    if trainable:
+        kwargs["trainable_params"] = {
+            i: {name: shape for layer, name, shape in trainable if layer == i}
+            for i in sorted({t[0] for t in trainable})
+        }
     takes_regs = "regularizers" in inspect.signature(Network).parameters
     if regs and takes_regs:
         kwargs["regularizers"] = regs
@@ -1242,6 +1280,8 @@ def _definition(net: Network, arrays: dict[str, np.ndarray]) -> dict:
         "regularizers": regs,
         "sha256": _digest(arrays),
     }
+    if getattr(net, "trainable", None):
+        meta["trainable"] = [[tp.layer, tp.name, tp.shape] for tp in net.trainable]
     _verify(net, meta)
     return meta
 
@@ -1300,7 +1340,7 @@ def load(path: str | os.PathLike) -> Network:
         if meta["version"] == 1:
             meta = _upgrade_v1(meta)
         else:
-            _keys(meta, _V2_KEYS, "network")
+            _keys(meta, _V2_KEYS | (set(meta) & _OPTIONAL_KEYS), "network")
         return _build(meta, arrays, LIMITS)
     except _Missing:
         raise ModelFileNotFoundError(
