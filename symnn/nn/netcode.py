@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.special
@@ -55,6 +56,9 @@ class LayerMath:
     #: the derivative of f with respect to each (in Z_SYMBOL and the parameters)
     params: tuple[sp.Symbol, ...] = ()
     dparams: tuple[sp.Expr, ...] = ()
+    #: a vector activation (:mod:`symnn.catalogue.vector`): f and its derivatives above are
+    #: placeholders; its own forward/backward functions are emitted instead
+    vector: Any = None
 
     @property
     def reuse_output(self) -> bool:
@@ -76,6 +80,12 @@ class NetSpec:
     loss_grad: sp.Expr | None = None
     #: the shape of every trainable activation parameter, by its name
     param_shapes: dict[str, tuple[int, ...]] | None = None
+    #: the width of each layer's pre-activation Z (a GLU layer of h units has 2h); default sizes[1:]
+    z_sizes: tuple[int, ...] | None = None
+
+    def z_width(self, i: int) -> int:
+        """The width of layer *i*'s pre-activation (and of W_i's columns and b_i)."""
+        return self.z_sizes[i - 1] if self.z_sizes else self.sizes[i]
 
     @property
     def depth(self) -> int:
@@ -138,6 +148,11 @@ def _param_grads(body, layer: LayerMath, exprs, names: dict, scratch_name, shape
     return used
 
 
+def _vector_name(layer: LayerMath, i: int) -> str:
+    """The prefix of layer *i*'s vector-activation functions: ``softmax1_forward``, ..."""
+    return f"{layer.name}{i}"
+
+
 def _scratch_name(width: int, i: int) -> str:
     return f"T{i}_{width}"
 
@@ -145,6 +160,9 @@ def _scratch_name(width: int, i: int) -> str:
 def generate(spec: NetSpec) -> str:
     """The source of the generated training module for *spec* (see the module docstring)."""
     w = _Writer()
+    for i, layer in enumerate(spec.layers, start=1):  # vector activations' own functions first
+        if layer.vector is not None:
+            w.lines.extend([layer.vector.code(_vector_name(layer, i)), ""])
     params = _param_names(spec)
     grads = [f"g{p}" for p in params]
     L = spec.depth
@@ -190,7 +208,7 @@ def generate(spec: NetSpec) -> str:
             and prepare(layer.f, [Z_SYMBOL]).count(Z_SYMBOL) == 1
         )
         z = f"A{i}" if in_place else f"Z{i}"
-        buffers.append(f"{z} = np.empty((n, {width}))")
+        buffers.append(f"{z} = np.empty((n, {spec.z_width(i)}))")
         z_name[i] = z
         body(f"np.matmul({a_name[i - 1]}, W{i}, out={z})")
         if spec.bias:
@@ -208,6 +226,11 @@ def generate(spec: NetSpec) -> str:
                 f"np.sum(A{i}, axis=1, keepdims=True, out=S{i})",
                 f"np.divide(A{i}, S{i}, out=A{i})  # softmax",
             )
+            continue
+        if layer.vector is not None:  # a vector activation: its generated function
+            buffers.append(f"A{i} = np.empty((n, {width}))")
+            a_name[i] = f"A{i}"
+            body(f"A{i}[...] = {_vector_name(layer, i)}_forward({z})")
             continue
         if layer.identity:
             a_name[i] = z
@@ -242,7 +265,10 @@ def generate(spec: NetSpec) -> str:
         layer = spec.layers[i - 1]
         width = sizes[i]
         d = f"D{i}"
-        buffers.append(f"{d} = np.empty((n, {width}))")
+        buffers.append(f"{d} = np.empty((n, {spec.z_width(i)}))")
+        if layer.vector is not None:  # dL/dA into G, then D = G J (the vector-Jacobian product)
+            d = f"G{i}"
+            buffers.append(f"{d} = np.empty((n, {width}))")
         if i == L:
             if spec.fused_softmax:
                 body(f"np.subtract({out}, Y, out={d})", f"np.multiply({d}, scale, out={d})")
@@ -262,7 +288,7 @@ def generate(spec: NetSpec) -> str:
                 names = {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d}
                 used = _param_grads(body, layer, exprs, names, scratch_of(width), shapes)
                 scratch[width] = max(scratch.get(width, 0), used)
-            if not layer.identity:
+            if not layer.identity and layer.vector is None:
                 fprime = layer.fprime_a if layer.reuse_output else layer.fprime_z
                 em = emitter(
                     width, {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d, **_own(layer)}
@@ -272,6 +298,9 @@ def generate(spec: NetSpec) -> str:
                 body(*em.emit(fprime, tmp))
                 body(f"np.multiply({d}, {tmp}, out={d})")
                 note_scratch(width, em)
+        if layer.vector is not None:
+            d = f"D{i}"
+            body(f"{d}[...] = {_vector_name(layer, i)}_backward({z_name[i]}, {a_name[i]}, G{i})")
         body(f"np.matmul({a_name[i - 1]}.T, {d}, out=gW{i})")
         if spec.bias:
             body(f"np.sum({d}, axis=0, out=gb{i})")
@@ -285,9 +314,9 @@ def generate(spec: NetSpec) -> str:
         for i in range(count):
             w(f"{_scratch_name(width, i)} = np.empty((n, {width}))")
     for i in range(1, L + 1):
-        w(f"gW{i} = np.empty(({sizes[i - 1]}, {sizes[i]}))")
+        w(f"gW{i} = np.empty(({sizes[i - 1]}, {spec.z_width(i)}))")
         if spec.bias:
-            w(f"gb{i} = np.empty({sizes[i]})")
+            w(f"gb{i} = np.empty({spec.z_width(i)})")
         for p in spec.layers[i - 1].params:
             w(f"g{_code_name(p)} = np.empty({shapes[p.name]})")
     w.lines.append("")
@@ -329,6 +358,8 @@ def _forward(w: _Writer, spec: NetSpec, params: list[str]) -> None:
         last = i == spec.depth
         if last and spec.fused_softmax:
             w(f"A{i} = special.softmax({z}, axis=1)")
+        elif layer.vector is not None:
+            w(f"A{i} = {_vector_name(layer, i)}_forward({z})")
         elif layer.identity:
             w(f"A{i} = {z}")
         else:

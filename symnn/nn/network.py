@@ -41,6 +41,7 @@ from symnn.catalogue.loss import ROW_SUM_TOL
 from symnn.catalogue.losses import Loss, as_loss
 from symnn.catalogue.losses import loss as get_loss
 from symnn.catalogue.regularizers import Objective, Regularizer
+from symnn.catalogue.vector import VectorActivation, as_layer_activation
 from symnn.compiler import prepare
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
 from symnn.nn.trainable import layer_math, resolve
@@ -257,19 +258,25 @@ class Network:
         self._rng = make_rng(seed)
         arrays: dict[str, np.ndarray] = {}
         for i in range(1, depth + 1):
-            shape = (self.layers[i - 1], self.layers[i])
+            shape = (self.layers[i - 1], self._z_width(i))
             arrays[f"W{i}"] = np.ascontiguousarray(self.init(shape, seed=self._rng), dtype=float)
             if bias:
-                arrays[f"b{i}"] = np.zeros(self.layers[i])
+                arrays[f"b{i}"] = np.zeros(shape[1])
             for tp in self.trainable:
                 if tp.layer == i:
                     arrays[tp.key] = np.full(tp.array_shape(self.layers[i]), tp.init)
         self._params = Params(arrays)
 
+    def _z_width(self, i: int) -> int:
+        """The width of layer *i*'s pre-activation: 2h for a GLU layer of h units, k h for maxout."""
+        act = self.activations[i - 1]
+        return act.in_width(self.layers[i]) if isinstance(act, VectorActivation) else self.layers[i]
+
     def _check_size(self) -> None:
         """Refuse a network too big to allocate, before allocating anything."""
         count = sum(
-            a * b + (b if self.bias else 0) for a, b in zip(self.layers, self.layers[1:], strict=False)
+            a * b + (b if self.bias else 0)
+            for a, b in zip(self.layers, (self._z_width(i) for i in range(1, self.depth + 1)), strict=False)
         )
         if count > MAX_PARAMS:
             raise ValueError(
@@ -284,7 +291,10 @@ class Network:
         if lo.fused_softmax or lo.input_domain.is_real_line:
             return
         with np.errstate(all="ignore"):
-            values = out(np.linspace(-50.0, 50.0, 2001))
+            if isinstance(out, VectorActivation):
+                values = out.sample_outputs()
+            else:
+                values = out(np.linspace(-50.0, 50.0, 2001))
         if not np.all(lo.input_domain.contains(values)):
             hint = {
                 "probability": "output_activation='sigmoid' (or a linear output with "
@@ -370,17 +380,19 @@ class Network:
         extra: dict[str, Any] = {}
         if self.trainable:
             extra["param_shapes"] = {k: self._params[k].shape for k in (t.key for t in self.trainable)}
+        if any(m.vector is not None for m in layers):
+            extra["z_sizes"] = tuple(self._z_width(i) for i in range(1, self.depth + 1))
         if out.params:
             extra["loss_grad"] = lo.numeric_gradient.xreplace(
                 {lo.yhat: A_SYMBOL, **{p: _exact(v) for p, v in lo.params.items()}}
             )
         if lo.fused_softmax:
-            return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y)
+            return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y, **extra)
         subs = {lo.yhat: A_SYMBOL, **{p: _exact(v) for p, v in lo.params.items()}}
         loss_expr = lo.numeric_expr.xreplace(subs)
         grad_sym = lo.derivative.xreplace(subs)
         grad_num = lo.numeric_gradient.xreplace(subs)
-        if out.identity:
+        if out.identity or out.vector is not None:  # a vector layer: the code multiplies by J
             delta = grad_num
         elif out.reuse_output:
             combined = sp.factor_terms(sp.cancel(sp.together(grad_sym * out.fprime_a)))
@@ -591,10 +603,10 @@ def _resolve_activations(
     """
 
     def one(a) -> Activation:
-        return a if isinstance(a, Activation) else as_activation(a)
+        return a if isinstance(a, (Activation, VectorActivation)) else as_layer_activation(a)
 
     softmax = False
-    if isinstance(act, (str, Activation)):
+    if isinstance(act, (str, Activation, VectorActivation)):
         hidden = [one(act)] * (depth - 1)
         out = act if depth == 1 else fits_loss  # no hidden layer: the activation is the output's
     else:
@@ -618,6 +630,8 @@ def _resolve_activations(
     if isinstance(out, str) and out.strip().lower() == "softmax":
         softmax = True
         out = "identity"
+    if isinstance(out, VectorActivation) and out.kind == "softmax" and fits_loss == "softmax":
+        softmax, out = True, "identity"  # fused with the cross-entropy, as the name "softmax" is
     return [*hidden, one(out)], softmax
 
 

@@ -76,6 +76,7 @@ from symnn.catalogue.initializers import Initializer
 from symnn.catalogue.losses import Domain, Loss, _zero_where_target_zero, clamp_logs, losses
 from symnn.catalogue.losses import loss as get_loss
 from symnn.catalogue.regularizers import Regularizer, regularizer, regularizers
+from symnn.catalogue.vector import VectorActivation, vector_activation
 from symnn.expr.parse import parse
 from symnn.nn.network import Network
 
@@ -416,6 +417,8 @@ def _numeric_from(name: Any) -> Callable | None:
 
 def _activation_record(act: Activation) -> dict:
     """A catalogue name and fixed parameters when that rebuilds *act*, else its formula."""
+    if isinstance(act, VectorActivation):  # softmax, GLU, maxout: by name (and maxout's k)
+        return {"vector": act.name, **({"k": act.k} if act.k else {})}
     if act.origin is not None:
         name, fixed = act.origin
         rec = {"catalogue": name, "params": {k: float(v) for k, v in fixed.items()}}
@@ -437,9 +440,33 @@ def _activation_record(act: Activation) -> dict:
     }
 
 
+def _vector_from(rec: dict, limits: Limits) -> VectorActivation:
+    """A vector activation record: ``{"vector": name}``, maxout with ``"k"``."""
+    _keys(rec, {"vector", "k"} if "k" in rec else {"vector"}, "vector activation")
+    name = _name(rec["vector"], "vector activation name", limits)
+    k = rec.get("k", 2)
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= 64:
+        raise _Bad("maxout's k must be an integer from 2 to 64")
+    try:
+        return vector_activation(name, k=k)
+    except (TypeError, ValueError) as exc:
+        raise _Bad(f"vector activation {name!r}: {exc}") from None
+
+
+def _z_width(meta: dict, i: int, units: int, limits: Limits) -> int:
+    """The columns of W_i: *units*, or what layer *i*'s vector activation takes."""
+    acts = meta["activations"]
+    rec = acts[i - 1] if isinstance(acts, list) and len(acts) >= i else None
+    if isinstance(rec, dict) and "vector" in rec:
+        return _vector_from(rec, limits).in_width(units)
+    return units
+
+
 def _activation_from(rec: Any, budget: _Budget) -> Activation:
     if not isinstance(rec, dict):
         raise _Bad("an activation record is not an object")
+    if "vector" in rec:
+        return _vector_from(rec, budget.limits)
     if "catalogue" in rec:
         _keys(rec, {"catalogue", "params"}, "activation")
         name = _name(rec["catalogue"], "activation name", budget.limits)
@@ -1090,9 +1117,10 @@ def _architecture(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> 
         raise _Bad("bias and softmax_output must be true or false")
     expected = {}
     for i in range(1, len(layers)):
-        expected[f"W{i}"] = (layers[i - 1], layers[i])
+        zw = _z_width(meta, i, layers[i], limits)
+        expected[f"W{i}"] = (layers[i - 1], zw)
         if bias:
-            expected[f"b{i}"] = (layers[i],)
+            expected[f"b{i}"] = (zw,)
         for layer, name, shape in _trainable_from(meta, len(layers) - 1):
             if layer == i:
                 expected[f"{name}{i}"] = () if shape == "scalar" else (layers[i],)

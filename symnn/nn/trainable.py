@@ -180,6 +180,8 @@ def layer_math(act: Activation, free: Sequence[TrainableParam] = ()) -> LayerMat
     >>> m.f, m.dparams
     (Piecewise((alpha1*z, z <= 0), (z, True)), (Piecewise((z, z <= 0), (0, True)),))
     """
+    if hasattr(act, "in_width"):  # a vector activation: the code generator calls its functions
+        return LayerMath(act.name, Z_SYMBOL, sp.S.One, None, False, vector=act)
     by_name = {tp.name: tp for tp in free}
     subs: dict[sp.Symbol, sp.Expr] = {}
     for p, v in act.params.items():

@@ -339,6 +339,8 @@ def backprop(net) -> Backprop:
                 if scale != 1:
                     rhs_tex = _tex(scale) + r" \, " + _paren(rhs_tex, rhs_expr)
                     rhs_text = f"{scale_text} " + _paren(rhs_text, rhs_expr, text=True)
+                if layer.vector is not None:  # row by row, times the Jacobian of the layer
+                    rhs_tex, rhs_text = _times_jacobian(layer.vector, i, rhs_tex, rhs_text)
                 eqs.append(
                     Equation(
                         f"delta{i}", rf"\delta_{{{i}}}", rhs_tex, f"δ{i} = {rhs_text}", rhs_expr
@@ -347,7 +349,10 @@ def backprop(net) -> Backprop:
         else:
             back_tex = rf"\left(\delta_{{{i + 1}}} W_{{{i + 1}}}^{{\top}}\right)"
             back_text = f"(δ{i + 1} W{i + 1}ᵀ)"
-            if layer.identity:
+            if layer.vector is not None:
+                rhs_tex, rhs_text = _times_jacobian(layer.vector, i, back_tex, back_text)
+                eqs.append(Equation(f"delta{i}", rf"\delta_{{{i}}}", rhs_tex, f"δ{i} = {rhs_text}"))
+            elif layer.identity:
                 eqs.append(
                     Equation(f"delta{i}", rf"\delta_{{{i}}}", back_tex, f"δ{i} = {back_text}")
                 )
@@ -383,6 +388,19 @@ def backprop(net) -> Backprop:
             )
         eqs.extend(_param_equations(net, i, subs, scale, scale_text))
     return Backprop(tuple(eqs), "backpropagation")
+
+
+def _times_jacobian(vector, i: int, g_tex: str, g_text: str) -> tuple[str, str]:
+    """``G J(Z_i)`` row by row, with the vector activation's Jacobian in closed form."""
+    closed_tex = vector.jacobian_latex.removeprefix("J = ")
+    if not g_text.startswith("("):
+        g_tex, g_text = rf"\left({g_tex}\right)", f"({g_text})"
+    tex = (
+        rf"{g_tex} \, J_{{{i}}}, \quad J_{{{i}}} = {closed_tex}"
+        rf" \text{{ at each row of }} Z_{{{i}}}"
+    )
+    text = f"{g_text} J{i}  (row by row; {vector.jacobian_text.replace('J', f'J{i}', 1)} at Z{i})"
+    return tex, text
 
 
 def _param_equations(net, i: int, subs: dict, scale, scale_text: str) -> list[Equation]:
@@ -557,7 +575,7 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
     a = list(xs)
     zs: list[sp.Expr] = []
     for i in range(1, net.depth + 1):
-        n_in, n_out = net.layers[i - 1], net.layers[i]
+        n_in, n_out = net.layers[i - 1], spec.z_width(i)
         W = sp.Matrix(
             n_in, n_out, lambda r, c, i=i: LayerSymbol(f"w{i}_{r + 1}{c + 1}", real=True)
         )
@@ -573,11 +591,12 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
         ]
         layer = spec.layers[i - 1]
         own = _own_symbols(net, i, weights)  # trainable activation parameters, one per column
-        a = (
-            zs
-            if i == net.depth and spec.fused_softmax
-            else [layer.f.xreplace({Z_SYMBOL: z, **own(c)}) for c, z in enumerate(zs)]
-        )
+        if i == net.depth and spec.fused_softmax:
+            a = zs
+        elif layer.vector is not None:
+            a = layer.vector.apply(zs)
+        else:
+            a = [layer.f.xreplace({Z_SYMBOL: z, **own(c)}) for c, z in enumerate(zs)]
     lo = net.loss
     if spec.fused_softmax:
         lse = sp.log(sum(sp.exp(z) for z in zs))

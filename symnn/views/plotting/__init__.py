@@ -9,6 +9,7 @@ from symnn.views.plotting.activations import plot_activation, plot_activations
 from symnn.views.plotting.cluster import plot_elbow
 from symnn.views.plotting.curves import plot, plot_implicit
 from symnn.views.plotting.training import plot_decision_boundary, plot_gradient_flow, plot_history
+from symnn.views.plotting.vector import plot_vector_activation
 
 __all__ = [
     "FORMATS",
@@ -20,6 +21,7 @@ __all__ = [
     "plot_gradient_flow",
     "plot_history",
     "plot_implicit",
+    "plot_vector_activation",
     "save_figure",
 ]
 
