@@ -246,7 +246,9 @@ class VectorActivation:
             return rf"{self.tex}(z) = {sp.latex(self.expr(units))}"
         if order == 1:
             return rf"{self.jacobian_latex} = {sp.latex(self.jacobian(units))}"
-        raise ValueError(f"{self.name}: order must be 0 (definition) or 1 (Jacobian), not {order!r}")
+        raise ValueError(
+            f"{self.name}: order must be 0 (definition) or 1 (Jacobian), not {order!r}"
+        )
 
     def _repr_latex_(self) -> str:
         return f"$${self.latex(0)}$$\n$${self.latex(1)}$$"

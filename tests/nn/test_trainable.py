@@ -191,3 +191,20 @@ def test_prelu_weight_gradient_matches_torch(per_unit):
     want = prelu.weight.grad.numpy()
     np.testing.assert_allclose(np.atleast_1d(grads["alpha1"]), want, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(grads["W1"], lin1.weight.grad.numpy().T, rtol=1e-10, atol=1e-14)
+
+
+def test_swish_trainable_beta_matches_torch_autograd():
+    # Swish x sigmoid(beta x) with a trainable beta per unit (Ramachandran et al. 2017)
+    torch = pytest.importorskip("torch")
+    X, y = _data(n=7, d=3, k=2, seed=8)
+    net = sn.Network([3, 4, 2], activation=["swish", "identity"], loss="mse",
+                     trainable_params={"beta": "unit"}, seed=6)  # fmt: skip
+    assert list(net.params) == ["W1", "b1", "beta1", "W2", "b2"]
+    net.params["beta1"] = np.array([0.5, 1.0, 1.7, -0.3])
+    p = {k: torch.tensor(np.asarray(v), requires_grad=True) for k, v in net.params.items()}
+    Z = torch.tensor(X) @ p["W1"] + p["b1"]
+    out = (Z * torch.sigmoid(p["beta1"] * Z)) @ p["W2"] + p["b2"]
+    torch.nn.functional.mse_loss(out, torch.tensor(y)).backward()
+    grads = net.gradients(X, y)
+    for key in ("beta1", "W1", "b1"):
+        np.testing.assert_allclose(grads[key], p[key].grad.numpy(), rtol=1e-10, atol=1e-14)
