@@ -32,6 +32,7 @@ PICTURES = [
     "loss_curve.png",
     "gradient_flow.png",
     "elbow.png",
+    "graph_222.png",
 ]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = [

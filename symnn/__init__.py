@@ -74,6 +74,8 @@ _NAMES: dict[str, str] = {
     "save": "symnn.nn.persistence",
     "MinMax": "symnn.nn.scaling",
     "Standardize": "symnn.nn.scaling",
+    "graph": "symnn.nn.graph",
+    "Walkthrough": "symnn.nn.walkthrough",
     # views (plotting imports matplotlib, so it loads only when a plot is asked for)
     "ActivationTable": "symnn.views.tables",
     "activation_table": "symnn.views.tables",
@@ -87,6 +89,17 @@ _NAMES: dict[str, str] = {
     "plot_implicit": "symnn.views.plotting",
     "plot_vector_activation": "symnn.views.plotting",
     "save_figure": "symnn.views.plotting",
+    "animate_backprop": "symnn.views.plotting",
+    "plot_graph": "symnn.views.plotting",
+    # learning rates and curvature
+    "Curvature": "symnn.nn.curvature",
+    "LRRangeTest": "symnn.nn.lr",
+    "LRSweep": "symnn.nn.lr",
+    "lr_range_test": "symnn.nn.lr",
+    "lr_sweep": "symnn.nn.lr",
+    "plot_loss_landscape": "symnn.views.plotting",
+    "plot_lr_range_test": "symnn.views.plotting",
+    "plot_lr_sweep": "symnn.views.plotting",
 }
 
 #: Submodules reachable as attributes (``sn.data.seed_data()``).

@@ -487,7 +487,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0, help="random seed of k-means")
     _output_option(p, "elbow.png")
+    _graph_commands(sub)
+    _lr_commands(sub)
     return parser
+
+
+def _graph_commands(sub) -> None:
+    """``symnn graph`` and ``symnn walkthrough`` (computation graphs and worked examples)."""
+    p = _command(sub, "graph", cmd_graph, "the computation graph of a formula or a network")
+    p.add_argument("formula", nargs="?", help='a formula, activation or loss, e.g. "x*sigmoid(x)"')
+    p.add_argument("--at", action="append", metavar="NAME=VALUE", help="a value, e.g. x=1.5 (repeatable)")
+    _network_options(p, layers=None)
+    p.add_argument("--network", dest="layers", metavar="WIDTHS", help="same as --layers, e.g. 2,2,2")
+    p.add_argument("--level", choices=("scalar", "layer"), default="scalar", help="one node per scalar or per matrix")
+    p.add_argument("--data", help="values on data: a data set name, PATH.csv, or inline 0.05,0.1:0.01,0.99")
+    p.add_argument("--path", metavar="NODE", help="highlight a path from NODE to the output, e.g. w1_11")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the weights")
+    p.add_argument("--out", metavar="FILE", help="FILE.png, .svg, .pdf, .dot or .mmd (default: print it)")
+    _force_option(p)
+
+    p = _command(sub, "walkthrough", cmd_walkthrough, "one training step of a small network, every number shown")
+    _network_options(p, layers=None)
+    p.add_argument("--network", dest="layers", metavar="WIDTHS", help="same as --layers, e.g. 2,2,2")
+    p.add_argument("--data", required=True, help="a data set name, PATH.csv, or inline x1,x2:y1,y2;... (samples by ;)")
+    p.add_argument("--lr", type=_positive_float, default=0.5, help="learning rate")
+    p.add_argument("--steps", type=_number_type(int, 1, 20), default=1, help="gradient-descent steps")
+    p.add_argument("--freeze", metavar="P,Q", help="parameters kept fixed, e.g. b1,b2")
+    p.add_argument("--format", choices=("text", "markdown", "latex"), default="text", help="output format")
+    p.add_argument("--standalone", action="store_true", help="with --format latex: a whole document")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the weights")
 
 
 # -- the input phase: helpers -------------------------------------------------------------
@@ -929,6 +957,218 @@ def cmd_elbow(args: argparse.Namespace) -> int:
         mark = "  <- knee" if k == result.knee else ""
         print(f"k={k:<3} SSE={sse:.6g}{mark}")
     _save(plot_elbow(result).figure, output, args.show)
+    return 0
+
+
+def _graph_data(text: str):
+    """``--data``: a data set name, a CSV path, or inline ``x1,x2:y1,y2;...``."""
+    import numpy as np
+
+    if ":" in text:
+        xs, ys = [], []
+        for sample in text.split(";"):
+            left, sep, right = sample.partition(":")
+            if not sep:
+                raise ValueError(f"--data {text!r}: write each sample as inputs:targets, e.g. 0.05,0.1:0.01,0.99")
+            try:
+                xs.append([float(v) for v in left.split(",")])
+                ys.append([float(v) for v in right.split(",")])
+            except ValueError:
+                raise ValueError(f"--data {text!r}: inputs and targets must be numbers") from None
+        try:
+            return np.array(xs), np.array(ys)
+        except ValueError:
+            raise ValueError(f"--data {text!r}: every sample needs as many numbers") from None
+    from symnn.nn.data import dataset
+
+    X, y = dataset(text)
+    if y is None:
+        raise ValueError(f"--data {text}: the CSV has no target column")
+    return X, y
+
+
+def _graph_network(args: argparse.Namespace, data):
+    with _input():
+        if not args.layers:
+            if data is None:
+                raise ValueError("give a FORMULA or --network WIDTHS (e.g. --network 2,2,2)")
+            layers = [data[0].shape[1], 2, data[1].shape[1]]
+        else:
+            layers = _layers(args.layers)
+    net = _network(args, layers)
+    with _input():
+        if data is not None:
+            net.check_data(*data)
+    return net
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    with _input():
+        out = args.out
+        if out is not None:
+            ext = os.path.splitext(out)[1].lower()
+            if ext not in (".png", ".svg", ".pdf", ".dot", ".mmd"):
+                raise ValueError(f"--out {out}: use FILE.png, .svg, .pdf, .dot or .mmd")
+            _free(out, args.force, "--out")
+        if args.formula and args.layers:
+            raise ValueError("give a FORMULA or --network, not both")
+        data = _graph_data(args.data) if args.data else None
+    if args.formula:
+        from symnn.nn.graph import graph
+
+        with _input():
+            at = _params(args.at, "--at") if args.at else None
+            g = graph(args.formula, at=at)
+    else:
+        net = _graph_network(args, data)
+        with _input():
+            try:
+                g = net.graph(*(data or (None, None)), level=args.level)
+            except ValueError as exc:  # the library's hint, in the command line's words
+                raise ValueError(str(exc).replace("net.graph(level='layer')", "--level layer")) from None
+    with _input():
+        if args.path:
+            g.path(args.path)
+    if out is None:
+        print(g)
+        if g.highlighted is not None:
+            print(g.highlighted)
+        return 0
+    ext = os.path.splitext(out)[1].lower()
+    if ext in (".dot", ".mmd"):
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(g.to_dot() if ext == ".dot" else g.to_mermaid())
+        print(f"wrote {out}")
+        return 0
+    from symnn.views.plotting import save_figure
+
+    print(f"wrote {save_figure(g.draw().figure, out)}")
+    return 0
+
+
+def cmd_walkthrough(args: argparse.Namespace) -> int:
+    with _input():
+        data = _graph_data(args.data)
+    net = _graph_network(args, data)
+    with _input():
+        if args.freeze:
+            net.frozen = [k.strip() for k in args.freeze.split(",")]
+        w = net.walkthrough(*data, lr=args.lr, steps=args.steps)
+    if args.format == "markdown":
+        print(w.markdown())
+    elif args.format == "latex":
+        print(w.latex(standalone=args.standalone))
+    else:
+        print(w.text(), end="")
+    return 0
+
+
+# -- learning rates and curvature (symnn lr, symnn curvature) ---------------------------------
+
+
+def _lr_commands(sub) -> None:
+    for name, func, help_ in (
+        ("lr", cmd_lr, "train at many learning rates; the sweep with the stability limit 2/λmax"),
+        ("curvature", cmd_curvature, "top Hessian eigenvalues and the largest stable rate 2/λmax"),
+    ):
+        p = _command(sub, name, func, help_)
+        a = p.add_argument("--data", default="seed", help="a data set (%(names)s) or PATH.csv")
+        a.names = _Names(_datasets)  # type: ignore[attr-defined]
+        _network_options(p, layers=None)
+        p.add_argument("--network", dest="layers", default=argparse.SUPPRESS, metavar="WIDTHS",
+                       help="the same as --layers (default: as --layers)")  # fmt: skip
+        p.add_argument("--seed", type=int, default=0, help="random seed of the initial weights")
+        if name == "lr":
+            p.add_argument("--epochs", type=_number_type(int, 1), default=1500,
+                           help="passes over the data per rate")  # fmt: skip
+            p.add_argument("--lrs", default="0.01:100:25", metavar="LO:HI:N or A,B,...",
+                           help="N rates from LO to HI evenly on a log scale, or a list")  # fmt: skip
+            a = p.add_argument("--optimizer", default="sgd", help="%(names)s")
+            a.names = _Names(_optimizers)  # type: ignore[attr-defined]
+            p.add_argument("--out", metavar="FILE", help="draw the sweep into FILE (default: none)")
+            _force_option(p)
+            _show_option(p)
+        else:
+            p.add_argument("-k", type=_number_type(int, 1), default=3, help="how many eigenvalues")
+            p.add_argument("--equations", action="store_true",
+                           help="also print the Hessian-vector product's equations")  # fmt: skip
+
+
+def _lrs(text: str) -> list[float]:
+    """``"0.01:100:25"`` (log-spaced) or ``"0.1,1,10"`` -> the learning rates."""
+    import numpy as np
+
+    try:
+        if ":" in text:
+            lo, hi, count = text.split(":")
+            lo_f, hi_f, n = float(lo), float(hi), int(count)
+            if not (0 < lo_f < hi_f) or n < 1:
+                raise ValueError
+            return [float(v) for v in np.geomspace(lo_f, hi_f, n)]
+        rates = [float(v) for v in text.split(",")]
+        if not rates or min(rates) <= 0 or not all(map(np.isfinite, rates)):
+            raise ValueError
+        return rates
+    except ValueError:
+        raise ValueError(
+            f"--lrs takes LO:HI:N (N rates from LO to HI, 0 < LO < HI) or positive rates A,B,...; "
+            f"got {text!r}"
+        ) from None
+
+
+def _data_network(args: argparse.Namespace):
+    from symnn.nn.data import dataset
+
+    with _input():
+        X, y = dataset(args.data)
+        if y is None:
+            raise ValueError(f"{args.data}: the CSV has no target column")
+        layers = _layers(args.layers) if args.layers else [X.shape[1], 8, y.shape[1]]
+        if layers[0] != X.shape[1]:
+            raise ValueError(
+                f"--network starts with {layers[0]} inputs but the data has {X.shape[1]} columns; "
+                f"use --network {X.shape[1]},{','.join(map(str, layers[1:]))}"
+            )
+    net = _network(args, layers)
+    with _input():
+        X, y = net.check_data(X, y)
+    return net, X, y
+
+
+def cmd_lr(args: argparse.Namespace) -> int:
+    from symnn._validation import check_choice
+    from symnn.nn.lr import lr_sweep
+    from symnn.nn.training import optimizers
+
+    with _input():
+        optimizer = check_choice("optimizer", args.optimizer, optimizers(),
+                                 listing="symnn lr --help")  # fmt: skip
+        rates = _lrs(args.lrs)
+        out = _output(args.out, args.force, "--out")
+    net, X, y = _data_network(args)
+    print(net)
+    sweep = lr_sweep(net, X, y, lrs=rates, epochs=args.epochs, optimizer=optimizer)
+    print(sweep)
+    if out:
+        from symnn.views.plotting import plot_lr_sweep
+
+        _save(plot_lr_sweep(sweep).figure, out, args.show)
+    return 0
+
+
+def cmd_curvature(args: argparse.Namespace) -> int:
+    net, X, y = _data_network(args)
+    with _input():
+        if args.k >= net.n_params:
+            raise ValueError(f"-k {args.k}: the network has only {net.n_params} parameters; "
+                             f"use -k {net.n_params - 1} or fewer")  # fmt: skip
+    print(net)
+    c = net.curvature(X, y, k=args.k)
+    print(f"loss at the initial weights: {c.loss:.6g}")
+    print(c)
+    if args.equations:
+        print("Hessian-vector product (R-operator):")
+        print("  " + str(net.hvp_equations()).replace("\n", "\n  "))
     return 0
 
 

@@ -28,6 +28,8 @@ COMMANDS = (
     "train",
     "formula",
     "elbow",
+    "lr",
+    "curvature",
 )
 
 

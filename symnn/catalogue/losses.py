@@ -219,6 +219,16 @@ _define(
     halved nor averaged. Gradient :math:`2(\hat{y}_i - y_i)`.""",
 )
 _define(
+    "half_sse",
+    lambda: (y - yhat) ** 2 / 2,
+    reduction="sum",
+    aliases=("half_sum_squared_error",),
+    prediction="value",
+    output="sigmoid",
+    doc=r"""Half the sum of squared errors :math:`L = \frac{1}{2}\sum_i (y_i - \hat{y}_i)^2`: the
+    classic worked examples' loss, whose gradient is :math:`\hat{y}_i - y_i` (no factor 2).""",
+)
+_define(
     "mse",
     lambda: (y - yhat) ** 2,
     aliases=("l2", "mean_squared_error", "mse_loss"),

@@ -330,6 +330,29 @@ class Network:
             self._params._array(k)[...] = v
 
     @property
+    def frozen(self) -> frozenset[str]:
+        """Names of the parameters that :meth:`fit` keeps fixed (saved and loaded with the network).
+
+        >>> import symnn as sn
+        >>> net = sn.Network([2, 2, 1], seed=0)
+        >>> net.frozen = ["b1", "b2"]
+        >>> sorted(net.frozen)
+        ['b1', 'b2']
+        """
+        return self.__dict__.get("_frozen", frozenset())
+
+    @frozen.setter
+    def frozen(self, names) -> None:
+        names = [names] if isinstance(names, str) else list(names or ())
+        unknown = [k for k in names if k not in self._params]
+        if unknown:
+            raise ValueError(
+                f"cannot freeze {', '.join(map(repr, unknown))}: the parameters are "
+                f"{', '.join(self._params)}"
+            )
+        self.__dict__["_frozen"] = frozenset(names)
+
+    @property
     def n_params(self) -> int:
         """The number of scalar parameters."""
         return sum(a.size for a in self._params.values())
@@ -533,8 +556,15 @@ class Network:
 
         return formula(self)
 
-    def backprop(self):
-        """The backpropagation equations, with this network's derivatives substituted."""
+    def backprop(self, order: int = 1):
+        """The backpropagation equations, with this network's derivatives substituted.
+
+        ``order=2`` gives the second backward pass instead (:meth:`hvp_equations`).
+        """
+        if order == 2:
+            return self.hvp_equations()
+        if order != 1:
+            raise ValueError(f"order must be 1 (gradient) or 2 (Hessian-vector product), not {order!r}")
         from symnn.nn.views import backprop
 
         return backprop(self)
@@ -544,6 +574,64 @@ class Network:
         from symnn.nn.views import expanded
 
         return expanded(self) if max_params is None else expanded(self, max_params=max_params)
+
+    def graph(self, X=None, y=None, level: str = "scalar"):
+        """The computation graph (``level="scalar"`` or ``"layer"``); see :mod:`symnn.nn.graph`."""
+        from symnn.nn.graph import network_graph
+
+        self._only_scalar_layers("net.graph")
+        return network_graph(self, X, y, level=level)
+
+    def walkthrough(self, X, y, lr: float = 0.5, steps: int = 1):
+        """A worked example of *steps* gradient-descent steps; see :mod:`symnn.nn.walkthrough`."""
+        from symnn.nn.walkthrough import walkthrough
+
+        self._only_scalar_layers("net.walkthrough")
+        return walkthrough(self, X, y, lr=lr, steps=steps)
+
+    # -- second order (symnn.nn.secondorder, symnn.nn.curvature) --------------------------------
+    def hvp_equations(self):
+        """The Hessian-vector product in matrix form: the R-operator applied to :meth:`backprop`."""
+        from symnn.nn.secondorder import equations
+
+        self._only_scalar_layers("net.hvp_equations")
+        return equations(self)
+
+    def hvp(self, X, y, v):
+        """The exact Hessian-vector product of the loss (see :func:`symnn.nn.curvature.hvp`)."""
+        from symnn.nn.curvature import hvp
+
+        self._only_scalar_layers("net.hvp")
+        return hvp(self, X, y, v)
+
+    def hessian(self, X, y, **options):
+        """The Hessian of the loss over all parameters (see :func:`symnn.nn.curvature.hessian`)."""
+        from symnn.nn.curvature import hessian
+
+        self._only_scalar_layers("net.hessian")
+        return hessian(self, X, y, **options)
+
+    def curvature(self, X, y, **options):
+        """Top Hessian eigenvalues and 2/lambda_max (see :func:`symnn.nn.curvature.curvature`)."""
+        from symnn.nn.curvature import curvature
+
+        self._only_scalar_layers("net.curvature")
+        return curvature(self, X, y, **options)
+
+    def _only_scalar_layers(self, what: str) -> None:
+        """Refuse what the graph and second-order code cannot yet do: vector layers, trained activation parameters."""
+        vector = [a.name for a in self.activations if isinstance(a, VectorActivation)]
+        if vector:
+            raise ValueError(
+                f"{what} handles elementwise activations only; this network has the vector "
+                f"activation(s) {vector}: use net.backprop(), net.gradients() or symnn.gradcheck(net, X, y)"
+            )
+        if self.trainable:
+            raise ValueError(
+                f"{what} does not yet include trainable activation parameters "
+                f"({[t.key for t in self.trainable]}): build the network without trainable_params, "
+                "or use net.backprop(), net.gradients() or symnn.gradcheck(net, X, y)"
+            )
 
     # -- input checks -------------------------------------------------------------------------
     def check_X(self, X) -> np.ndarray:

@@ -26,9 +26,11 @@ user-defined formula with its input symbol, parameters, name, LaTeX and doc);
 parameters set on it, or a user-defined formula with its reduction,
 parameters, domains, row-wise flag and numeric convention); ``init`` (name and
 parameters); ``regularizers`` (name, penalty formula, free parameters);
-``sha256`` of the weights; and, only for a network with trainable activation
-parameters, ``trainable`` (``[layer, keyword, "scalar" | "unit"]`` each; their values
-are stored with the weights as ``alpha1``, ...). Formulas are strings in :func:`symnn.parse`
+``sha256`` of the weights; ``frozen`` (optional: the names of the parameters
+training keeps fixed, written only when there are some, so files without it load as
+before); and, only for a network with trainable activation parameters, ``trainable``
+(``[layer, keyword, "scalar" | "unit"]`` each; their values are stored with the weights
+as ``alpha1``, ...). Formulas are strings in :func:`symnn.parse`
 syntax; the pieces that syntax cannot write (``Piecewise`` with its conditions,
 binary floats) are stored as a small tree next to the string (``formula`` +
 ``where``). Every record is rebuilt and compared with the original at save
@@ -1080,7 +1082,7 @@ _V2_KEYS = {
 
 
 #: Keys a version-2 file has only when the network needs them.
-_OPTIONAL_KEYS = {"trainable"}
+_OPTIONAL_KEYS = {"trainable", "frozen"}
 
 
 def _trainable_from(meta: dict, depth: int) -> list[tuple[int, str, str]]:
@@ -1199,6 +1201,10 @@ def _build(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> Network
     budget.check_time()
     for k, a in arrays.items():
         net.params[k] = a
+    frozen = meta.get("frozen", [])
+    if not isinstance(frozen, list) or not all(isinstance(k, str) and k in net.params for k in frozen):
+        raise _Bad(f"frozen must be a list of parameter names ({', '.join(net.params)})")
+    net.frozen = frozen
     return net
 
 
@@ -1310,6 +1316,8 @@ def _definition(net: Network, arrays: dict[str, np.ndarray]) -> dict:
     }
     if getattr(net, "trainable", None):
         meta["trainable"] = [[tp.layer, tp.name, tp.shape] for tp in net.trainable]
+    if net.frozen:  # optional key: files without it (and older files) load with nothing frozen
+        meta["frozen"] = sorted(net.frozen)
     _verify(net, meta)
     return meta
 

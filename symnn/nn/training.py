@@ -118,6 +118,7 @@ def fit(
     eps: float = 1e-8,
     regularize_biases: bool = False,
     warn: bool = True,
+    freeze=None,
 ) -> History:
     """Train *net* on (X, y) and return the :class:`History` (also kept as ``net.history_``).
 
@@ -142,6 +143,9 @@ def fit(
         parameter, so ``regularize_biases=True`` with ``l2=wd`` reproduces it.
     warn : warn (:class:`TrainingWarning`) when the loss did not fall or most hidden
         units are dead at the end.
+    freeze : names of parameters to keep fixed (``["b1", "b2"]``, as classic worked examples
+        keep their biases); stored as ``net.frozen``, so later fits, :func:`symnn.save` and
+        :func:`symnn.load` keep them; ``freeze=[]`` unfreezes. Default: ``net.frozen`` as it is.
 
     Raises
     ------
@@ -153,6 +157,8 @@ def fit(
         (``net.history_.interrupted`` is True and says how far it got).
     """
     X, Y = net.check_data(X, y)
+    if freeze is not None:
+        net.frozen = freeze
     epochs = check_count("epochs", epochs, 0)
     lr = check_interval("lr", lr, 0.0, low_open=True)
     l1 = check_interval("l1", l1, 0.0)
@@ -186,6 +192,7 @@ def fit(
     params = net.params.arrays()
     names = list(net.params)
     penalised = [i for i, k in enumerate(names) if k.startswith("W") or regularize_biases]
+    fixed = [i for i, k in enumerate(names) if k in net.frozen]
     state = [np.zeros_like(p) for _ in opt.state for p in params]
     backup = [p.copy() for p in params]
     update = net.updater(opt.name)
@@ -239,7 +246,11 @@ def fit(
                 else:
                     total += loss * Xb.shape[0] / n
                 t += 1
+                for i in fixed:  # frozen: no gradient reaches the optimiser (nor its state)
+                    grads[i].fill(0.0)
                 update(*opt.scalars(t, hyper), *params, *grads, *state)
+                for i in fixed:
+                    np.copyto(params[i], backup[i])
             history.loss.append(total)
             if val is not None:
                 history.val_loss.append(net.loss_value(*val))

@@ -10,7 +10,9 @@ result with its formulas and pictures:
    loss curve, predictions next to targets, backpropagation equations, generated code;
 4. sigmoid against ReLU: gradient flow through a deep network, and the share
    of exact zeros in ReLU's hidden activations (sparsity);
-5. the SSE-vs-k elbow plot of k-means on blobs, with the knee.
+5. the SSE-vs-k elbow plot of k-means on blobs, with the knee;
+6. the learning rate on the seed network: the Hessian's 2/lambda_max at initialisation,
+   a sweep over rates, and the loss landscape with the training trajectory.
 
 ``index.md`` keeps its formulas as ``$...$`` LaTeX (Markdown renderers do math).
 ``index.html`` works offline and from a file: every formula is converted to
@@ -407,7 +409,36 @@ def _step_network(dest: _Output) -> _Section:
     s.table(rows)
     s.text("The generated NumPy training code (`net.source()`), run for every iteration:")
     s.code(net.source())
+    _network_graphs(s, dest, net, X, y)
     return s
+
+
+def _network_graphs(s: _Section, dest: _Output, net: Any, X: Any, y: Any) -> None:
+    """The seed network's layer-level graph, and a 2-2-2 network's scalar graph with a path."""
+    from symnn.nn.network import Network
+
+    g = net.graph(X, y, level="layer")
+    s.text(
+        "The same network as a computation graph, one node per matrix (`net.graph(X, y, "
+        'level="layer")`): every edge carries the rule that passes the adjoint back, '
+        "Z̄ = ∂L/∂Z, the matrix form of the equations above."
+    )
+    s.image(_save(g.draw().figure, dest, "graph_layers.png"), "layer-level computation graph")
+    small = Network([2, 2, 2], activation="sigmoid", loss="half_sse", seed=SEED)
+    g2 = small.graph([[0.05, 0.1]], [[0.01, 0.99]])
+    path = g2.path("w1_11")
+    s.text(
+        "A 2-2-2 network with ½·SSE on one sample, one node per scalar: every node shows its "
+        "value and its adjoint ∇ = ∂L/∂v, every edge its local derivative and the value of it. "
+        f"In red, one of the {path.count} paths from w⁽¹⁾₁₁ to the loss; the sum of the "
+        "chain-rule products over all of them is the gradient:"
+    )
+    s.image(_save(g2.draw().figure, dest, "graph_222.png"), "scalar computation graph, one path")
+    total = sum(p.value for p in g2.paths("w1_11"))
+    s.text(
+        f"The highlighted path contributes {path.value:.6g}; all {path.count} paths sum to "
+        f"{total:.6g} = ∂L/∂w⁽¹⁾₁₁ (`net.gradients` gives {small.gradients([[0.05, 0.1]], [[0.01, 0.99]])['W1'][0, 0]:.6g})."
+    )
 
 
 def _step_relu_vs_sigmoid(dest: _Output) -> _Section:
@@ -472,12 +503,71 @@ def _step_elbow(dest: _Output) -> _Section:
     return s
 
 
+def _step_learning_rate(dest: _Output) -> _Section:
+    from symnn.nn.data import seed_data
+    from symnn.nn.lr import lr_sweep
+    from symnn.nn.network import Network
+    from symnn.views.plotting import plot_loss_landscape, plot_lr_sweep
+
+    s = _Section("6. The learning rate: why a step size works")
+    X, y = seed_data()
+    net = Network(**SEED_NETWORK, seed=SEED)
+    c = net.curvature(X, y, k=1)
+    limit = c.max_stable_lr
+    relation = "below" if limit > SEED_LR else "above"
+    s.text(
+        "Gradient descent on the quadratic model of the loss multiplies the error along each "
+        r"eigenvector of the Hessian by $1 - \eta\lambda$ per step, so it is stable while "
+        r"$\eta < 2/\lambda_{\max}$. symnn computes the Hessian-vector product exactly, by a "
+        "second backward pass derived at layer level (`net.hvp_equations()`), with the "
+        "sigmoid's second derivative substituted:"
+    )
+    s.math(net.hvp_equations().latex())
+    s.text(
+        rf"Lanczos iteration on it (`net.curvature(X, y)`) gives $\lambda_{{\max}}$ = "
+        f"{c.lambda_max:.4g} at the seed network's initial weights: lr = {SEED_LR:g} is "
+        rf"{relation} $2/\lambda_{{\max}}$ = {limit:.3g} at initialisation."
+    )
+    sweep = lr_sweep(net, X, y, lrs=np.geomspace(0.01, 100.0, 17), epochs=SEED_EPOCHS)
+    ax = plot_lr_sweep(sweep)
+    s.image(_save(ax.figure, dest, "lr_sweep.png"), "final loss against learning rate")
+    bad = sweep.lrs[sweep.diverged]
+    s.text(
+        f"Training the same initial weights for {SEED_EPOCHS} iterations at each of "
+        f"{len(sweep.lrs)} rates (`symnn.lr_sweep`): the lowest final loss is at "
+        f"lr = {sweep.best_lr:.3g}"
+        + (f"; from lr = {bad.min():.3g} on, runs end above the initial loss (diverged)"
+           if bad.size else "")
+        + "."
+    )
+    trained = Network(**SEED_NETWORK, seed=SEED)
+    trained.fit(X, y, epochs=SEED_EPOCHS, lr=SEED_LR, progress=False)
+    later = trained.curvature(X, y, k=1).max_stable_lr
+    s.text(
+        f"The limit is local: after {SEED_EPOCHS} iterations at lr = {SEED_LR:g}, "
+        rf"$2/\lambda_{{\max}}$ = {later:.3g}"
+        + (" — the curvature has fallen as the sigmoids saturate, so steps larger than the "
+           "limit at initialisation can still train." if later > limit else ".")
+    )
+    axes = plot_loss_landscape(net, X, y, directions="both", lr=SEED_LR, epochs=SEED_EPOCHS)
+    s.image(_save(axes[0].figure, dest, "loss_landscape.png"),
+            "the loss along the gradient with one step, and a 2-D slice with the trajectory")  # fmt: skip
+    s.text(
+        "Left: the loss along the negative gradient, its quadratic model, and one step of "
+        f"lr = {SEED_LR:g}. Right: the loss on a plane through the trained weights, spanned "
+        "by two filter-normalised random directions (Li et al., 2018), with the training "
+        "trajectory projected on it."
+    )
+    return s
+
+
 STEPS: list[tuple[str, Callable[[_Output], _Section]]] = [
     ("implicit curve", _step_curve),
     ("activations", _step_activations),
     ("seed network", _step_network),
     ("sigmoid vs relu", _step_relu_vs_sigmoid),
     ("elbow", _step_elbow),
+    ("learning rate", _step_learning_rate),
 ]
 
 

@@ -235,3 +235,19 @@ def test_softmax_output_object_with_cross_entropy_is_fused():
         [2, 3, 3], output_activation=vector_activation("softmax"), loss="cross_entropy"
     )
     assert net.softmax_output and net.spec.fused_softmax
+
+
+def test_graph_and_second_order_refuse_vector_layers_and_trainable_parameters():
+    X, Y = np.ones((2, 2)), np.eye(2)
+    nets = [
+        sn.Network([2, 2, 2], activation="swiglu", loss="mse"),
+        sn.Network([2, 2, 2], activation="prelu", loss="mse", trainable_params=("alpha",)),
+    ]
+    for net in nets:
+        for call in (lambda: net.graph(X, Y), lambda: net.hvp_equations(), lambda: net.walkthrough(X, Y)):
+            with pytest.raises(ValueError, match="net.gradients"):
+                call()
+        from symnn.nn.curvature import hvp
+
+        with pytest.raises(ValueError, match="net.gradients"):
+            hvp(net, X, Y, np.ones(net.n_params))

@@ -31,10 +31,10 @@ x = Symbol("x", real=True)
 def refused(
     text: str, *words: str, position: int | None = None, seconds: float = 2.0
 ) -> ParseError:
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(ParseError) as info:
         parse(text, max_length=10**6)
-    assert time.perf_counter() - start < seconds, f"{text[:40]!r} took too long to refuse"
+    assert time.process_time() - start < seconds, f"{text[:40]!r} took too long to refuse"
     err = info.value
     for w in words:
         assert w in err.message, f"{text[:40]!r}: {w!r} not in {err.message!r}"

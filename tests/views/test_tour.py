@@ -31,7 +31,8 @@ from symnn.views.tour import (
     tex_to_mathml,
 )
 
-STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow"}
+STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow",
+              "learning rate"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,7 @@ def test_tour_writes_everything_its_index_links(tour):
         assert topic.lower() in md.lower()
     assert "ellipse" in md and "def make(n, scale):" in md
     assert r"\begin{aligned}" in md
-    assert len(lines) == 6 and all(" s" in ln for ln in lines)
+    assert len(lines) == len(STEP_NAMES) + 1 and all(" s" in ln for ln in lines)
     assert set(result.timings) == STEP_NAMES
     assert elapsed < 180  # about 20 s on an idle 2-core machine; shared CI machines vary
 
@@ -96,6 +97,18 @@ def test_seed_network_is_the_readme_setup(tour):
     for x, pred in zip(X, net.predict(X).ravel(), strict=True):
         assert f"| {x.astype(int).tolist()} |" in md and f"| {pred:.4f} |" in md
     assert np.array_equal(net.predict(X).round().ravel(), [0, 1, 1, 0])  # the README's output
+
+
+def test_the_seed_network_graph_and_a_highlighted_path(tour):
+    """The layer-level graph of the seed network and the 2-2-2 scalar graph with one path
+    are shown; the path sum the page states is the gradient net.gradients computes."""
+    result, *_, md, _ = tour
+    assert "![layer-level computation graph](graph_layers.png)" in md
+    assert "![scalar computation graph, one path](graph_222.png)" in md
+    m = re.search(r"all (\d+) paths sum to (\S+) = .*?`net.gradients` gives (\S+?)\)", md)
+    assert m and int(m.group(1)) == 2 and m.group(2) == m.group(3)
+    for name in ("graph_layers.png", "graph_222.png"):
+        assert (result.out / name).stat().st_size > 20000
 
 
 # ----------------------------------------------------------------------------
@@ -421,3 +434,16 @@ def test_browser_renders_every_formula_offline(tour, tmp_path, width):
     assert r["overflow"] <= 0, "the page scrolls sideways; wide tables must scroll in their box"
     if width >= 1280:  # every table fits a desktop page without scrolling
         assert max(r["tables"]) <= 0, r["tables"]
+
+
+def test_learning_rate_section_states_the_limit_computed_from_the_numbers(tour):
+    import symnn as sn
+    from symnn.views.tour import SEED, SEED_LR, SEED_NETWORK
+
+    *_, md, _ = tour
+    X, y = sn.data.seed_data()
+    limit = sn.Network(**SEED_NETWORK, seed=SEED).curvature(X, y, k=1).max_stable_lr
+    word = "below" if limit > SEED_LR else "above"
+    assert f"lr = {SEED_LR:g} is {word} $2/\\lambda_{{\\max}}$ = {limit:.3g} at initialisation" in md
+    assert "lr_sweep.png" in md and "loss_landscape.png" in md
+    assert r"\sigma''\left(Z_{1}\right) &= A_{1} \odot \left(1 - A_{1}\right)" in md

@@ -8,19 +8,26 @@ from typing import Any
 from symnn.views.plotting.activations import plot_activation, plot_activations
 from symnn.views.plotting.cluster import plot_elbow
 from symnn.views.plotting.curves import plot, plot_implicit
+from symnn.views.plotting.graph import animate_backprop, plot_graph
+from symnn.views.plotting.lr import plot_loss_landscape, plot_lr_range_test, plot_lr_sweep
 from symnn.views.plotting.training import plot_decision_boundary, plot_gradient_flow, plot_history
 from symnn.views.plotting.vector import plot_vector_activation
 
 __all__ = [
     "FORMATS",
+    "animate_backprop",
     "plot",
     "plot_activation",
     "plot_activations",
     "plot_decision_boundary",
     "plot_elbow",
     "plot_gradient_flow",
+    "plot_graph",
     "plot_history",
     "plot_implicit",
+    "plot_loss_landscape",
+    "plot_lr_range_test",
+    "plot_lr_sweep",
     "plot_vector_activation",
     "save_figure",
 ]

@@ -46,8 +46,9 @@ def plot_history(history: Any, ax: Any = None, log: bool = True) -> Any:
 
     Parameters
     ----------
-    history : symnn.History
-        What :meth:`symnn.Network.fit` returned (anything with a ``loss`` list works).
+    history : symnn.History, or a list or dict (label -> History) of them
+        What :meth:`symnn.Network.fit` returned (anything with a ``loss`` list works);
+        several are overlaid, one line per run (see :func:`~symnn.views.plotting.lr.plot_runs`).
     ax : matplotlib Axes, optional
         Where to draw; a new figure by default.
     log : bool
@@ -57,6 +58,10 @@ def plot_history(history: Any, ax: Any = None, log: bool = True) -> Any:
     -------
     matplotlib.axes.Axes
     """
+    if isinstance(history, (list, tuple, dict)):  # several runs overlaid
+        from symnn.views.plotting.lr import plot_runs
+
+        return plot_runs(history, ax=ax, log=log)
     if not hasattr(history, "loss"):
         raise TypeError(
             f"plot_history needs the History that net.fit(...) returns, got {type(history).__name__}"
