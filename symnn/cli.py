@@ -339,8 +339,9 @@ def _network_options(p: argparse.ArgumentParser, layers: str | None) -> None:
     )
     p.add_argument(
         "--loss",
-        default="sse",
-        help='a name (symnn losses lists them) or a formula in yhat and y, e.g. "(y-yhat)^4"',
+        default=None,
+        help='a name (symnn losses lists them) or a formula in yhat and y, e.g. "(y-yhat)^4" '
+        "(default: sse; cross_entropy with --network)",
     )
     p.add_argument(
         "--loss-param",
@@ -349,6 +350,24 @@ def _network_options(p: argparse.ArgumentParser, layers: str | None) -> None:
         help="set a parameter of the loss, e.g. delta=0.5 (repeatable; default: the loss's own)",
     )
     p.add_argument("--no-bias", action="store_true", help="layers without biases (as the seed)")
+
+
+def _layered_options(p: argparse.ArgumentParser, input_shape: bool) -> None:
+    """``--network SPEC`` (a network of layers instead of --layers) and its input shape."""
+    p.add_argument(
+        "--network",
+        metavar="SPEC",
+        help='layers instead of --layers, e.g. "conv(8,3),relu,maxpool(2),flatten,dense(10)": '
+        "conv(channels,kernel[,stride=,padding=,dilation=]), maxpool(size), avgpool(size), "
+        "flatten, dense(units), activation names (default loss: cross_entropy)",
+    )
+    if input_shape:
+        p.add_argument(
+            "--input-shape",
+            default="1,8,8",
+            metavar="C,H,W",
+            help="with --network: the input images' channels, height, width (the digits' 1,8,8)",
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -449,15 +468,23 @@ def build_parser() -> argparse.ArgumentParser:
     a = p.add_argument("--data", default="seed", help="a data set (%(names)s) or PATH.csv")
     a.names = _Names(_datasets)  # type: ignore[attr-defined]
     _network_options(p, layers=None)
-    p.add_argument("--epochs", type=_number_type(int, 1), default=1500, help="passes over the data")
-    p.add_argument("--lr", type=_positive_float, default=1.0, help="learning rate")
-    a = p.add_argument("--optimizer", default="sgd", help="%(names)s")
+    _layered_options(p, input_shape=False)
+    p.add_argument(
+        "--epochs",
+        type=_number_type(int, 1),
+        default=None,
+        help="passes over the data (default: 1500; 30 with --network)",
+    )
+    p.add_argument(
+        "--lr", type=_positive_float, default=None, help="learning rate (default: 1.0; 0.01 with --network)"
+    )
+    a = p.add_argument("--optimizer", default=None, help="%(names)s (default: sgd; adam with --network)")
     a.names = _Names(_optimizers)  # type: ignore[attr-defined]
     p.add_argument(
         "--batch-size",
         type=_number_type(int, 1),
         default=None,
-        help="samples per step (default: all, full-batch gradient descent)",
+        help="samples per step (default: all, full-batch gradient descent; 32 with --network)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed of weights and shuffling")
     p.add_argument(
@@ -472,6 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "formula", cmd_formula, "the forward formula and the backpropagation equations"
     )
     _network_options(p, layers="3,4,1")
+    _layered_options(p, input_shape=True)
     p.add_argument("--latex", action="store_true", help="print LaTeX displays (amsmath)")
     p.add_argument(
         "--standalone", action="store_true", help="with --latex: a whole LaTeX document"
@@ -587,6 +615,14 @@ def _layers(text: str) -> list[int]:
         raise ValueError(f"--layers takes widths like 3,4,1; got {text!r}") from None
 
 
+def _input_shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(p) for p in text.split(","))
+    except ValueError:
+        raise ValueError(f"--input-shape takes C,H,W like 1,8,8; got {text!r}") from None
+    return dims
+
+
 def _split_top(text: str) -> list[str]:
     """Split at the commas outside parentheses: ``"relu,max(x,0)"`` -> ``["relu", "max(x,0)"]``."""
     parts, depth, start = [], 0, 0
@@ -617,8 +653,23 @@ def _network(args: argparse.Namespace, layers: list[int]):
         else:
             output = _activation(out, {})
     with _input(param_option="--loss-param"):
-        loss = _loss(args.loss, _params(args.loss_param, "--loss-param"))
+        default = "cross_entropy" if getattr(args, "network", None) else "sse"
+        loss = _loss(args.loss or default, _params(args.loss_param, "--loss-param"))
     with _input():
+        if getattr(args, "network", None):
+            if args.activation != "sigmoid" or args.param:
+                raise ValueError(
+                    "with --network the activations are part of the spec (conv(8,3),relu,...); "
+                    "leave out --activation and --param"
+                )
+            return Network(
+                layers,
+                output_activation=output,
+                loss=loss,
+                bias=not args.no_bias,
+                seed=getattr(args, "seed", None),
+                input_shape=args.input_shape,
+            )
         return Network(
             layers,
             activation=hidden,
@@ -853,15 +904,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     from symnn.nn.persistence import save
     from symnn.nn.training import DivergenceError, optimizers
 
+    layered = bool(args.network)
     with _input():
         optimizer = check_choice(
-            "optimizer", args.optimizer, optimizers(), listing="symnn train --help"
+            "optimizer",
+            args.optimizer or ("adam" if layered else "sgd"),
+            optimizers(),
+            listing="symnn train --help",
         )
+        if layered and args.layers:
+            raise ValueError("give either --layers (a dense network) or --network, not both")
         X, y = dataset(args.data)
         if y is None:
             raise ValueError(f"{args.data}: the CSV has no target column")
-        layers = _layers(args.layers) if args.layers else [X.shape[1], 8, y.shape[1]]
-        if layers[0] != X.shape[1]:
+        if layered:
+            from symnn.nn.layers import parse_spec
+
+            layers: Any = parse_spec(args.network)
+            args.input_shape = X.shape[1:]
+            if model_given := args.save:
+                raise ValueError(
+                    f"--save {model_given}: saving a network of layers (--network) is not "
+                    "supported yet; leave out --save"
+                )
+        elif X.ndim > 2:
+            X = X.reshape(len(X), -1)  # images as rows of pixels for a dense network
+        if not layered:
+            layers = _layers(args.layers) if args.layers else [X.shape[1], 8, y.shape[1]]
+        if not layered and layers[0] != X.shape[1]:
             raise ValueError(
                 f"--layers starts with {layers[0]} inputs but the data has {X.shape[1]} columns; "
                 f"use --layers {X.shape[1]},{','.join(map(str, layers[1:]))}"
@@ -879,16 +949,24 @@ def cmd_train(args: argparse.Namespace) -> int:
         history = net.fit(
             X,
             y,
-            epochs=args.epochs,
-            lr=args.lr,
+            epochs=args.epochs or (30 if layered else 1500),
+            lr=args.lr or (0.01 if layered else 1.0),
             optimizer=optimizer,
-            batch_size=args.batch_size,
+            batch_size=args.batch_size or (32 if layered else None),
             seed=args.seed,
             progress=None if not args.quiet else False,
         )
     print(
         f"loss: {history.loss[0]:.6g} (epoch 1) -> {history.final_loss:.6g} (epoch {history.epochs})"
     )
+    if layered:
+        print(net.summary())
+        if net.shapes[-1][0] > 1:
+            print(f"training accuracy: {net.accuracy(X, y):.4f}")
+            if args.data == "digits":
+                with _input():
+                    Xt, yt = dataset("digits", split="test")
+                print(f"test accuracy: {net.accuracy(Xt, yt):.4f} ({len(Xt)} held-out digits)")
     pred = net.predict(X)
     rows = min(len(X), 10)
     print(f"predictions (first {rows} of {len(X)}):")
@@ -926,7 +1004,13 @@ def _latex_out(parts: list[str], standalone: bool, aligned: bool = False) -> str
 
 def cmd_formula(args: argparse.Namespace) -> int:
     with _input():
-        layers = _layers(args.layers)
+        if args.network:
+            from symnn.nn.layers import parse_spec
+
+            layers: Any = parse_spec(args.network)
+            args.input_shape = _input_shape(args.input_shape)
+        else:
+            layers = _layers(args.layers)
     net = _network(args, layers)
     if args.latex:
         blocks = [net.formula().latex(), net.backprop().latex()]

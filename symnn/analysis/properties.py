@@ -231,11 +231,15 @@ def _mp_callable(expr: sp.Expr, x: sp.Symbol) -> Callable[[mpmath.mpf], mpmath.m
 
 
 def _np_callable(expr: sp.Expr, x: sp.Symbol) -> Callable[[np.ndarray], np.ndarray]:
-    """*expr* as a vectorised NumPy function: symnn's stable compiler, else plain lambdify."""
+    """*expr* as a vectorised NumPy function: symnn's stable compiler, else plain lambdify.
+
+    Without the compiler's near-root tables: the analysis reads signs, not the last digits
+    next to a root, and building the tables would take seconds of its time budget.
+    """
     try:
         from symnn.compiler import compile as compile_expr
 
-        return compile_expr(expr, x)
+        return compile_expr(expr, x, roots=False)
     except Exception:
         fn = sp.lambdify(x, to_elementary(expr), modules=["numpy", "scipy"])
 

@@ -16,18 +16,27 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.special
 
 __all__ = [
+    "RootTable",
     "acot",
     "add_hypot",
     "broadcast",
     "dsinc",
+    "exact_where_overflow",
+    "finite_only",
+    "finite_only_all",
     "hypot_minus",
     "hypot_ratio",
     "log_cosh",
+    "near_roots",
     "one_plus_ratio",
+    "put_limits",
+    "put_limits_at",
     "sech",
     "sech2",
     "sigmoid_prime",
@@ -76,8 +85,8 @@ def _power(x, n: int):
 def _patched(x, direct, series, shift: int):
     """``direct(x)``, except where |x| < cutoff, where the odd series is used."""
     x = np.asarray(x, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = direct(x)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        out = direct(x)  # replaced by the series below where it fails (cos(v)/v at 5e-324)
     if x.ndim == 0:
         if abs(x) < _SERIES_CUTOFF:
             out = _power(x, shift) * _odd_series(x, series)
@@ -332,4 +341,205 @@ def broadcast(value, *arrays):
     out = np.full(shape, value, dtype=np.float64)
     for a in arrays:  # NaN in, NaN out, also for a constant function
         np.copyto(out, a, where=np.isnan(a))
+    return out[()] if out.ndim == 0 else out
+
+
+# -- near-root tables (built by symnn.compiler.roots) --------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class RootTable:
+    r"""Windows about roots of a function and the polynomials that replace its formula there.
+
+    Built by :func:`symnn.compiler.roots.root_table`; :func:`near_roots` reads it. Root i is
+    :math:`r_i = r^{hi}_i + r^{lo}_i + r^{lo2}_i` (triple-double); inside its window
+    :math:`(lo_i, hi_i)` the value is :math:`h\,q(t)` with :math:`h = x - r_i` (computed as
+    ``((x - r_hi) - r_lo) - r_lo2``) and :math:`t = (h - c)/w` for the piece
+    ``left[i]`` (h < 0) or ``right[i]`` (h >= 0), whose centre c, inverse half width 1/w and
+    coefficients (``coeffs[piece, k]`` of :math:`t^k`) are stored per piece.
+    """
+
+    r_hi: np.ndarray
+    r_lo: np.ndarray
+    r_lo2: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    center: np.ndarray
+    inv_width: np.ndarray
+    coeffs: np.ndarray
+    bucket_origin: float = 0.0
+    bucket_scale: float = 0.0
+    bucket_root: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.r_hi)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{r:.17g}" for r in self.r_hi[:4]) + (", ..." if len(self) > 4 else "")
+        return f"<RootTable: {len(self)} root(s) at {shown}>"
+
+    def locate(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in the flat array *x* inside a window, and the root of each."""
+        if self.bucket_root is None:  # a few roots: two comparisons each
+            found, roots = [], []
+            for i in range(len(self)):
+                mask = np.greater(x, self.lo[i])
+                mask &= np.less(x, self.hi[i])
+                where = np.flatnonzero(mask)
+                if where.size:
+                    found.append(where)
+                    roots.append(np.full(where.size, i))
+            if not found:
+                return _EMPTY, _EMPTY
+            return np.concatenate(found), np.concatenate(roots)
+        # many roots: a uniform bucket grid with at most one window per bucket
+        t = x - self.bucket_origin
+        t *= self.bucket_scale
+        np.clip(t, 0.0, len(self.bucket_root) - 1.0, out=t)
+        t[np.isnan(t)] = 0.0  # NaN: any bucket; the comparisons reject it
+        b = t.astype(np.intp)
+        root = self.bucket_root.take(b)
+        mask = np.greater(x, self.lo.take(root))
+        mask &= np.less(x, self.hi.take(root))
+        where = np.flatnonzero(mask)
+        return where, root.take(where)
+
+    def evaluate(self, x: np.ndarray, root: np.ndarray) -> np.ndarray:
+        """The polynomial values at points *x* inside the windows of *root*."""
+        h = ((x - self.r_hi[root]) - self.r_lo[root]) - self.r_lo2[root]
+        piece = np.where(h < 0, self.left[root], self.right[root])
+        t = (h - self.center[piece]) * self.inv_width[piece]
+        c = self.coeffs[piece]
+        acc = c[:, -1].copy()
+        for k in range(c.shape[1] - 2, -1, -1):
+            acc *= t
+            acc += c[:, k]
+        return h * acc
+
+
+_EMPTY = np.zeros(0, dtype=np.intp)
+
+
+def near_roots(x, out, table: RootTable):
+    r"""*out* (the formula's values at *x*), with the root polynomials of *table* in its windows.
+
+    Next to a root r where the formula cancels, its absolute error E is far larger than
+    :math:`|f(x)| \approx |f'(r)||x - r|`; there a polynomial in :math:`x - r` (with r in
+    triple-double) takes over. See :mod:`symnn.compiler.roots`.
+
+    >>> import sympy as sp
+    >>> from symnn.compiler import compile
+    >>> x = sp.Symbol("x", real=True)
+    >>> f = compile(sp.exp(x) - 2, x)       # exp(x) - 2 cancels next to log 2
+    >>> f.roots
+    <RootTable: 1 root(s) at 0.69314718055994529>
+    >>> float(f(0.6931471805599453))          # mpmath: -4.63809362769259917...e-17
+    -4.638093627692599e-17
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out = np.array(out, dtype=np.float64, copy=True) if np.ndim(out) == 0 else out
+    if x.shape != out.shape:
+        x = np.broadcast_to(x, out.shape)
+    flat_x = x.reshape(-1)
+    where, root = table.locate(flat_x)
+    if where.size == 0:
+        return out[()] if out.ndim == 0 else out
+    flat = out.reshape(-1)
+    if not np.shares_memory(flat, out) or not out.flags.writeable:
+        out = np.array(out, copy=True)
+        flat = out.reshape(-1)
+    flat[where] = table.evaluate(flat_x[where], root)
+    return out[()] if out.ndim == 0 else out
+
+
+# -- non-finite inputs (limits from symnn.compiler.extremes) -------------------------------
+
+
+def finite_only(x: np.ndarray) -> np.ndarray:
+    """*x* itself when every element is finite, else a copy with 0 at +-inf and NaN.
+
+    The generated code evaluates its formula on this and then, if it got a copy, puts the
+    limits back with :func:`put_limits` (see :mod:`symnn.compiler.extremes`).
+
+    >>> x = np.array([1.0, 2.0])
+    >>> finite_only(x) is x, finite_only(np.array([1.0, np.inf, np.nan]))
+    (True, array([1., 0., 0.]))
+    """
+    finite = np.isfinite(x)
+    if finite.all():
+        return x
+    return np.where(finite, x, 0.0)
+
+
+def put_limits(x: np.ndarray, out, neg: float, pos: float):
+    """*out* with *neg* where x is -inf, *pos* where x is +inf and NaN where x is NaN.
+
+    >>> put_limits(np.array([-np.inf, 1.0, np.inf, np.nan]), np.zeros(4), -1.0, 1.0)
+    array([-1.,  0.,  1., nan])
+    """
+    out = np.where(x == -np.inf, neg, out)
+    out = np.where(x == np.inf, pos, out)
+    out = np.where(np.isnan(x), np.nan, out)
+    return out[()] if out.ndim == 0 else out
+
+
+def finite_only_all(*args: np.ndarray) -> tuple[np.ndarray, ...]:
+    """*args* themselves when all are finite, else broadcast copies with 0 where any is not.
+
+    >>> finite_only_all(np.array([1.0, np.inf]), np.array(2.0))
+    (array([1., 0.]), array([2., 0.]))
+    """
+    if all(np.isfinite(a).all() for a in args):
+        return args
+    arrays = np.broadcast_arrays(*args)
+    bad = np.zeros(arrays[0].shape, dtype=bool)
+    for a in arrays:
+        bad |= ~np.isfinite(a)
+    return tuple(np.where(bad, 0.0, a) for a in arrays)
+
+
+def put_limits_at(args: tuple[np.ndarray, ...], out, limit):
+    """*out* with ``limit(*values)`` at every element where an argument is not finite.
+
+    *limit* is a :class:`symnn.compiler.extremes.ElementLimit` (cached per point).
+
+    >>> put_limits_at((np.array([1.0, np.nan]), np.array([0.0, 0.0])), np.ones(2), max)
+    array([ 1., nan])
+    """
+    arrays = np.broadcast_arrays(*args)
+    bad = np.zeros(arrays[0].shape, dtype=bool)
+    for a in arrays:
+        bad |= ~np.isfinite(a)
+    out = np.array(np.broadcast_to(out, bad.shape), dtype=np.float64)
+    flat_out, flats = out.reshape(-1), [a.reshape(-1) for a in arrays]
+    for i in np.flatnonzero(bad):
+        flat_out[i] = limit(*(float(a[i]) for a in flats))
+    return out[()] if out.ndim == 0 else out
+
+
+def exact_where_overflow(args: tuple[np.ndarray, ...], out, exact):
+    """*out*, with ``exact(*values)`` where it is +-inf although every argument is finite.
+
+    *exact* is a :class:`symnn.compiler.extremes.ElementValue`: inf stays where the true
+    value is beyond float64, and an intermediate overflow gets the true value.
+
+    >>> exact_where_overflow((np.array([1.0, 1e300]),), np.array([1.0, np.inf]), lambda t: 7.0)
+    array([1., 7.])
+    """
+    out = np.asarray(out, dtype=np.float64)
+    inf = np.isinf(out)
+    if not inf.any():
+        return out[()] if out.ndim == 0 else out
+    arrays = np.broadcast_arrays(*args, out)
+    bad = np.isinf(arrays[-1])
+    for a in arrays[:-1]:
+        bad &= np.isfinite(a)
+    if not bad.any():
+        return out[()] if out.ndim == 0 else out
+    out = np.array(arrays[-1], dtype=np.float64)
+    flat_out, flats = out.reshape(-1), [a.reshape(-1) for a in arrays[:-1]]
+    for i in np.flatnonzero(bad):
+        flat_out[i] = exact(*(float(a[i]) for a in flats))
     return out[()] if out.ndim == 0 else out

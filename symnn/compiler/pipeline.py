@@ -59,10 +59,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from symnn.compiler.extremes import (
+    ElementLimit,
+    ElementValue,
+    infinity_limits,
+    needs_limits,
+    overflows,
+)
+from symnn.compiler.kernels import RootTable
 from symnn.compiler.markers import Clip, Erfc, Mask, Sech2, Select, SigmoidPrime, ZeroTimes
 from symnn.compiler.piecewise import branch_free
 from symnn.compiler.printer import NAMESPACE, Printer, print_code
 from symnn.compiler.registry import bottom_up
+from symnn.compiler.roots import root_table
 from symnn.compiler.rules import RULES
 from symnn.expr.functions import sigmoid
 
@@ -222,6 +231,7 @@ class CompiledFunction:
     args : positional argument symbols.
     params : keyword parameters and their defaults.
     source : the generated Python source.
+    roots : the near-root table (:mod:`symnn.compiler.roots`) the code uses, or None.
     """
 
     expr: sp.Basic
@@ -231,6 +241,7 @@ class CompiledFunction:
     source: str
     name: str
     _fn: Callable = field(repr=False)
+    roots: RootTable | None = field(default=None, repr=False)
 
     def __call__(self, *args, **kwargs):
         return self._fn(*args, **kwargs)
@@ -250,6 +261,7 @@ def compile(
     name: str = "f",
     stable: bool = True,
     names: Mapping[sp.Symbol, str] | None = None,
+    roots: bool = True,
 ) -> CompiledFunction:
     r"""Compile a SymPy expression into a stable, vectorised NumPy function.
 
@@ -264,6 +276,9 @@ def compile(
         printing, useful for comparison).
     names : Python names for some symbols in the signature (default: the symbol's
         own name when it is a plain ASCII identifier, else ``_argN``).
+    roots : for a function of one argument, replace the formula next to the roots where
+        it cancels by polynomials about them (:mod:`symnn.compiler.roots`; default True,
+        used only with ``stable=True``).
 
     Returns
     -------
@@ -329,6 +344,20 @@ def compile(
             cheap_source, cheap_fn = _build(cheap, args, params, names_, name)
             if _agree(cheap_fn, fn, {names_[p]: v for p, v in params.items()}):
                 stable_expr, source, fn = cheap, cheap_source, cheap_fn
+    table = limits = None
+    if roots and stable and len(args) == 1:
+        table = root_table(expr, args[0], fn, params)
+    if stable and len(args) == 1:
+        limits = infinity_limits(expr, args[0], fn, params)
+    elif stable and len(args) > 1 and needs_limits(fn, len(args)):
+        subs = {p: sp.Float(v, 30) for p, v in params.items()}
+        limits = ElementLimit(expr.xreplace(subs), args)
+    exact = None
+    if stable and args and overflows(fn, len(args)):
+        subs = {p: sp.Float(v, 30) for p, v in params.items()}
+        exact = ElementValue(expr.xreplace(subs), args)
+    if table is not None or limits is not None or exact is not None:
+        source, fn = _build(stable_expr, args, params, names_, name, table, limits, exact)
     return CompiledFunction(
         expr=expr,
         stable_expr=stable_expr,
@@ -337,11 +366,24 @@ def compile(
         source=source,
         name=name,
         _fn=fn,
+        roots=table,
     )
 
 
-def _build(stable_expr, args, params, names_, name) -> tuple[str, Callable]:
-    """Print *stable_expr* as a Python function and compile it; ``(source, function)``."""
+def _build(
+    stable_expr, args, params, names_, name, roots=None, limits=None, exact=None
+) -> tuple[str, Callable]:
+    """Print *stable_expr* as a Python function and compile it; ``(source, function)``.
+
+    With a near-root table *roots* the formula's values go through
+    :func:`~symnn.compiler.kernels.near_roots`; with *limits* ``(at -inf, at +inf)``
+    non-finite inputs get the limits (:mod:`symnn.compiler.extremes`). Both only while
+    the parameters are at their defaults, for which they were computed. With *exact* (an
+    :class:`~symnn.compiler.extremes.ElementValue`) the formula runs without overflow
+    warnings and its infinite values at finite input are checked by
+    :func:`~symnn.compiler.kernels.exact_where_overflow` (inf only where the true value is
+    beyond float64).
+    """
     lines, (result,) = numpy_source([stable_expr], names_, prepared=True)
     arg_names = [names_[a] for a in args]
     signature = ", ".join(arg_names)
@@ -357,15 +399,53 @@ def _build(stable_expr, args, params, names_, name) -> tuple[str, Callable]:
         result = f"kernels.broadcast({result}, {', '.join(arg_names)})"
     if result in arg_names:  # never hand back the caller's own array
         result = f"{result}.copy()"
-    compute = [*lines, f"return {result}"]
+    plain = roots is None and limits is None and exact is None
+    compute = [*lines, f"return {result}" if plain else f"_out = {result}"]
+    same = ""
+    if params and not plain:
+        same = " and ".join(f"np.all({names_[p]} == {v!r})" for p, v in params.items())
+    several = isinstance(limits, ElementLimit)
+    if limits is not None:
+        listed = ", ".join(arg_names)
+        body.append(f"_in = ({listed},)")
+        if same:
+            body.append(f"if {same}:  # the limits at +-inf are those at these values")
+        finite = f"kernels.finite_only_all({listed})" if several else f"kernels.finite_only({listed})"
+        body.append(("    " if same else "") + f"{listed}{',' if several else ''} = {finite}")
+    if exact is not None and limits is None:
+        body.append(f"_in = ({', '.join(arg_names)},)")
     quiet = _discarded_warnings(stable_expr, args)
+    if exact is not None and "over=" not in quiet:
+        quiet = ", ".join(filter(None, ['over="ignore"', quiet]))
     if quiet:
         body.append(f"with np.errstate({quiet}):")
         body.extend("    " + line for line in compute)
     else:
         body.extend(compute)
+    if roots is not None:
+        fix = f"_out = kernels.near_roots({arg_names[0]}, _out, _roots)"
+        if same:
+            body.append(f"if {same}:  # the root table holds the roots at these values")
+            fix = "    " + fix
+        body.append(fix)
+    if exact is not None:
+        fix = "_out = kernels.exact_where_overflow(_in, _out, _exact)"
+        if same:
+            body.append(f"if {same}:  # the exact values are those at these parameters")
+            fix = "    " + fix
+        body.append(fix)
+    if limits is not None:
+        changed = " or ".join(f"{a} is not _in[{i}]" for i, a in enumerate(arg_names))
+        body.append(f"if {changed}:  # +-inf and NaN in the input")
+        if several:
+            body.append("    _out = kernels.put_limits_at(_in, _out, _limits)")
+        else:
+            neg, pos = (f"np.float64({str(v)!r})" if not np.isfinite(v) else repr(v) for v in limits)
+            body.append(f"    _out = kernels.put_limits(_in[0], _out, {neg}, {pos})")
+    if not plain:
+        body.append("return _out")
     source = f"def {name}({signature}):\n" + "\n".join("    " + line for line in body)
-    namespace = dict(NAMESPACE)
+    namespace = dict(NAMESPACE, _roots=roots, _limits=limits, _exact=exact)
     code = builtins.compile(source, f"<symnn.compile {name}>", "exec")
     exec(code, namespace)  # generated from a SymPy tree with vetted names, never user text
     return source, namespace[name]

@@ -16,6 +16,7 @@ name          what
 ``circles``   a circle inside a circle (scikit-learn's ``make_circles``)
 ``blobs``     well-separated Gaussian clusters (for k-means and the elbow plot)
 ``spiral``    interleaved spiral arms, one per class
+``digits``    1797 handwritten digits, 8x8 images (UCI, as in scikit-learn), train/test split
 ============  =====================================================================
 
 :func:`dataset` looks one up by name, :func:`datasets` lists the names and
@@ -27,7 +28,7 @@ Example
 >>> X.shape, y.shape
 ((4, 3), (4, 1))
 >>> datasets()
-['seed', 'xor', 'moons', 'circles', 'blobs', 'spiral']
+['seed', 'xor', 'moons', 'circles', 'blobs', 'spiral', 'digits']
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ __all__ = [
     "circles",
     "dataset",
     "datasets",
+    "digits",
     "load_csv",
     "moons",
     "one_hot",
@@ -348,6 +350,38 @@ def spiral(
     X = np.vstack(parts)
     X = X + rng.normal(scale=noise, size=X.shape)
     return _shuffled(rng, X, np.concatenate(labels))
+
+
+@_register("digits", "load_digits")
+def digits(split: str = "train", flat: bool = False) -> Data:
+    r"""The 8x8 handwritten digits that scikit-learn ships (1797 images, 10 classes), offline.
+
+    Pixels are the counts 0..16 of the original data divided by 16, so
+    :math:`x \in [0, 1]`; ``X`` has shape ``(n, 1, 8, 8)`` (NCHW, one channel) or,
+    with ``flat=True``, ``(n, 64)`` for a dense network; ``y`` holds the digit as a
+    float column ``(n, 1)``. The split is fixed (stored with the data, stratified, a
+    quarter of every digit for testing): ``split="train"`` (1347 images), ``"test"``
+    (450) or ``"all"`` (1797, in the original order).
+
+    Source: E. Alpaydin and C. Kaynak, *Optical Recognition of Handwritten Digits*,
+    UCI Machine Learning Repository (1998), CC BY 4.0, the copy in scikit-learn
+    (``sklearn.datasets.load_digits``); vendored here as ``symnn/nn/digits.npz``.
+
+    >>> X, y = digits()
+    >>> X.shape, y.shape, float(X.max())
+    ((1347, 1, 8, 8), (1347, 1), 1.0)
+    >>> digits("test", flat=True)[0].shape
+    (450, 64)
+    """
+    split = check_choice("split", split, ["train", "test", "all"])
+    if not isinstance(flat, bool):
+        raise TypeError(f"flat must be True or False, not {flat!r}")
+    with np.load(Path(__file__).with_name("digits.npz")) as archive:
+        images, labels, test = archive["images"], archive["labels"], archive["test"]
+    keep = {"train": ~test, "test": test, "all": np.ones_like(test)}[split]
+    X = images[keep].astype(np.float64) / 16.0
+    X = X.reshape(-1, 64) if flat else X.reshape(-1, 1, 8, 8)
+    return X, labels[keep].astype(np.float64).reshape(-1, 1)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -45,7 +45,7 @@ from symnn.catalogue.vector import VectorActivation, as_layer_activation
 from symnn.compiler import prepare
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
 from symnn.nn.trainable import layer_math, resolve
-from symnn.nn.training import fit
+from symnn.nn.training import Freezable, fit
 
 __all__ = ["MAX_PARAMS", "Network", "Params"]
 
@@ -139,7 +139,7 @@ class Params(MutableMapping):
         return {k: v.copy() for k, v in self._arrays.items()}
 
 
-class Network:
+class Network(Freezable):
     r"""A multilayer perceptron :math:`\hat{Y} = f_L(\cdots f_1(X W_1 + b_1) \cdots W_L + b_L)`.
 
     Parameters
@@ -147,6 +147,10 @@ class Network:
     layers : sequence of int
         Layer widths, inputs first: ``[3, 4, 1]`` is 3 inputs, 4 hidden units,
         1 output.
+        Layer objects (``Conv2D``, ``MaxPool2D``, ``Flatten``, ``Dense``, ...) or a spec
+        string such as ``"conv(8,3),relu,maxpool(2),flatten,dense(10)"``, with
+        ``input_shape=(C, H, W)``, make a convolutional network instead
+        (:class:`symnn.nn.convnet.LayeredNetwork`).
     activation : str, Activation, or a sequence of them
         The hidden layers' activation (one, or one per hidden layer); any
         catalogue name, a formula such as ``"x*tanh(x)"``, or an
@@ -196,6 +200,14 @@ class Network:
     :attr:`regularizers`
         Penalties given with ``loss + regularizer``; :meth:`fit` adds them.
     """
+
+    def __new__(cls, layers=None, *args: Any, **kwargs: Any):
+        # layer objects (Conv2D, Dense, ...) or a spec string: a layered network (symnn.nn.convnet)
+        if cls is Network and (isinstance(layers, str) or _has_layer_objects(layers)):
+            from symnn.nn.convnet import LayeredNetwork
+
+            return LayeredNetwork(layers, *args, dense=cls, **kwargs)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -329,28 +341,6 @@ class Network:
         for k, v in checked.items():
             self._params._array(k)[...] = v
 
-    @property
-    def frozen(self) -> frozenset[str]:
-        """Names of the parameters that :meth:`fit` keeps fixed (saved and loaded with the network).
-
-        >>> import symnn as sn
-        >>> net = sn.Network([2, 2, 1], seed=0)
-        >>> net.frozen = ["b1", "b2"]
-        >>> sorted(net.frozen)
-        ['b1', 'b2']
-        """
-        return self.__dict__.get("_frozen", frozenset())
-
-    @frozen.setter
-    def frozen(self, names) -> None:
-        names = [names] if isinstance(names, str) else list(names or ())
-        unknown = [k for k in names if k not in self._params]
-        if unknown:
-            raise ValueError(
-                f"cannot freeze {', '.join(map(repr, unknown))}: the parameters are "
-                f"{', '.join(self._params)}"
-            )
-        self.__dict__["_frozen"] = frozenset(names)
 
     @property
     def n_params(self) -> int:
@@ -665,6 +655,16 @@ class Network:
                 )
         self.loss._check_domain(Y, self.loss.domain, "targets", "y")
         return X, Y
+
+
+def _has_layer_objects(layers) -> bool:
+    """Whether *layers* holds layer objects (a layered network) rather than widths."""
+    from symnn.nn.layers import Layer
+
+    try:
+        return any(isinstance(x, Layer) for x in layers)
+    except TypeError:
+        return False
 
 
 def _check_layers(layers) -> tuple[int, ...]:

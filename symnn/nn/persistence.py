@@ -1256,6 +1256,12 @@ def save(net: Network, path: str | os.PathLike) -> str:
     ...
     symnn.nn.persistence.ModelFileError: cannot save to ...: it is a directory, not a regular file; ...
     """
+    if not isinstance(net, Network):
+        raise TypeError(
+            f"symnn.save writes dense networks (Network([3, 4, 1], ...)); saving "
+            f"{type(net).__name__} (a network of layers) is not supported yet: keep its arrays "
+            "with numpy.savez(path, **net.params)"
+        )
     given = _as_path(path, "symnn.save")
     _regular_or_absent(given)
     target = given if given.suffix == ".npz" else given.with_name(given.name + ".npz")

@@ -25,7 +25,14 @@ from symnn.catalogue.regularizers import regularizer
 from symnn.nn.optimizers import optimizer as get_optimizer
 from symnn.nn.optimizers import optimizers
 
-__all__ = ["DivergenceError", "History", "TrainingWarning", "fit", "optimizers"]
+__all__ = [
+    "DivergenceError",
+    "Freezable",
+    "History",
+    "TrainingWarning",
+    "fit",
+    "optimizers",
+]
 
 
 class DivergenceError(ArithmeticError, ValueError):
@@ -95,6 +102,36 @@ def _show_progress(progress, epochs: int) -> bool:
     if progress is None:
         return bool(getattr(sys.stderr, "isatty", lambda: False)()) and epochs >= 200
     return bool(progress)
+
+
+class Freezable:
+    """What a network needs for :func:`fit` to keep some of its parameters fixed.
+
+    A class using it keeps its parameters in ``self._params`` (a mapping by name).
+    """
+
+    @property
+    def frozen(self) -> frozenset[str]:
+        """Names of the parameters that :meth:`fit` keeps fixed (saved and loaded with the network).
+
+        >>> import symnn as sn
+        >>> net = sn.Network([2, 2, 1], seed=0)
+        >>> net.frozen = ["b1", "b2"]
+        >>> sorted(net.frozen)
+        ['b1', 'b2']
+        """
+        return self.__dict__.get("_frozen", frozenset())
+
+    @frozen.setter
+    def frozen(self, names) -> None:
+        names = [names] if isinstance(names, str) else list(names or ())
+        unknown = [k for k in names if k not in self._params]
+        if unknown:
+            raise ValueError(
+                f"cannot freeze {', '.join(map(repr, unknown))}: the parameters are "
+                f"{', '.join(self._params)}"
+            )
+        self.__dict__["_frozen"] = frozenset(names)
 
 
 def fit(
@@ -191,7 +228,7 @@ def fit(
 
     params = net.params.arrays()
     names = list(net.params)
-    penalised = [i for i, k in enumerate(names) if k.startswith("W") or regularize_biases]
+    penalised = [i for i, k in enumerate(names) if k.startswith(("W", "K")) or regularize_biases]  # weights and kernels
     fixed = [i for i, k in enumerate(names) if k in net.frozen]
     state = [np.zeros_like(p) for _ in opt.state for p in params]
     backup = [p.copy() for p in params]

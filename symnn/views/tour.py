@@ -12,7 +12,9 @@ result with its formulas and pictures:
    of exact zeros in ReLU's hidden activations (sparsity);
 5. the SSE-vs-k elbow plot of k-means on blobs, with the knee;
 6. the learning rate on the seed network: the Hessian's 2/lambda_max at initialisation,
-   a sweep over rates, and the loss landscape with the training trajectory.
+   a sweep over rates, and the loss landscape with the training trajectory;
+7. a convolutional network on the 8x8 digits: shapes, the conv backprop rules, kernels,
+   feature maps, a receptive field, its accuracy.
 
 ``index.md`` keeps its formulas as ``$...$`` LaTeX (Markdown renderers do math).
 ``index.html`` works offline and from a file: every formula is converted to
@@ -561,6 +563,65 @@ def _step_learning_rate(dest: _Output) -> _Section:
     return s
 
 
+#: The CNN of the tour (and of benchmarks/bench_cnn.py) and how it trains on the digits.
+CNN_SPEC = "conv(8,3),relu,maxpool(2),flatten,dense(10)"
+CNN_FIT = {"epochs": 30, "lr": 0.01, "optimizer": "adam", "batch_size": 32}
+
+
+def _step_cnn(dest: _Output) -> _Section:
+    from symnn.nn.data import dataset
+    from symnn.nn.network import Network
+    from symnn.views.plotting import plot_feature_maps, plot_kernels, plot_receptive_field
+
+    s = _Section("7. A convolutional network on handwritten digits")
+    X, y = dataset("digits")
+    Xt, yt = dataset("digits", split="test")
+    net = Network(CNN_SPEC, input_shape=(1, 8, 8), seed=SEED)
+    s.text(
+        f"The 8x8 digits that scikit-learn ships (UCI, {len(X)} training and {len(Xt)} test "
+        f'images, `symnn.dataset("digits")`), and the network `{CNN_SPEC}`: eight 3x3 '
+        "kernels, ReLU, 2x2 max-pooling, a dense softmax layer, the cross-entropy loss. "
+        "Every layer's output shape follows $\\lfloor (n + 2p - d(k-1) - 1)/s \\rfloor + 1$:"
+    )
+    summary = net.summary()
+    s.table([["layer", "output shape", "parameters"]] + [[n, str(sh), f"{c:,}"] for n, sh, c in summary.rows])
+    s.text("The forward pass, in index notation ($s$ stride, $p$ padding, $d$ dilation):")
+    s.math(net.formula().latex())
+    s.text(
+        "Backpropagation: the kernel's gradient is the valid cross-correlation of the input "
+        "with $\\delta$, the bias's the sum of $\\delta$; max-pooling routes $\\delta$ to the "
+        "arg-max of each window (the first on ties, as PyTorch), and a deeper convolution passes "
+        "the full convolution of $\\delta$ with its kernel rotated by 180 degrees down. symnn "
+        "proves these rules equal to `sympy.diff` of the expanded sums, element by element:"
+    )
+    s.math(net.backprop().latex())
+    history = net.fit(X, y, **CNN_FIT, seed=SEED, progress=False)
+    train, test = net.accuracy(X, y), net.accuracy(Xt, yt)
+    s.text(
+        f"Trained with Adam (learning rate {CNN_FIT['lr']:g}, batches of {CNN_FIT['batch_size']}, "
+        f"{CNN_FIT['epochs']} epochs) by the generated NumPy code (im2col: one matrix product "
+        "per convolution):"
+    )
+    s.table(
+        [
+            ["", "loss", "accuracy"],
+            ["training", f"{history.final_loss:.4f}", f"{train:.4f}"],
+            ["test", f"{net.loss_value(Xt, yt):.4f}", f"{test:.4f}"],
+        ]
+    )
+    fig = plot_kernels(net)
+    s.image(_save(fig, dest, "cnn_kernels.png"), "the eight learned 3x3 kernels")
+    fig = plot_feature_maps(net, Xt[0])
+    s.image(_save(fig, dest, "cnn_feature_maps.png"), "a test digit and its eight ReLU feature maps")
+    ax = plot_receptive_field(net, 3, (1, 1), image=Xt[0])
+    s.text(
+        "One output of the max-pooling layer sees a 4x4 patch of the image: the four 3x3 "
+        "kernel windows of its pooling window."
+    )
+    s.image(_save(ax.figure, dest, "cnn_receptive_field.png"), "the receptive field of one pooled output")
+    return s
+
+
 STEPS: list[tuple[str, Callable[[_Output], _Section]]] = [
     ("implicit curve", _step_curve),
     ("activations", _step_activations),
@@ -568,6 +629,7 @@ STEPS: list[tuple[str, Callable[[_Output], _Section]]] = [
     ("sigmoid vs relu", _step_relu_vs_sigmoid),
     ("elbow", _step_elbow),
     ("learning rate", _step_learning_rate),
+    ("cnn", _step_cnn),
 ]
 
 

@@ -7,31 +7,10 @@ import pytest
 import symnn as sn
 from tests.accuracy import check_accuracy
 
-#: Cancellation next to an interior root of the function, which no rewrite of the formula
-#: removes (GELU' at -0.7518, SiLU' at -1.2785, the roots of sinc' where tan x = x, ...):
-#: they need a near-root kernel (a Taylor polynomial about the root, computed at high
-#: precision). Known gaps of issue #11 item 19, checked strictly so the marker flips when
-#: they are fixed; everything else meets 1e-12 next to its roots and kinks too.
-NEAR_ROOT_GAPS = {
-    ("gelu", 1),
-    ("gelu_tanh", 1),
-    ("silu", 1),
-    ("mish", 1),
-    ("sinc", 1),
-    ("sqnl", 1),
-    ("soft_exponential", 0),
-    ("gelu_by_hand", 1),
-    ("mish_by_hand", 1),
-    ("swish_by_hand", 1),
-}
-GAP = pytest.mark.xfail(strict=True, reason="cancellation at an interior root (issue #11 item 19)")
-
-
-def _case(name, order):
-    return pytest.param(name, order, marks=GAP) if (name, order) in NEAR_ROOT_GAPS else (name, order)
-
-
-CASES = [_case(name, order) for name in sn.activations() for order in (0, 1)]
+#: Next to an interior root of the function where its formula cancels (GELU' at -0.7518,
+#: SiLU' at -1.2785, the roots of sinc' where tan x = x, ...) the compiler's near-root
+#: kernel (symnn.compiler.roots) takes over: the same 1e-12 holds there too.
+CASES = [(name, order) for name in sn.activations() for order in (0, 1)]
 
 
 @pytest.mark.parametrize(("name", "order"), CASES)
@@ -53,7 +32,7 @@ USER_DEFINED = {
 
 
 @pytest.mark.parametrize(
-    ("name", "order"), [_case(name, order) for name in sorted(USER_DEFINED) for order in (0, 1)]
+    ("name", "order"), [(name, order) for name in sorted(USER_DEFINED) for order in (0, 1)]
 )
 def test_user_defined_expressions_get_the_same_treatment(name, order):
     import sympy as sp

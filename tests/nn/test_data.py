@@ -51,11 +51,11 @@ def test_fixed_sets_are_fresh_copies():
 
 
 def test_registry():
-    assert datasets() == ["seed", "xor", "moons", "circles", "blobs", "spiral"]
+    assert datasets() == ["seed", "xor", "moons", "circles", "blobs", "spiral", "digits"]
     for name in datasets():
         X, y = dataset(name)
         assert X.dtype == np.float64 and y.dtype == np.float64
-        assert X.ndim == 2 and y.shape == (X.shape[0], 1)
+        assert X.ndim == (4 if name == "digits" else 2) and y.shape == (X.shape[0], 1)
         assert np.all(np.isfinite(X))
     np.testing.assert_array_equal(dataset("seed_data")[0], seed_data()[0])
     np.testing.assert_array_equal(dataset("Make-Moons")[0], moons()[0])
@@ -334,3 +334,30 @@ def test_csv_reads_back_what_was_written(tmp_path_factory, data):
     path.write_text("\n".join(",".join(repr(v) for v in row) for row in data) + "\n")
     X, y = load_csv(path)
     np.testing.assert_array_equal(np.hstack([X, y]), np.array(data))
+
+
+def test_digits_are_the_uci_images_with_a_fixed_stratified_split():
+    X, y = dataset("digits", split="all")
+    assert X.shape == (1797, 1, 8, 8) and y.shape == (1797, 1)
+    # the pixels are counts 0..16 of 4x4 blocks, scaled by 1/16
+    np.testing.assert_array_equal(X * 16, np.round(X * 16))
+    assert X.min() == 0.0 and X.max() == 1.0
+    # the first image of the UCI test set (and scikit-learn's load_digits()) is a 0
+    assert y[0, 0] == 0.0
+    np.testing.assert_array_equal(
+        X[0, 0, 1] * 16, [0, 0, 13, 15, 10, 15, 5, 0]
+    )
+    assert np.bincount(y.ravel().astype(int)).tolist() == [
+        178, 182, 177, 183, 181, 182, 181, 179, 174, 180
+    ]
+    Xtr, _ytr = dataset("digits")
+    Xte, yte = dataset("digits", split="test", flat=True)
+    assert len(Xtr) + len(Xte) == 1797 and Xte.shape == (450, 64)
+    # train and test are disjoint, and every digit is in the test set about a quarter of the time
+    rows = {r.tobytes() for r in Xtr.reshape(len(Xtr), -1)}
+    assert sum(r.tobytes() in rows for r in Xte) < 5  # (a few images occur twice in UCI)
+    counts = np.bincount(yte.ravel().astype(int))
+    assert counts.min() >= 43 and counts.max() <= 46
+    np.testing.assert_array_equal(dataset("digits", split="test")[1], yte)  # fixed
+    with pytest.raises(ValueError, match="split"):
+        dataset("digits", split="validation")

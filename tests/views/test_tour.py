@@ -32,7 +32,7 @@ from symnn.views.tour import (
 )
 
 STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow",
-              "learning rate"}  # fmt: skip
+              "learning rate", "cnn"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,8 @@ def _markdown_tables(md: str) -> list[list[list[str]]]:
 def test_every_markdown_row_has_as_many_cells_as_its_header(tour):
     *_, md, _ = tour
     tables = _markdown_tables(md)
-    assert len(tables) == 7  # formulas, shape, values, predictions, gradients, sparsity, elbow
+    assert len(tables) == 9  # formulas, shape, values, predictions, gradients, sparsity, elbow,
+    # and the CNN's layer summary and accuracy
     for table in tables:
         head, rule, *body = table
         assert all(re.fullmatch(r":?-{3,}:?", c) for c in rule), rule
@@ -243,7 +244,7 @@ def test_html_tables_have_one_cell_per_header(tour):
     *_, page = tour
     p = _Page()
     p.feed(page)
-    assert len(p.tables) == 7
+    assert len(p.tables) == 9
     for _, rows in p.tables:
         assert len(set(rows)) == 1, rows  # header row and body rows alike
     softsign = re.search(r"<td><code>softsign</code></td>\s*<td>(.*?)</td>", page).group(1)
@@ -447,3 +448,14 @@ def test_learning_rate_section_states_the_limit_computed_from_the_numbers(tour):
     assert f"lr = {SEED_LR:g} is {word} $2/\\lambda_{{\\max}}$ = {limit:.3g} at initialisation" in md
     assert "lr_sweep.png" in md and "loss_landscape.png" in md
     assert r"\sigma''\left(Z_{1}\right) &= A_{1} \odot \left(1 - A_{1}\right)" in md
+
+
+def test_cnn_section_shows_the_rules_pictures_and_accuracy(tour):
+    result, _, _, md, _ = tour
+    section = md[md.index("A convolutional network on handwritten digits") :]
+    assert r"\operatorname{rot180}" not in section  # one convolution: no input gradient needed
+    assert r"\operatorname{argmax}" in section and "cross-correlation" in section
+    for name in ("cnn_kernels.png", "cnn_feature_maps.png", "cnn_receptive_field.png"):
+        assert f"({name})" in section and (result.out / name).stat().st_size > 1000
+    test = float(re.search(r"\| test \| [0-9.]+ \| ([0-9.]+) \|", section).group(1))
+    assert test >= 0.95  # the benchmark measures 0.97; the test set is fixed

@@ -7,6 +7,7 @@ from typing import Any
 
 from symnn.views.plotting.activations import plot_activation, plot_activations
 from symnn.views.plotting.cluster import plot_elbow
+from symnn.views.plotting.cnn import plot_feature_maps, plot_kernels, plot_receptive_field
 from symnn.views.plotting.curves import plot, plot_implicit
 from symnn.views.plotting.graph import animate_backprop, plot_graph
 from symnn.views.plotting.lr import plot_loss_landscape, plot_lr_range_test, plot_lr_sweep
@@ -21,13 +22,16 @@ __all__ = [
     "plot_activations",
     "plot_decision_boundary",
     "plot_elbow",
+    "plot_feature_maps",
     "plot_gradient_flow",
     "plot_graph",
     "plot_history",
     "plot_implicit",
+    "plot_kernels",
     "plot_loss_landscape",
     "plot_lr_range_test",
     "plot_lr_sweep",
+    "plot_receptive_field",
     "plot_vector_activation",
     "save_figure",
 ]
