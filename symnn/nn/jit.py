@@ -42,6 +42,7 @@ import numpy as np
 import sympy as sp
 
 from symnn.analysis.cache import cache_dir
+from symnn.catalogue.vector import VectorActivation
 from symnn.compiler import prepare
 from symnn.compiler.scalar import SCALAR_HELPERS, scalar_code
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, NetSpec
@@ -523,8 +524,8 @@ def _zeros_like_params(spec: NetSpec) -> list[np.ndarray]:
 
 def kernels_for(net) -> Kernels | None:
     """The :class:`Kernels` of *net* (created once), or None when the NumPy path trains it."""
-    if not enabled(net):
-        return None
+    if not enabled(net) or net.trainable or any(isinstance(a, VectorActivation) for a in net.activations):
+        return None  # trained activation parameters and vector layers: the NumPy code only
     cache = net.__dict__
     if "_jit_kernels" not in cache:
         try:

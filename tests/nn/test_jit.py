@@ -221,3 +221,18 @@ def test_frozen_parameters_train_on_the_kernels_as_on_numpy():
     for key in ref.params:
         np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13, atol=1e-15)
     assert not fast.params["b1"].any() and not fast.params["b2"].any()
+
+
+def test_trained_activation_parameters_and_vector_layers_train_with_numpy_code():
+    X = np.linspace(-1, 1, 12).reshape(6, 2)
+    y = (X[:, :1] > 0).astype(float)
+    for options in (
+        {"activation": "prelu", "trainable_params": ("alpha",)},
+        {"activation": ["swiglu", "sigmoid"]},
+    ):
+        fast, plain = (sn.Network([2, 3, 1], jit=j, seed=0, **options) for j in (True, False))
+        assert fast.jit_kernels() is None  # the numba generator knows elementwise layers only
+        for net in (fast, plain):
+            net.fit(X, y, epochs=3, lr=0.1, progress=False)
+        for k in plain.params:
+            np.testing.assert_array_equal(fast.params[k], plain.params[k])
