@@ -45,6 +45,9 @@ _NAMES: dict[str, str] = {
     "Initializer": "symnn.catalogue.initializers",
     "initializer": "symnn.catalogue.initializers",
     "initializers": "symnn.catalogue.initializers",
+    "VectorActivation": "symnn.catalogue.vector",
+    "vector_activation": "symnn.catalogue.vector",
+    "vector_activations": "symnn.catalogue.vector",
     # curves and clusters
     "Conic": "symnn.curves",
     "classify_conic": "symnn.curves",
@@ -96,6 +99,7 @@ _NAMES: dict[str, str] = {
     "plot_gradient_flow": "symnn.views.plotting",
     "plot_history": "symnn.views.plotting",
     "plot_implicit": "symnn.views.plotting",
+    "plot_vector_activation": "symnn.views.plotting",
     "save_figure": "symnn.views.plotting",
     "animate_backprop": "symnn.views.plotting",
     "plot_graph": "symnn.views.plotting",

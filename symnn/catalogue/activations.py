@@ -69,6 +69,7 @@ FAMILIES = {
     "radial": "xavier_uniform",
     "periodic": "xavier_uniform",
     "exponential": "xavier_uniform",
+    "vector": "xavier_uniform",  # softmax, GLU, maxout, ...: symnn.catalogue.vector
 }
 
 

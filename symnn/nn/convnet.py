@@ -325,6 +325,10 @@ class LayeredNetwork(Freezable):
         gradient, grads, _, _ = self._make(n)
         return gradient, grads
 
+    def jit_kernels(self) -> None:
+        """None: a network of layers trains with its generated NumPy code (no numba kernels)."""
+        return None
+
     def updater(self, name: str):
         """The generated in-place update of the optimiser *name*."""
         return self._code[1][name]

@@ -28,7 +28,9 @@ parameters, domains, row-wise flag and numeric convention); ``init`` (name and
 parameters); ``regularizers`` (name, penalty formula, free parameters);
 ``sha256`` of the weights; ``frozen`` (optional: the names of the parameters
 training keeps fixed, written only when there are some, so files without it load as
-before). Formulas are strings in :func:`symnn.parse`
+before); and, only for a network with trainable activation parameters, ``trainable``
+(``[layer, keyword, "scalar" | "unit"]`` each; their values are stored with the weights
+as ``alpha1``, ...). Formulas are strings in :func:`symnn.parse`
 syntax; the pieces that syntax cannot write (``Piecewise`` with its conditions,
 binary floats) are stored as a small tree next to the string (``formula`` +
 ``where``). Every record is rebuilt and compared with the original at save
@@ -76,6 +78,7 @@ from symnn.catalogue.initializers import Initializer
 from symnn.catalogue.losses import Domain, Loss, _zero_where_target_zero, clamp_logs, losses
 from symnn.catalogue.losses import loss as get_loss
 from symnn.catalogue.regularizers import Regularizer, regularizer, regularizers
+from symnn.catalogue.vector import VectorActivation, vector_activation
 from symnn.expr.parse import parse
 from symnn.nn.network import Network
 
@@ -138,10 +141,12 @@ class Limits:
     max_text_chars: int = 20_000
     #: Wall-clock time to rebuild the symbolic definitions, checked between steps.
     max_seconds: float = 10.0
+    #: Trainable activation parameters (``alpha1``, ...), stored beside the weights.
+    max_trainable: int = 64
 
     @property
     def max_entries(self) -> int:
-        return 2 * self.max_depth + 1
+        return 2 * self.max_depth + 1 + self.max_trainable
 
     @property
     def max_file_bytes(self) -> int:
@@ -414,6 +419,8 @@ def _numeric_from(name: Any) -> Callable | None:
 
 def _activation_record(act: Activation) -> dict:
     """A catalogue name and fixed parameters when that rebuilds *act*, else its formula."""
+    if isinstance(act, VectorActivation):  # softmax, GLU, maxout: by name (and maxout's k)
+        return {"vector": act.name, **({"k": act.k} if act.k else {})}
     if act.origin is not None:
         name, fixed = act.origin
         rec = {"catalogue": name, "params": {k: float(v) for k, v in fixed.items()}}
@@ -435,9 +442,33 @@ def _activation_record(act: Activation) -> dict:
     }
 
 
+def _vector_from(rec: dict, limits: Limits) -> VectorActivation:
+    """A vector activation record: ``{"vector": name}``, maxout with ``"k"``."""
+    _keys(rec, {"vector", "k"} if "k" in rec else {"vector"}, "vector activation")
+    name = _name(rec["vector"], "vector activation name", limits)
+    k = rec.get("k", 2)
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= 64:
+        raise _Bad("maxout's k must be an integer from 2 to 64")
+    try:
+        return vector_activation(name, k=k)
+    except (TypeError, ValueError) as exc:
+        raise _Bad(f"vector activation {name!r}: {exc}") from None
+
+
+def _z_width(meta: dict, i: int, units: int, limits: Limits) -> int:
+    """The columns of W_i: *units*, or what layer *i*'s vector activation takes."""
+    acts = meta["activations"]
+    rec = acts[i - 1] if isinstance(acts, list) and len(acts) >= i else None
+    if isinstance(rec, dict) and "vector" in rec:
+        return _vector_from(rec, limits).in_width(units)
+    return units
+
+
 def _activation_from(rec: Any, budget: _Budget) -> Activation:
     if not isinstance(rec, dict):
         raise _Bad("an activation record is not an object")
+    if "vector" in rec:
+        return _vector_from(rec, budget.limits)
     if "catalogue" in rec:
         _keys(rec, {"catalogue", "params"}, "activation")
         name = _name(rec["catalogue"], "activation name", budget.limits)
@@ -754,7 +785,7 @@ def _numbers(rec: Any, what: str, limits: Limits) -> dict[str, float]:
 # The archive
 # ======================================================================================
 
-_ENTRY = re.compile(r"(__symnn__|[Wb][1-9][0-9]{0,3})\.npy\Z")
+_ENTRY = re.compile(r"(__symnn__|[Wb][1-9][0-9]{0,3}|[A-Za-z][A-Za-z_]{0,31}[1-9][0-9]{0,3})\.npy\Z")
 _EOCD = struct.Struct("<4s4H2LH")
 
 
@@ -1050,6 +1081,31 @@ _V2_KEYS = {
 }
 
 
+#: Keys a version-2 file has only when the network needs them.
+_OPTIONAL_KEYS = {"trainable", "frozen"}
+
+
+def _trainable_from(meta: dict, depth: int) -> list[tuple[int, str, str]]:
+    """The ``trainable`` record: ``[(layer, keyword, "scalar" | "unit"), ...]`` (checked)."""
+    rec = meta.get("trainable", [])
+    if not isinstance(rec, list) or len(rec) > LIMITS.max_trainable:
+        raise _Bad(
+            f"trainable must be a list of at most {LIMITS.max_trainable} [layer, name, shape] records"
+        )
+    out = []
+    for item in rec:
+        ok = isinstance(item, list) and len(item) == 3
+        layer, name, shape = item if ok else (None, None, None)
+        ok = ok and isinstance(layer, int) and not isinstance(layer, bool) and 1 <= layer <= depth
+        ok = ok and isinstance(name, str) and name.isidentifier() and len(name) <= 32
+        if not (ok and shape in ("scalar", "unit")):
+            raise _Bad(f"trainable entries are [layer 1..{depth}, name, 'scalar' or 'unit']")
+        out.append((layer, name, shape))
+    if len(set((t[0], t[1]) for t in out)) != len(out):
+        raise _Bad("trainable names a parameter twice")
+    return out
+
+
 def _architecture(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> tuple[int, ...]:
     """Check layers against the limits and against the stored arrays; return the widths."""
     layers = meta["layers"]
@@ -1063,9 +1119,13 @@ def _architecture(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> 
         raise _Bad("bias and softmax_output must be true or false")
     expected = {}
     for i in range(1, len(layers)):
-        expected[f"W{i}"] = (layers[i - 1], layers[i])
+        zw = _z_width(meta, i, layers[i], limits)
+        expected[f"W{i}"] = (layers[i - 1], zw)
         if bias:
-            expected[f"b{i}"] = (layers[i],)
+            expected[f"b{i}"] = (zw,)
+        for layer, name, shape in _trainable_from(meta, len(layers) - 1):
+            if layer == i:
+                expected[f"{name}{i}"] = () if shape == "scalar" else (layers[i],)
     total = sum(math.prod(s) for s in expected.values())
     if total > limits.max_params:
         raise _Bad(
@@ -1123,6 +1183,12 @@ def _build(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> Network
         "init": init,
         "seed": 0,
     }
+    trainable = _trainable_from(meta, len(layers) - 1)
+    if trainable:
+        kwargs["trainable_params"] = {
+            i: {name: shape for layer, name, shape in trainable if layer == i}
+            for i in sorted({t[0] for t in trainable})
+        }
     takes_regs = "regularizers" in inspect.signature(Network).parameters
     if regs and takes_regs:
         kwargs["regularizers"] = regs
@@ -1254,6 +1320,8 @@ def _definition(net: Network, arrays: dict[str, np.ndarray]) -> dict:
         "regularizers": regs,
         "sha256": _digest(arrays),
     }
+    if getattr(net, "trainable", None):
+        meta["trainable"] = [[tp.layer, tp.name, tp.shape] for tp in net.trainable]
     if net.frozen:  # optional key: files without it (and older files) load with nothing frozen
         meta["frozen"] = sorted(net.frozen)
     _verify(net, meta)
@@ -1314,7 +1382,7 @@ def load(path: str | os.PathLike) -> Network:
         if meta["version"] == 1:
             meta = _upgrade_v1(meta)
         else:
-            _keys(meta, _V2_KEYS | ({"frozen"} & set(meta)), "network")
+            _keys(meta, _V2_KEYS | (set(meta) & _OPTIONAL_KEYS), "network")
         return _build(meta, arrays, LIMITS)
     except _Missing:
         raise ModelFileNotFoundError(

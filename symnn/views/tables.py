@@ -29,6 +29,7 @@ from symnn.analysis.properties import (
     format_set,
 )
 from symnn.catalogue.activations import Activation, activation, activations
+from symnn.catalogue.vector import NOT_APPLICABLE, REGISTRY, VectorActivation, vector_activation
 
 __all__ = ["COLUMNS", "ActivationTable", "activation_table"]
 
@@ -78,6 +79,12 @@ _LEGEND = {
     "zero_centred": "inf f < 0 < sup f: f takes both signs, so its outputs can average "
     "to zero (tanh yes; sigmoid and ReLU no)",
 }
+_VECTOR_LEGEND = (
+    "n/a : not applicable: a vector activation (softmax, GLU, maxout, ...) maps a layer's "
+    "K inputs to its outputs together, so a scalar notion (monotonic, f'(0), limits) has no "
+    "single value; its range is each output's, f(0) each output at z = 0, its derivative "
+    "the Jacobian"
+)
 _UNKNOWN_LEGEND = (
     "? : unknown (the analysis ran out of its time budget or hit a size bound; "
     "the activation's .properties.notes say which)"
@@ -108,11 +115,13 @@ class ActivationTable:
     (``columns=[...]``, keys from :data:`COLUMNS`; the name always comes first).
     """
 
-    def __init__(self, activations: Sequence[Activation]) -> None:
+    def __init__(self, activations: Sequence[Activation | VectorActivation]) -> None:
         self.activations = list(activations)
-        self.properties: list[Properties] = [a.properties for a in self.activations]
+        #: a :class:`Properties` per scalar activation, a dict of cells per vector one
+        self.properties: list[Any] = [a.properties for a in self.activations]
         self.rows: list[dict[str, Any]] = [
-            _row(a, p) for a, p in zip(self.activations, self.properties, strict=True)
+            _vector_row(a) if isinstance(a, VectorActivation) else _row(a, p)
+            for a, p in zip(self.activations, self.properties, strict=True)
         ]
 
     def __len__(self) -> int:
@@ -307,14 +316,17 @@ class ActivationTable:
             raise ValueError(f"legend style must be 'text', 'markdown' or 'latex', not {style!r}")
         keys = self._keys(True, columns)
         items = [(_COLUMNS[k][0 if style == "text" else 1], _LEGEND[k]) for k in keys]
+        notes = [_UNKNOWN_LEGEND]
+        if any(isinstance(a, VectorActivation) for a in self.activations):
+            notes.insert(0, _VECTOR_LEGEND)
         if style == "text":
-            return "\n".join([*(f"{h}: {d}" for h, d in items), _UNKNOWN_LEGEND])
+            return "\n".join([*(f"{h}: {d}" for h, d in items), *notes])
         if style == "markdown":
             lines = [f"- **{_md_text(h)}**: {_md_text(d)}" for h, d in items]
-            return "\n".join([*lines, f"- {_md_text(_UNKNOWN_LEGEND)}"])
+            return "\n".join([*lines, *(f"- {_md_text(n)}" for n in notes)])
         lines = [r"\begin{itemize}"]
         lines += [rf"\item \textbf{{{h}}}: {_tex_text(d)}" for h, d in items]
-        lines += [rf"\item {_tex_text(_UNKNOWN_LEGEND)}", r"\end{itemize}"]
+        lines += [*(rf"\item {_tex_text(n)}" for n in notes), r"\end{itemize}"]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -438,6 +450,12 @@ def _row(act: Activation, props: Properties) -> dict[str, Any]:
     )
 
 
+def _vector_row(act: VectorActivation) -> dict[str, Any]:
+    """A vector activation's row: its own cells, :data:`NOT_APPLICABLE` where a scalar notion has none."""
+    name = f"{act.name}(k={act.k})" if act.k else act.name
+    return _Row(act, name=name, **{k: act.properties[k] for k in _COLUMNS if k not in ("name", *_FORMULAS)})
+
+
 def _math_bars(tex: str) -> str:
     r"""LaTeX math without ``|``: ``\left|x\right|`` -> ``\left\vert x\right\vert``, ``|`` -> ``\vert``."""
     tex = tex.replace(r"\left|", r"\left\vert ").replace(r"\right|", r"\right\vert ")
@@ -460,6 +478,8 @@ def _cell(row: dict[str, Any], key: str, style: str) -> str:
         return value if style == "text" else f"`{_md_text(value)}`"
     if value is UNKNOWN:
         return "?"
+    if isinstance(value, str) and value == NOT_APPLICABLE:
+        return r"$\text{n/a}$" if style == "latex" else NOT_APPLICABLE
     if key in _FORMULAS:
         return value if style == "text" else wrap(value)
     if key == "range":
@@ -472,14 +492,20 @@ def _cell(row: dict[str, Any], key: str, style: str) -> str:
     return wrap(format_number(value, math_style))
 
 
-def activation_table(names: Iterable[str | Activation] | None = None) -> ActivationTable:
+def activation_table(
+    names: Iterable[str | Activation | VectorActivation] | None = None, *, vector: bool = False
+) -> ActivationTable:
     """The property table of the catalogue (or of the given activations).
 
     Parameters
     ----------
-    names : iterable of str or Activation, optional
-        Catalogue names (aliases work) or Activation objects; default: the
-        whole catalogue, in catalogue order.
+    names : iterable of str, Activation or VectorActivation, optional
+        Catalogue names (aliases work), Activation objects, or vector activations
+        (``"softmax"``, ``"swiglu"``, ``symnn.vector_activation("maxout", k=3)``; their
+        scalar-only cells read ``n/a``); default: the whole catalogue, in catalogue order.
+    vector : bool
+        With the default *names*, append the vector activations
+        (:func:`symnn.vector_activations`) after the scalar ones.
 
     Examples
     --------
@@ -488,8 +514,23 @@ def activation_table(names: Iterable[str | Activation] | None = None) -> Activat
     (['sigmoid', 'relu'], 0)
     >>> print(t.to_markdown(formulas=False).splitlines()[2])
     | `sigmoid` | $\\left(0, 1\\right)$ | $C^{\\infty}$ | increasing | no | no | $\\frac{1}{2}$ | $\\frac{1}{4}$ | $0$ | $1$ | no |
+    >>> print(activation_table(["softmax"]).to_text(columns=["range", "monotonic", "value_at_zero"]))
+    name     range   monotonic  f(0)
+    -------  ------  ---------  ----
+    softmax  (0, 1)  n/a        1/K
     """
     if isinstance(names, str):
         names = [names]
-    chosen = list(activations() if names is None else names)
-    return ActivationTable([activation(n) for n in chosen])
+    if names is None:
+        chosen: list[Any] = [*activations(), *(REGISTRY.names() if vector else ())]
+    else:
+        chosen = list(names)
+    return ActivationTable([_lookup(n) for n in chosen])
+
+
+def _lookup(name: str | Activation | VectorActivation) -> Activation | VectorActivation:
+    if isinstance(name, VectorActivation):
+        return name
+    if isinstance(name, str) and REGISTRY.knows(name):
+        return vector_activation(name)
+    return activation(name)

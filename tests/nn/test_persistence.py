@@ -857,7 +857,7 @@ def test_corrupted_files_load_identically_or_fail_cleanly(tmp_path):
 
 
 def test_limits_are_documented_and_consistent():
-    assert LIMITS.max_entries == 2 * LIMITS.max_depth + 1
+    assert LIMITS.max_entries == 2 * LIMITS.max_depth + 1 + LIMITS.max_trainable
     assert LIMITS.max_file_bytes > 8 * LIMITS.max_params
     assert math.isfinite(LIMITS.max_seconds)
     assert "ModelFileError" in persistence.__all__
