@@ -18,10 +18,17 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
 from symnn.export.elementwise import Code, build
-from symnn.export.sources import activation_code, loss_code
+from symnn.export.sources import (
+    activation_code,
+    elementwise_activations,
+    layer_trainables,
+    loss_code,
+)
 from symnn.nn.network import Network
 
 __all__ = ["activation_function", "load_params", "loss_function", "network_functions"]
@@ -184,8 +191,10 @@ def network_functions(net: Network) -> tuple[dict[str, Any], Callable, Callable]
     """``(params, apply_fn, loss_fn)``: ``apply_fn(params, X)`` gives what the loss takes
     (logits for a softmax output), ``loss_fn(params, X, y)`` the network's loss."""
     _, jnp = _jax()
-    params = {k: jnp.asarray(v) for k, v in net.params.items()}
-    acts = [activation_function(a) for a in net.activations]
+    params = {k: jnp.asarray(np.array(v)) for k, v in net.params.items()}
+    acts = [activation_function(a) for a in elementwise_activations(net)]
+    # trainable activation parameters: arrays in params ("alpha1"), keywords of the activation
+    trained = [{tp.name: tp.key for tp in layer_trainables(net, i)} for i in range(1, len(acts) + 1)]
     loss = loss_function(net.loss)
     bias = net.bias
 
@@ -195,7 +204,7 @@ def network_functions(net: Network) -> tuple[dict[str, Any], Callable, Callable]
             Z = A @ p[f"W{i}"]
             if bias:
                 Z = Z + p[f"b{i}"]
-            A = act(Z)
+            A = act(Z, **{name: p[key] for name, key in trained[i - 1].items()})
         return A
 
     def loss_fn(p, X, y):
@@ -206,7 +215,6 @@ def network_functions(net: Network) -> tuple[dict[str, Any], Callable, Callable]
 
 def load_params(net: Network, params: Mapping[str, Any]) -> None:
     """Copy a pytree of arrays ``{"W1": ..., "b1": ...}`` (symnn's layout) into ``net``."""
-    import numpy as np
 
     if not isinstance(params, Mapping):
         raise TypeError(

@@ -23,7 +23,36 @@ from symnn.export.elementwise import Code, generate
 from symnn.export.fixes import Fix
 from symnn.expr.symbolic import derivative
 
-__all__ = ["activation_code", "check_trainable", "identifier", "loss_code"]
+__all__ = [
+    "activation_code",
+    "check_trainable",
+    "elementwise_activations",
+    "identifier",
+    "layer_trainables",
+    "loss_code",
+]
+
+
+def elementwise_activations(net) -> list[Activation]:
+    """The network's layer activations; a vector activation (softmax, GLU, maxout) is refused
+    with an :class:`~symnn.export.codegen.ExportError` naming it and its layer."""
+    from symnn.export.codegen import ExportError
+
+    acts = list(net.activations)
+    for i, act in enumerate(acts, start=1):
+        if not isinstance(act, Activation):
+            raise ExportError(
+                f"export: layer {i}'s activation {getattr(act, 'name', act)!r} is a vector "
+                "activation (its Jacobian couples units), which symnn.export does not export yet; "
+                "use an elementwise activation in that layer, or a softmax output through the "
+                "loss (loss='cross_entropy')"
+            )
+    return acts
+
+
+def layer_trainables(net, layer: int) -> list:
+    """The trainable activation parameters of one weight layer (``net.trainable``)."""
+    return [tp for tp in getattr(net, "trainable", ()) if tp.layer == layer]
 
 
 def identifier(name: str) -> str:

@@ -16,10 +16,17 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
 from symnn.export.elementwise import Code, build, build_each
-from symnn.export.sources import activation_code, loss_code
+from symnn.export.sources import (
+    activation_code,
+    elementwise_activations,
+    layer_trainables,
+    loss_code,
+)
 from symnn.nn.network import Network
 
 __all__ = ["activation_module", "autograd_function", "load_weights", "loss_module", "network_module"]
@@ -238,6 +245,7 @@ def _classes():
             self.softmax_output = net.softmax_output
             self.linears = nn.ModuleList()
             self.activations = nn.ModuleList()
+            acts = elementwise_activations(net)
             for i in range(1, net.depth + 1):
                 lin = nn.Linear(net.layers[i - 1], net.layers[i], bias=net.bias, dtype=dtype)
                 with torch.no_grad():  # symnn: Z = X W + b with W (in, out); torch: W (out, in)
@@ -245,7 +253,12 @@ def _classes():
                     if net.bias:
                         lin.bias.copy_(torch.as_tensor(net.params[f"b{i}"].copy()))
                 self.linears.append(lin)
-                self.activations.append(SymnnActivation(net.activations[i - 1], dtype=dtype))
+                trained = layer_trainables(net, i)  # trainable_params: nn.Parameters, net's values
+                act = SymnnActivation(acts[i - 1], [tp.name for tp in trained], dtype=dtype)
+                for tp in trained:  # a scalar, or one per unit (broadcast along the rows)
+                    value = torch.tensor(np.array(net.params[tp.key]), dtype=dtype)
+                    setattr(act, tp.name, nn.Parameter(value))
+                self.activations.append(act)
             self.loss = SymnnLoss(net.loss)
 
         def forward(self, X):
@@ -379,5 +392,16 @@ def load_weights(net: Network, module: Any) -> None:
             raise ValueError(
                 f"Linear layer {i} has a nonzero bias but the network has none (bias=False)"
             )
+    trained = list(getattr(net, "trainable", ()))
+    if trained:  # trainable activation parameters: the activation modules' nn.Parameters
+        acts = getattr(module, "activations", None)
+        for tp in trained:
+            value = getattr(acts[tp.layer - 1], tp.name, None) if acts is not None else None
+            if value is None:
+                raise ValueError(
+                    f"the network trains {tp.key} but the module has no activations[{tp.layer - 1}]"
+                    f".{tp.name}; load from the module network.to_torch() made"
+                )
+            values[tp.key] = value.detach().to("cpu", torch.float64).numpy()
     net.params = values
 

@@ -208,3 +208,19 @@ def test_jit_keeps_the_near_root_polynomials_and_limits(name):
     if other is not None:  # away from the defaults: the formula, as symnn's NumPy code
         with np.errstate(all="ignore"):
             assert not disagreements(np.asarray(other), act(xs, alpha=0.3), xs)
+
+
+def test_trainable_activation_parameters_are_in_params():
+    net = sn.Network([3, 4, 2], activation="prelu", trainable_params={"alpha": "unit"}, loss="mse",
+                     seed=0)  # fmt: skip
+    net.params["alpha1"] = np.array([0.1, 0.2, 0.3, 0.4])
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 3)), targets_for(net.loss, 7, 2, rng)
+    params, _, loss_fn = net.to_jax()
+    value, grads = jax.value_and_grad(loss_fn)(params, X, Y)
+    assert float(value) == pytest.approx(net.loss_value(X, Y), rel=1e-12)
+    np.testing.assert_allclose(np.asarray(grads["alpha1"]), net.gradients(X, Y)["alpha1"],
+                               rtol=1e-10, atol=1e-15)  # fmt: skip
+    params["alpha1"] = params["alpha1"] + 0.5
+    net.load_weights_from(params)
+    np.testing.assert_allclose(net.params["alpha1"], [0.6, 0.7, 0.8, 0.9], rtol=1e-15)

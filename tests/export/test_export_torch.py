@@ -347,3 +347,32 @@ def test_a_call_without_counterpart_names_the_users_function(monkeypatch):
     with pytest.raises(ExportError, match=r"the function erf \(in erf\(x\)\).*scipy\.special\.erf"
                                           r".*no torch counterpart"):  # fmt: skip
         sn.Activation("erf(x) + x/7").to_torch()
+
+
+@pytest.mark.parametrize("spec", [dict(activation="prelu", trainable_params={"alpha": "unit"}),
+                                  dict(activation="silu", trainable_params=("beta",))],
+                         ids=["prelu-unit", "silu-scalar"])  # fmt: skip
+def test_trainable_activation_parameters_export_and_come_back(spec):
+    """Network(trainable_params=...): the parameters are nn.Parameters with net's values (one
+    per unit or per layer), their gradients are symnn's, and load_weights_from copies them back."""
+    net = sn.Network([3, 4, 2], loss="mse", seed=0, **spec)
+    key = net.trainable[0].key
+    net.params[key] = np.asarray(net.params[key]) + 0.1  # away from the activation's default
+    X, Y = _data(net, n=7)
+    module = net.to_torch()
+    loss = module.loss_fn(torch.tensor(X), torch.tensor(Y))
+    loss.backward()
+    assert loss.item() == pytest.approx(net.loss_value(X, Y), rel=1e-12)
+    param = getattr(module.activations[0], key[:-1])
+    np.testing.assert_allclose(param.grad.numpy(), net.gradients(X, Y)[key], rtol=1e-10, atol=1e-15)
+    with torch.no_grad():
+        param.add_(0.05)
+    net.load_weights_from(module)
+    np.testing.assert_allclose(net.params[key], param.detach().numpy(), rtol=0, atol=0)
+
+
+def test_vector_activations_are_refused_with_a_clear_error():
+    from symnn.export import ExportError
+
+    with pytest.raises(ExportError, match=r"layer 1's activation 'glu' is a vector activation"):
+        sn.Network([3, 4, 2], activation="glu", loss="mse").to_torch()
