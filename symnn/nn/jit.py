@@ -63,7 +63,7 @@ __all__ = ["BLOCKED", "BLOCK_BYTES", "TINY", "Kernels", "choose", "enabled", "ge
 #: the whole-loop kernel (products as loops); larger ones use the fused passes + BLAS.
 TINY = 4096
 #: Batches with at least this many elements in their widest (n, width) array (and at least
-#: two blocks of rows) train with the row-blocked two-thread step.
+#: 64 rows) train with the row-blocked two-thread step.
 BLOCKED = 32768
 #: Size of one (rows, width) buffer of a row block: rows = this / (8 * widest), in [32, 512].
 BLOCK_BYTES = 256 * 1024
@@ -532,7 +532,7 @@ class Kernels:
 
     def big(self, n: int) -> bool:
         """Whether a batch of *n* rows trains with the row-blocked step."""
-        return n * max(self.spec.sizes) >= BLOCKED and n >= 2 * self.block_rows()
+        return n * max(self.spec.sizes) >= BLOCKED and n >= 64
 
     def workspace(self, n: int, kind: str | None = None):
         """``(gradient, grads)`` for *n* rows, as :meth:`symnn.Network.workspace`.
