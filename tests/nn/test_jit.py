@@ -267,6 +267,14 @@ def test_row_blocked_step_gives_the_numpy_gradients_and_training(layers, options
     np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
     for key in ref.params:
         np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13, atol=1e-15)
+    # mini-batches of 100 rows (big enough here) take the row-blocked step too
+    mark = len(seen)
+    hf = fast.fit(X, y, epochs=3, lr=0.05, batch_size=100, seed=0, warn=False)
+    hr = ref.fit(X, y, epochs=3, lr=0.05, batch_size=100, seed=0, warn=False)
+    assert seen[mark] == ("blocked", kernels) and (100, "blocked") in kernels._workspaces
+    np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
+    for key in ref.params:
+        np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13, atol=1e-15)
 
 
 def test_row_blocked_step_falls_back_without_threadpoolctl(monkeypatch):
