@@ -133,7 +133,10 @@ class LayeredDerivation(NetworkDerivation):
             below = np.stack([_fpad(a, layer.padding) for a in outs[i - 1]])
             d = deltas[i]
             values[f"scalar {self.kernel}"] = np.array(
-                sum(d[:, 0, p, q] @ below[:, 0, ip, iq] for (p, q), (ip, iq) in _kernel_terms(layer, d.shape[2:]))
+                sum(
+                    d[:, 0, p, q] @ below[:, 0, ip, iq]
+                    for (p, q), (ip, iq) in _kernel_terms(layer, d.shape[2:])
+                )
             )
             values[f"scalar b{self.kernel[1:]}"] = np.array(d[:, 0].sum())
             kernel = net.params[self.kernel]
@@ -225,14 +228,14 @@ def _kernel_terms(layer: Conv2D, out_hw):
 def _input_terms(layer: Conv2D, out_shape, yx):
     """``(o, p, q, u, v)`` with ``s p + d u = y + pad`` (and likewise for x): every window
     and kernel element that touches input element (y, x)."""
-    O, P, Q = out_shape
+    n_out, P, Q = out_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (
         layer.kernel_size, layer.stride, layer.padding, layer.dilation,
     )  # fmt: skip
     y, x = yx
     return [
         (o, p, q, u, v)
-        for o in range(O)
+        for o in range(n_out)
         for p in range(P)
         for q in range(Q)
         for u in range(kh)
@@ -297,7 +300,7 @@ def derive_layered(net) -> LayeredDerivation:
         layer = net.layers[i - 1]
         K, b = names[i]
         shape_in = net.input_shape if i == 1 else net.shapes[i - 2]
-        O, P, Q = net.shapes[i - 1]
+        n_out, P, Q = net.shapes[i - 1]
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (
             layer.kernel_size, layer.stride, layer.padding, layer.dilation,
         )  # fmt: skip
@@ -307,7 +310,9 @@ def derive_layered(net) -> LayeredDerivation:
         d_tex, d_t = rf"\delta_{{{i}}}", f"δ{i}"
         Kt, bt = f"{K[0]}_{{{K[1:]}}}", f"{b[0]}_{{{b[1:]}}}"
         Ai, Ai_t = f"A_{{{i}}}", f"A{i}"
-        words = f"s = {_show(layer.stride)}, p = {_show(layer.padding)}, d = {_show(layer.dilation)}"
+        words = (
+            f"s = {_show(layer.stride)}, p = {_show(layer.padding)}, d = {_show(layer.dilation)}"
+        )
         # 2. one kernel element
         terms = [
             (rf"{d_tex}[0,{p},{q}]\, {pad_tex}[0,{r},{c}]", f"{d_t}[0,{p},{q}]·{pad_t}[0,{r},{c}]")
@@ -331,8 +336,10 @@ def derive_layered(net) -> LayeredDerivation:
                 rf"{pad_tex}[c,\, {sh} p + {dh} u,\, {sw} q + {dw} v]",
                 f"∂L/∂{K}[o,c,u,v] = Σ_p,q {d_t}[o,p,q]·{pad_t}[c, {sh}·p + {dh}·u, {sw}·q + {dw}·v]",
             ),
-            Line(rf"\frac{{\partial L}}{{\partial {Kt}[0,0,0,0]}} = {sum_tex}",
-                 f"∂L/∂{K}[0,0,0,0] = {sum_t}"),  # fmt: skip
+            Line(
+                rf"\frac{{\partial L}}{{\partial {Kt}[0,0,0,0]}} = {sum_tex}",
+                f"∂L/∂{K}[0,0,0,0] = {sum_t}",
+            ),
             Line(
                 rf"\frac{{\partial L}}{{\partial {Kt}[o,c]}} = \left({pad_tex}_c \star "
                 rf"\operatorname{{dil}}_{{{sh}}}({d_tex})_o\right)[{dh} u,\, {dw} v]",
@@ -361,7 +368,9 @@ def derive_layered(net) -> LayeredDerivation:
                                 why_tex, tuple(eqs)))  # fmt: skip
         # 3. the bias
         if net.bias:
-            bterms = [(rf"{d_tex}[0,{p},{q}]", f"{d_t}[0,{p},{q}]") for p in range(P) for q in range(Q)]
+            bterms = [
+                (rf"{d_tex}[0,{p},{q}]", f"{d_t}[0,{p},{q}]") for p in range(P) for q in range(Q)
+            ]
             bsum_tex, bsum_t = _shown(bterms)
             eqs = [
                 Line(rf"\frac{{\partial L}}{{\partial {bt}[o]}} = \sum_{{p,q}} {d_tex}[o,p,q]\,"
@@ -370,27 +379,33 @@ def derive_layered(net) -> LayeredDerivation:
                 Line(rf"\frac{{\partial L}}{{\partial {bt}[0]}} = {bsum_tex}",
                      f"∂L/∂{b}[0] = {bsum_t}"),
             ]  # fmt: skip
-            why = (f"The bias {b}[o] is added to every output element of channel o with "
-                   "coefficient 1: its derivative is the sum of δ over the channel.")
-            why_tex = (rf"The bias ${bt}[o]$ is added to every output element of channel $o$ "
-                       r"with coefficient 1: its derivative is the sum of $\delta$ over the channel.")
+            why = (
+                f"The bias {b}[o] is added to every output element of channel o with "
+                "coefficient 1: its derivative is the sum of δ over the channel."
+            )
+            why_tex = (
+                rf"The bias ${bt}[o]$ is added to every output element of channel $o$ "
+                r"with coefficient 1: its derivative is the sum of $\delta$ over the channel."
+            )
             sections.append(Section("A bias", why, why_tex, tuple(eqs)))
         # 4. one input element: the full convolution
-        C, H, W = shape_in
+        _, H, W = shape_in
         yy, xx = (H - 1) // 2, (W - 1) // 2  # a middle element: several windows cover it
         element = (0, yy, xx)
         terms = [
             (rf"{d_tex}[{_idx(o, p, q)}]\, {Kt}[{_idx(o, 0, u, v)}]",
              f"{d_t}[{_idx(o, p, q)}]·{K}[{_idx(o, 0, u, v)}]")
-            for o, p, q, u, v in _input_terms(layer, (O, P, Q), (yy, xx))
+            for o, p, q, u, v in _input_terms(layer, (n_out, P, Q), (yy, xx))
         ]  # fmt: skip
         sum_tex, sum_t = _shown(terms)
         bp = {eq.name: eq for eq in net.backprop()}
         full = bp.get(f"delta{i - 1}")
         if full is None:  # the first layer: backprop() stops at it; the rule is the same
-            full_tex = (rf"\operatorname{{crop}}_p \sum_o \operatorname{{pad}}_{{d(k-1)}}"
-                        rf"\left(\operatorname{{dil}}_s({d_tex})_o\right) \star "
-                        rf"\operatorname{{rot180}}\left(\operatorname{{dil}}_d({Kt})_{{o,c}}\right)")
+            full_tex = (
+                rf"\operatorname{{crop}}_p \sum_o \operatorname{{pad}}_{{d(k-1)}}"
+                rf"\left(\operatorname{{dil}}_s({d_tex})_o\right) \star "
+                rf"\operatorname{{rot180}}\left(\operatorname{{dil}}_d({Kt})_{{o,c}}\right)"
+            )
             full_t = (f"crop_p Σ_o full convolution of {d_t}[o] (dilated by the stride) with "
                       f"{K}[o,c] (dilated) rotated by 180°")  # fmt: skip
         else:
@@ -467,10 +482,14 @@ def derive_layered(net) -> LayeredDerivation:
                 Line(rf"{dn}[c,y,x] = \frac{{1}}{{{kh * kw}}} \sum_{{(p,q) \ni (y,x)}} {d_tex}[c,p,q]",
                      f"{dn_t}[c,y,x] = (1/{kh * kw}) Σ over the windows (p,q) containing (y,x) of {d_t}[c,p,q]"),
             ]  # fmt: skip
-            why = (f"Every element of a window enters its mean with weight 1/{kh * kw}: each δ is "
-                   "spread evenly over its window; overlapping windows add.")
-            why_tex = (rf"Every element of a window enters its mean with weight $1/{kh * kw}$: "
-                       r"each $\delta$ is spread evenly over its window; overlapping windows add.")
+            why = (
+                f"Every element of a window enters its mean with weight 1/{kh * kw}: each δ is "
+                "spread evenly over its window; overlapping windows add."
+            )
+            why_tex = (
+                rf"Every element of a window enters its mean with weight $1/{kh * kw}$: "
+                r"each $\delta$ is spread evenly over its window; overlapping windows add."
+            )
         sections.append(Section(title, why, why_tex, tuple(eqs)))
     # 6. activations, flatten and the dense output
     derivation = softmax_cross_entropy_derivation() if net.softmax_output else None
@@ -495,10 +514,14 @@ def derive_layered(net) -> LayeredDerivation:
     sections.append(Section("The output, activations and Flatten", why, why_tex, tuple(eqs),
                             derivation))  # fmt: skip
     # 7. the compact rules
-    why = ("Stack the samples along the first axis: the sums over samples add up, and these "
-           "are the rules net.backprop() prints, from the output down.")
-    why_tex = ("Stack the samples along the first axis: the sums over samples add up, and these "
-               r"are the rules \texttt{net.backprop()} prints, from the output down.")
+    why = (
+        "Stack the samples along the first axis: the sums over samples add up, and these "
+        "are the rules net.backprop() prints, from the output down."
+    )
+    why_tex = (
+        "Stack the samples along the first axis: the sums over samples add up, and these "
+        r"are the rules \texttt{net.backprop()} prints, from the output down."
+    )
     sections.append(Section("Every layer at once: the compact rules", why, why_tex,
                             tuple(Line(e.latex(), e.text) for e in bp)))  # fmt: skip
     return LayeredDerivation(net, tuple(sections), None, (), conv_at, K, element)

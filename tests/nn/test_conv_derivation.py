@@ -88,13 +88,17 @@ def test_the_sums_are_written_out_for_the_network_s_own_sizes():
     ]
     kernel = [eq.text for eq in d.sections[1].equations]
     assert kernel[2] == "∂L/∂K1[o,c,u,v] = Σ_p,q δ1[o,p,q]·pad(X)[c, 2·p + 1·u, 2·q + 1·v]"
-    assert kernel[3].startswith("∂L/∂K1[0,0,0,0] = δ1[0,0,0]·pad(X)[0,0,0] + δ1[0,0,1]·pad(X)[0,0,2]")
+    assert kernel[3].startswith(
+        "∂L/∂K1[0,0,0,0] = δ1[0,0,0]·pad(X)[0,0,0] + δ1[0,0,1]·pad(X)[0,0,2]"
+    )
     assert "valid cross-correlation" in kernel[4]
     inp = [eq.text for eq in d.sections[3].equations]
     assert inp[2].startswith("∂L/∂X[0,3,3] = ") and "rotated by 180°" in inp[3]
     assert "spread evenly" in str(d) and "δ2 = δ3/4" not in str(d)
     tex = d.latex()
-    assert tex.count(r"\begin{aligned}") == 1 and r"\star" in tex and r"\operatorname{rot180}" in tex
+    assert (
+        tex.count(r"\begin{aligned}") == 1 and r"\star" in tex and r"\operatorname{rot180}" in tex
+    )
     md = d.to_markdown()
     assert md == d._repr_markdown_() and "**The forward pass.**" in md
     doc = d.to_latex_document()
