@@ -956,11 +956,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
             layers: Any = parse_spec(args.network)
             args.input_shape = X.shape[1:]
-            if model_given := args.save:
-                raise ValueError(
-                    f"--save {model_given}: saving a network of layers (--network) is not "
-                    "supported yet; leave out --save"
-                )
         elif X.ndim > 2:
             X = X.reshape(len(X), -1)  # images as rows of pixels for a dense network
         if not layered:
