@@ -138,7 +138,8 @@ class LayeredDerivation(NetworkDerivation):
                     for (p, q), (ip, iq) in _kernel_terms(layer, d.shape[2:])
                 )
             )
-            values[f"scalar b{self.kernel[1:]}"] = np.array(d[:, 0].sum())
+            if net.bias:
+                values[f"scalar b{self.kernel[1:]}"] = np.array(d[:, 0].sum())
             kernel = net.params[self.kernel]
             c, yy, xx = self.element
             values["scalar input"] = sum(
