@@ -16,6 +16,9 @@ measured in the same rounds (below 1: faster than hand-written):
 * ``step``: symnn's generated NumPy step alone (gradient + update), as ``fit`` calls it;
 * ``fit``: ``net.fit(..., jit=False)``, per epoch (bookkeeping included);
 * ``step_jit``: the fused numba gradient (``symnn.nn.jit``) + the update, per step;
+* ``step_blk``: the row-blocked two-thread numba step (one parallel call per gradient, 1-thread
+  BLAS per row block) + the update, where the batch is big enough for it (``fit_jit`` then
+  trains with it too);
 * ``fit_jit``: ``net.fit`` with the numba kernels, compiled beforehand (for tiny networks the
   whole loop of epochs is one compiled call; ``loop_jit`` is that call made directly);
 * ``numpy_best``: the expert step of the shared peers (``--peers DIR``), when present;
@@ -284,6 +287,8 @@ def case_contenders(name: str, peers: bool) -> dict:
     if kernels is not None:
         kernels.wait("train_sgd" if kernels.tiny(n) else "fused")
         kernels.wait("fused")
+        if kernels.big(n):
+            kernels.wait("blocked")
     Xc, Yc = ref.check_data(X, y)
     hand = HandWritten(n, layers, act, loss)
     hand_params = [p.copy() for p in ref.params.values()]
@@ -306,7 +311,7 @@ def case_contenders(name: str, peers: bool) -> dict:
         "fit": (lambda: ref.fit(X, y, epochs=steps, lr=LR, warn=False, progress=False), steps),
     }
     if kernels is not None:
-        jgradient, jgrads = kernels.workspace(n)
+        jgradient, jgrads = kernels.workspace(n, "fused")
         jparams = fast.params.arrays()
         jsgd = fast.updater("sgd")
 
@@ -316,6 +321,15 @@ def case_contenders(name: str, peers: bool) -> dict:
                 jsgd(LR, *jparams, *jgrads)
 
         out["step_jit"] = (step_jit_block, steps)
+        if kernels.big(n) and kernels.ready("blocked") is not None:
+            bgradient, bgrads = kernels.workspace(n, "blocked")
+
+            def step_blk_block():
+                for _ in range(steps):
+                    bgradient(Xc, Yc, *jparams)
+                    jsgd(LR, *jparams, *bgrads)
+
+            out["step_blk"] = (step_blk_block, steps)
         if kernels.tiny(n):  # the bare whole-loop kernel, called as fit calls it, minus fit
             train, flat = kernels._module.train_sgd, fast.params.flat.copy()
             backup, state = flat.copy(), np.zeros((0, flat.size))
@@ -483,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         unknown = sorted(set(names) - set(CASES))
         if unknown:
             parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
-    cols = ["step", "fit", "step_jit", "fit_jit", "loop_jit", "numpy_best", "torch", "t.compile", "jax"]
+    cols = ["step", "fit", "step_jit", "step_blk", "fit_jit", "loop_jit", "numpy_best", "torch", "t.compile", "jax"]
     print("\nTime per step, ratio to the hand-written NumPy step of the same case and rounds:")
     print(f"{'case':<11} {'hand µs':>9} " + "".join(f"{c:>11}" for c in cols) + "  load")
     summary = {}
@@ -499,7 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     if have_best:
         print("\nRatio to the expert numpy_best step (issue targets: fit_jit toy <= 0.2, "
               "mid <= 0.5, large <= 0.55):")
-        keys = ["fit", "fit_jit", "step_jit", "torch", "t.compile", "jax"]
+        keys = ["fit", "fit_jit", "step_jit", "step_blk", "torch", "t.compile", "jax"]
         print(f"{'case':<11} {'best µs':>9} " + "".join(f"{c:>11}" for c in keys))
         for name in PEER_CASES:
             med = summary.get(name, {})
@@ -509,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nBookkeeping: fit / its bare step (target <= 1.05):")
     for name in names:
         med = summary[name]
-        bare = "loop_jit" if "loop_jit" in med else "step_jit"
+        bare = "loop_jit" if "loop_jit" in med else ("step_blk" if "step_blk" in med else "step_jit")
         print(f"{name:<11} NumPy {_cell(med, 'fit', 'step')}   jit {_cell(med, 'fit_jit', bare)}"
               + ("  (jit: against the bare whole-loop kernel)" if bare == "loop_jit" else ""))
     if not args.no_extras:

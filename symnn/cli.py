@@ -956,11 +956,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
             layers: Any = parse_spec(args.network)
             args.input_shape = X.shape[1:]
-            if model_given := args.save:
-                raise ValueError(
-                    f"--save {model_given}: saving a network of layers (--network) is not "
-                    "supported yet; leave out --save"
-                )
         elif X.ndim > 2:
             X = X.reshape(len(X), -1)  # images as rows of pixels for a dense network
         if not layered:
@@ -1343,9 +1338,13 @@ def _derive_commands(sub) -> None:
     p.add_argument("target", nargs="?", metavar="FORMULA|ACTIVATION|LOSS",
                    help='a formula such as "x*tanh(x)", an activation or a loss name')  # fmt: skip
     p.add_argument("--wrt", help="the variable (default: x, the only one, or the loss's yhat)")
-    p.add_argument("--network", metavar="WIDTHS",
-                   help="derive backpropagation for a network of these widths, e.g. 3,4,1 "
+    p.add_argument("--network", metavar="WIDTHS|SPEC",
+                   help="derive backpropagation for a network of these widths, e.g. 3,4,1, or "
+                   'of these layers, e.g. "conv(8,3),relu,maxpool(2),flatten,dense(10)" '
                    "(default: none; derive FORMULA)")  # fmt: skip
+    p.add_argument("--input-shape", default="1,8,8", metavar="C,H,W",
+                   help="with --network SPEC: the input images' channels, height, width "
+                   "(default: 1,8,8, the digits')")  # fmt: skip
     _network_options(p, layers=None)
     p.add_argument("--bias", dest="no_bias", action="store_false",
                    help="with --network: layers with biases (default: biases, unless --no-bias)")  # fmt: skip
@@ -1373,7 +1372,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
         if not args.network and not args.target:
             raise ValueError(
                 'derive needs FORMULA, ACTIVATION or LOSS (e.g. symnn derive sigmoid), '
-                "or --network WIDTHS"
+                'or --network WIDTHS or SPEC (e.g. --network 3,4,1 or "conv(4,3),relu,flatten,dense(10)")'
             )
         if args.network and args.wrt:
             raise ValueError("--wrt goes with FORMULA; --network derives every weight")
@@ -1382,13 +1381,20 @@ def cmd_derive(args: argparse.Namespace) -> int:
         if pdf_file and not pdf_file.endswith(".pdf"):
             raise ValueError(f"--pdf {args.pdf}: the file name must end in .pdf")
         if args.network:
-            if not all(p.strip().isdigit() for p in args.network.split(",")):
+            items = [p.strip() for p in _split_top(args.network)]
+            if all(p.isdigit() for p in items):
+                layers: Any = _layers(args.network)
+            elif any(p.isdigit() for p in items):
                 raise ValueError(
-                    f"symnn derive --network takes widths like 3,4,1; got {args.network!r}. "
-                    "For a network of layers (conv(8,3),relu,...) use symnn formula --network "
-                    "SPEC, which prints its backpropagation rules"
+                    f"symnn derive --network takes widths like 3,4,1 or layers like "
+                    f'"conv(8,3),relu,flatten,dense(10)", not a mix; got {args.network!r}'
                 )
-            net = _network(args, _layers(args.network))
+            else:  # a network of layers: conv(8,3),relu,maxpool(2),flatten,dense(10)
+                from symnn.nn.layers import parse_spec
+
+                layers = parse_spec(args.network)
+                args.input_shape = _input_shape(args.input_shape)
+            net = _network(args, layers)
     if args.network:
         d = net.derive()
     else:

@@ -112,6 +112,23 @@ def test_check_right_and_wrong(run):
     assert code == 0 and "at x = 0: the derivative is 0, the answer gives 1/2" in out
 
 
-def test_network_derivation_of_a_layer_spec_points_to_formula(run):
-    code, _out, err = run("derive", "--network", "conv(2,3),flatten,dense(2)")
-    assert code == 2 and "symnn formula --network" in err and "Traceback" not in err
+def test_network_derivation_of_a_layer_spec(run, tmp_path):
+    spec = "conv(2,3,stride=2,padding=1),relu,maxpool(2),flatten,dense(3)"
+    code, out, err = run("derive", "--network", spec, "--input-shape", "1,7,7")
+    assert code == 0 and err == ""
+    assert "2. A kernel element: the chain rule on the expanded sum." in out
+    assert "∂L/∂K1[0,0,0,0] = δ1[0,0,0]·pad(X)[0,0,0] + " in out
+    assert "rotated by 180°" in out and "Max-pooling: the gradient is routed to the arg-max" in out
+    code, out, _ = run("derive", "--network", spec, "--input-shape", "1,7,7", "--latex")
+    assert code == 0 and r"\operatorname{rot180}" in out and out.count(r"\begin{aligned}") == 1
+    code, out, _ = run("derive", "--network", spec, "--input-shape", "1,7,7", "--markdown",
+                       "--tex", "cnn.tex")  # fmt: skip
+    assert code == 0 and "**An input element: the full convolution.**" in out
+    assert (tmp_path / "cnn.tex").read_text().startswith(r"\documentclass")
+    # the default input shape is the digits' 1,8,8; a shape that does not fit is a usage error
+    code, out, _ = run("derive", "--network", "conv(2,3),flatten,dense(2)")
+    assert code == 0 and "on an input of shape (1, 8, 8)" in out
+    code, _out, err = run("derive", "--network", "conv(2,5),flatten,dense(2)", "--input-shape", "1,3,3")
+    assert code == 2 and "too small" in err and "Traceback" not in err
+    code, _out, err = run("derive", "--network", spec, "--input-shape", "one")
+    assert code == 2 and "--input-shape takes C,H,W" in err

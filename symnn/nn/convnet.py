@@ -415,6 +415,14 @@ class LayeredNetwork(Freezable):
 
         return backprop(self)
 
+    def derive(self):
+        """How the convolution, pooling and dense rules come out of the chain rule, step by
+        step (:mod:`symnn.nn.convderivation`): text, ``latex()``, ``to_markdown()``,
+        ``to_latex_document()``, and ``evaluate(X, y)`` for every stated equation."""
+        from symnn.nn.convderivation import derive_layered
+
+        return derive_layered(self)
+
     def expanded(self, max_terms: int | None = None):
         """Every weight and input a scalar symbol: the loss of one sample and its exact
         derivatives (small networks only, see :data:`symnn.nn.conv.MAX_EXPANDED_TERMS`)."""

@@ -429,7 +429,9 @@ def _tex_text(text: str, markup: bool = False) -> str:
 def derive(f, wrt=None):
     r"""Show how a derivative comes out, step by step.
 
-    * a :class:`~symnn.nn.network.Network`: backpropagation (:func:`derive_network`);
+    * a :class:`~symnn.nn.network.Network`: backpropagation (:func:`derive_network`; a
+      network of layers: :func:`symnn.nn.convderivation.derive_layered`, the convolution
+      and pooling rules from the chain rule);
     * an activation, a loss (w.r.t. the prediction :math:`\hat{y}`), a catalogue name, a
       formula or a SymPy expression: a :class:`~symnn.expr.derive.Derivation`, whose last
       step equals ``sympy.diff`` (see :func:`symnn.catalogue.derivations.derive_function`).
@@ -445,5 +447,6 @@ def derive(f, wrt=None):
     if callable(getattr(f, "backprop", None)):  # a Network (network.py imports this module)
         if wrt is not None:
             raise ValueError("derive(net) explains backpropagation for every weight; leave out wrt=")
-        return derive_network(f)
+        derive_net = getattr(f, "derive", None)  # a network of layers derives its own rules
+        return derive_net() if callable(derive_net) else derive_network(f)
     return derive_function(f, wrt)

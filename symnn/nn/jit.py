@@ -13,7 +13,16 @@ and through the same compiler (:func:`symnn.compiler.prepare`, then
 * **run the whole training loop in one call** for tiny networks (``train_<optimizer>``:
   products as loops, every epoch, the loss history, the finiteness check and the parameter
   backup inside the compiled loop; :func:`symnn.nn.training.fit` calls it once per chunk
-  of epochs).
+  of epochs);
+* **run the whole step on both cores in row blocks** for larger batches (``blocked``,
+  from :data:`BLOCKED` elements on): one numba ``parallel=True`` call in which each thread
+  owns a contiguous range of rows and walks it in blocks of about :data:`BLOCK_BYTES`
+  per (rows, width) buffer (they stay in the L2 cache), each block doing its forward
+  products (single-threaded BLAS through ``np.dot``), the fused passes above and its
+  share of the gradient, summed into per-thread accumulators that are added in thread
+  order at the end (deterministic). BLAS runs at one thread during the call (two thread
+  pools in one step would fight over the cores); without ``threadpoolctl`` to set that,
+  the fused kind serves instead.
 
 Results equal the NumPy path's to rounding (sums in another order: about 1e-15 relative).
 
@@ -48,11 +57,16 @@ from symnn.compiler.scalar import SCALAR_HELPERS, scalar_code
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, NetSpec
 from symnn.nn.optimizers import REGISTRY as OPTIMIZERS
 
-__all__ = ["TINY", "Kernels", "choose", "enabled", "generate", "kernels_for", "numba_available"]
+__all__ = ["BLOCKED", "BLOCK_BYTES", "TINY", "Kernels", "choose", "enabled", "generate", "kernels_for", "numba_available"]
 
 #: Networks with at most this many elements in their widest (n, width) array train with
 #: the whole-loop kernel (products as loops); larger ones use the fused passes + BLAS.
 TINY = 4096
+#: Batches with at least this many elements in their widest (n, width) array (and at least
+#: 64 rows) train with the row-blocked two-thread step.
+BLOCKED = 32768
+#: Size of one (rows, width) buffer of a row block: rows = this / (8 * widest), in [32, 512].
+BLOCK_BYTES = 256 * 1024
 #: Above this many outputs, the back-propagated delta is a BLAS product, not a loop.
 _INLINE_OUTPUTS = 4
 
@@ -64,6 +78,7 @@ import numpy as np
 
 _elementwise = numba.njit(cache=True, nogil=True, error_model="numpy")
 _kernel = numba.njit(cache=True, nogil=True, error_model="numpy")
+_parallel = numba.njit(cache=True, nogil=True, error_model="numpy", parallel=True)
 '''
 
 
@@ -88,7 +103,7 @@ class _Lines:
         self.lines: list[str] = []
 
     def __call__(self, *lines: str, indent: int = 0) -> None:
-        self.lines.extend("    " * indent + line for line in lines)
+        self.lines.extend("    " * indent + line if line else "" for line in lines)
 
     def text(self) -> str:
         return "\n".join(self.lines) + "\n"
@@ -201,6 +216,7 @@ def generate(spec: NetSpec) -> str:
 
     _make(w, spec, lay)
     _loops(w, spec, lay)
+    _blocked(w, spec, lay)
     return w.text()
 
 
@@ -316,6 +332,38 @@ def _loops(w: _Lines, spec: NetSpec, lay: dict) -> None:
         w(*(line.format(p="p", g="g", **{st: st for st in opt.state}) for line in update), indent=3)
         w("flat[i] = p", *(f"state[{k}, i] = {st}" for k, st in enumerate(opt.state)), indent=3)
         w("return e1", "", indent=1)
+
+
+def _blocked(w: _Lines, spec: NetSpec, lay: dict) -> None:
+    """``blocked`` (the step on row blocks, one thread per row range) and ``make_blocked``."""
+    params = _params(spec)
+    parts = [f"p{p}" for p in params]
+    bufs = [b.split(" = ")[0] for b in _buffers(spec, lay)]
+    sig = ", ".join(["X_", "Y_", *params, "scale", "block", *parts, "ploss"])
+    w("@_parallel", f"def blocked({sig}):")
+    w('"""Each thread t: rows lo..hi-1 in blocks; its gradient sums go to p*[t], its loss to ploss[t]."""', indent=1)
+    w("n = X_.shape[0]", "T = ploss.shape[0]", "for t in numba.prange(T):", indent=1)
+    w("lo = (t * n) // T", "hi = ((t + 1) * n) // T", indent=2)
+    w(*(line.replace("np.empty((n,", "np.empty((block,").replace(" = ", "_ = ", 1) for line in _buffers(spec, lay)), indent=2)
+    w(*_grad_buffers(spec), indent=2)
+    w(*(f"{q}[t] = 0.0" for q in parts), "acc = 0.0", indent=2)
+    w("for r0 in range(lo, hi, block):", indent=2)
+    w("m = min(block, hi - r0)", "X = X_[r0:r0 + m]", "Y = Y_[r0:r0 + m]", indent=3)
+    w(*(f"{b} = {b}_[:m]" for b in bufs), indent=3)
+    steps = _step_lines(spec, lay, "np.dot({0}, {1}, {2})", "np.dot({0}.T, {1}, {2})", "np.dot({0}, {1}.T, {2})")
+    w(*steps, "acc += loss", *(f"{q}[t] += g{p}" for p, q in zip(params, parts, strict=True)), indent=3)
+    w("ploss[t] = acc", "", indent=2)
+    grads = [f"g{p}" for p in params]
+    w("def make_blocked(n, scale, threads, block):")
+    w('"""The gradient on row blocks: one parallel call, then the per-thread sums added in order."""', indent=1)
+    w(*_grad_buffers(spec), indent=1)
+    w(*(f"{q} = np.empty((threads, *{g}.shape))" for q, g in zip(parts, grads, strict=True)), indent=1)
+    w("ploss = np.empty(threads)", "", indent=1)
+    w(f"def gradient(X, Y, {', '.join(params)}):", indent=1)
+    w(f"blocked(X, Y, {', '.join(params)}, scale, block, {', '.join(parts)}, ploss)", indent=2)
+    w(*(f"np.sum({q}, axis=0, out={g})" for q, g in zip(parts, grads, strict=True)), indent=2)
+    w("return float(np.sum(ploss))", "", indent=2)
+    w(f"return gradient, ({', '.join(grads)},)", "", indent=1)
 
 
 _BINARY = {"multiply": "*", "subtract": "-", "add": "+", "divide": "/"}
@@ -446,6 +494,12 @@ class Kernels:
             gradient, _ = module.make(2, 1.0)
             gradient(X, Y, *_zeros_like_params(self.spec))
             return
+        if kind == "blocked":
+            if _one_blas_thread() is None:
+                raise NotImplementedError("the row-blocked step needs threadpoolctl (symnn[fast])")
+            gradient, _ = self._blocked_workspace(2, 1)
+            gradient(X, Y, *_zeros_like_params(self.spec))
+            return
         opt = OPTIMIZERS.lookup(kind.removeprefix("train_"))
         train = getattr(module, kind, None)
         if train is None:
@@ -472,10 +526,39 @@ class Kernels:
     def tiny(self, n: int) -> bool:
         return n * max(self.spec.sizes) <= TINY
 
-    def workspace(self, n: int):
-        if n not in self._workspaces:
-            self._workspaces[n] = self._module.make(n, self._scale_of(n))
-        return self._workspaces[n]
+    def block_rows(self) -> int:
+        """Rows per block: one (rows, widest) float64 buffer of about :data:`BLOCK_BYTES`."""
+        return max(32, min(512, BLOCK_BYTES // (8 * max(self.spec.sizes))))
+
+    def big(self, n: int) -> bool:
+        """Whether a batch of *n* rows trains with the row-blocked step."""
+        return n * max(self.spec.sizes) >= BLOCKED and n >= 64
+
+    def workspace(self, n: int, kind: str | None = None):
+        """``(gradient, grads)`` for *n* rows, as :meth:`symnn.Network.workspace`.
+
+        *kind* ``"fused"`` or ``"blocked"``; by default the row-blocked step when it is
+        compiled and *n* is :meth:`big`, else the fused passes around BLAS.
+        """
+        if kind is None:
+            kind = "blocked" if ("blocked" in self._done and self.big(n)) else "fused"
+        key = (n, kind)
+        if key not in self._workspaces:
+            if kind == "blocked":
+                self._workspaces[key] = self._blocked_workspace(n, self._module.numba.get_num_threads())
+            else:
+                self._workspaces[key] = self._module.make(n, self._scale_of(n))
+        return self._workspaces[key]
+
+    def _blocked_workspace(self, n: int, threads: int):
+        inner, grads = self._module.make_blocked(n, self._scale_of(n), threads, self.block_rows())
+        pin = _one_blas_thread()
+
+        def gradient(X, Y, *params):
+            with pin:  # BLAS at one thread inside the two-thread region
+                return inner(X, Y, *params)
+
+        return gradient, grads
 
     def train(self, run, start: int, stop: int):
         """Epochs start..stop-1 in one compiled call; ``(epoch, loss)`` if the loss diverged."""
@@ -497,11 +580,47 @@ class Kernels:
         return None
 
 
+class _OneBlasThread:
+    """Context: every BLAS library of the process at one thread, restored on exit."""
+
+    def __init__(self, libs) -> None:
+        self._libs = libs
+        self._saved: list[int] = []
+
+    def __enter__(self) -> None:
+        self._saved = [lib.num_threads for lib in self._libs]
+        for lib in self._libs:
+            lib.set_num_threads(1)
+
+    def __exit__(self, *exc) -> None:
+        for lib, count in zip(self._libs, self._saved, strict=True):
+            lib.set_num_threads(count)
+
+
+_PIN: list = []
+
+
+def _one_blas_thread() -> _OneBlasThread | None:
+    """The BLAS pin (found once, after SciPy's BLAS is loaded), or None without threadpoolctl."""
+    if not _PIN:
+        try:
+            import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba's np.dot calls)
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _PIN.append(None)
+        else:
+            libs = ThreadpoolController().select(user_api="blas").lib_controllers
+            _PIN.append(_OneBlasThread(libs))
+    return _PIN[0]
+
+
 def choose(kernels: Kernels | None, run):
     """``(kind, kernels or None)``: what should train *run* now (None: the NumPy code)."""
     if kernels is None:
         return None, None
     n = run.X.shape[0]
+    if kernels.big(min(run.batch_size, n)) and "blocked" not in kernels.errors:
+        return "blocked", kernels.ready("blocked")
     whole = (
         run.batch_size == n and not run.penalties and not run.fixed and run.flat is not None
         and run.state_flat is not None and kernels.tiny(n)

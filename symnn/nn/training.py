@@ -272,7 +272,7 @@ def fit(
             stop = min(epochs, done + chunk)
             if per_epoch:
                 bad = _epochs_with_extras(run, done, stop, val, metric_names, history, kernels)
-            elif kernels is not None and kind != "fused":
+            elif kernels is not None and kind.startswith("train_"):
                 bad = kernels.train(run, done, stop)
             elif batch_size == n:
                 bad = _full_batch_epochs(run, done, stop, kernels)

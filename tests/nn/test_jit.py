@@ -236,3 +236,67 @@ def test_trained_activation_parameters_and_vector_layers_train_with_numpy_code()
             net.fit(X, y, epochs=3, lr=0.1, progress=False)
         for k in plain.params:
             np.testing.assert_array_equal(fast.params[k], plain.params[k])
+
+
+@pytest.mark.parametrize(("layers", "options"), CASES, ids=["sigmoid-sse", "tanh-ce10", "relu-mse"])
+def test_row_blocked_step_gives_the_numpy_gradients_and_training(layers, options, monkeypatch):
+    """The two-thread row-blocked step (blocks of 32 rows here, so that 200 samples make
+    several blocks per thread and a short last block) equals the NumPy path: the gradients
+    to 1e-13 relative, and full-batch fit (which picks it for big batches) epoch by epoch."""
+    monkeypatch.setattr(jit, "BLOCK_BYTES", 1)  # 32-row blocks
+    monkeypatch.setattr(jit, "BLOCKED", 64)
+    fast, ref = _pair(layers, options, seed=4)
+    kernels = fast.jit_kernels().wait("blocked")
+    assert kernels is not None, fast.jit_kernels().errors
+    X, y = _data(layers, options, n=200, seed=5)
+    assert kernels.block_rows() == 32 and kernels.big(200)
+    Xc, Yc = ref.check_data(X, y)
+    gradient, grads = kernels.workspace(200)
+    assert kernels.workspace(200) is kernels.workspace(200, "blocked")
+    loss = gradient(Xc, Yc, *fast.params.arrays())
+    assert loss == pytest.approx(ref.loss_value(X, y), rel=1e-13)
+    expected = ref.gradients(X, y)
+    for key, g in zip(ref.params, grads, strict=True):
+        assert _rel(g, expected[key]) <= 1e-13, key
+    seen = []
+    real = sn.nn.training.choose
+    monkeypatch.setattr(sn.nn.training, "choose", lambda k, run: seen.append(real(k, run)) or seen[-1])
+    hf = fast.fit(X, y, epochs=5, lr=0.05, warn=False)
+    hr = ref.fit(X, y, epochs=5, lr=0.05, warn=False)
+    assert seen[0] == ("blocked", kernels)
+    np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
+    for key in ref.params:
+        np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13, atol=1e-15)
+    # mini-batches of 100 rows (big enough here) take the row-blocked step too
+    mark = len(seen)
+    hf = fast.fit(X, y, epochs=3, lr=0.05, batch_size=100, seed=0, warn=False)
+    hr = ref.fit(X, y, epochs=3, lr=0.05, batch_size=100, seed=0, warn=False)
+    assert seen[mark] == ("blocked", kernels) and (100, "blocked") in kernels._workspaces
+    np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
+    for key in ref.params:
+        np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13, atol=1e-15)
+
+
+def test_row_blocked_step_falls_back_without_threadpoolctl(monkeypatch):
+    """Without the means to hold BLAS at one thread, the blocked kind fails to build and
+    choose leaves big batches to the fused passes (same numbers)."""
+    layers, options = CASES[0]
+    monkeypatch.setattr(jit, "_PIN", [None])
+    monkeypatch.setattr(jit, "BLOCKED", 64)
+    fast, ref = _pair(layers, options, seed=6)
+    kernels = fast.jit_kernels()
+    assert kernels.wait("blocked") is None and "threadpoolctl" in str(kernels.errors["blocked"])
+    X, y = _data(layers, options, n=200, seed=7)
+    assert kernels.wait("fused") is not None
+    run = type("Run", (), dict(X=X, batch_size=200, penalties=(), fixed=(), flat=None, state_flat=None))
+    assert jit.choose(kernels, run()) == ("fused", kernels)
+    hf = fast.fit(X, y, epochs=3, lr=0.05, warn=False)
+    hr = ref.fit(X, y, epochs=3, lr=0.05, warn=False)
+    np.testing.assert_allclose(hf.loss, hr.loss, rtol=1e-13)
+
+
+def test_source_shows_the_row_blocked_step():
+    layers, options = CASES[1]
+    text = sn.Network(layers, jit=True, seed=0, **options).source()
+    assert "def blocked(X_, Y_, W1, b1, W2, b2, W3, b3, scale, block," in text
+    assert "for t in numba.prange(T):" in text and "def make_blocked(n, scale, threads, block):" in text

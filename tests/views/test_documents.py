@@ -80,3 +80,17 @@ def test_network_documents_compile(engine, tmp_path, layers, activation, loss, b
     net = sn.Network(layers, activation=activation, loss=loss, bias=bias)
     compile_log(engine, network_document(net), tmp_path)
     compile_log(engine, net.derive().to_latex_document(), tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("spec", "shape"),
+    [
+        ("conv(2,3,stride=2,padding=1),relu,maxpool(2),flatten,dense(10)", (1, 8, 8)),
+        ("conv(3,2,dilation=2),tanh,avgpool(2),flatten,dense(1)", (2, 7, 7)),
+    ],
+)
+def test_convolution_derivation_documents_compile(engine, tmp_path, spec, shape):
+    net = sn.Network(spec, input_shape=shape, loss="mse" if spec.endswith("(1)") else "cross_entropy")
+    doc = net.derive().to_latex_document()
+    assert_standalone(doc)
+    compile_log(engine, doc, tmp_path)
