@@ -7,7 +7,9 @@ README shows, and at the tour's own resolution for ``docs/tour.png`` (the top
 of ``index.html`` at 1280 px) and ``docs/tour-phone.png`` (the activation
 tables at 390 px), taken by headless Chromium from a ``file://`` URL with
 networking off. Without Chromium (Debian: ``apt-get install chromium``) the
-screenshots are skipped.
+screenshots are skipped. ``docs/derivation.png`` is the first page of the standalone
+LaTeX document of GELU's derivation, built with pdflatex (or lualatex, xelatex,
+tectonic) and rendered by ``pdftoppm`` (Debian: poppler-utils); skipped without them.
 """
 
 from __future__ import annotations
@@ -78,7 +80,27 @@ def screenshot(page: Path, png: Path, width: int, anchor: str, height: int, scal
     print(f"docs/{png.name}: {png.stat().st_size // 1024} KiB")
 
 
+def derivation_page(png: Path, what: str = "gelu", dpi: int = 90) -> None:
+    """The first page of ``symnn.derive(what).to_latex_document()``, compiled, as *png*."""
+    import symnn as sn
+    from symnn.views.documents import build_pdf, latex_engine
+
+    if latex_engine() is None or shutil.which("pdftoppm") is None:
+        print("no LaTeX engine or no pdftoppm: docs/derivation.png not updated")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = build_pdf(sn.derive(what).to_latex_document(), Path(tmp) / "derivation.pdf")
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile",
+                        pdf, str(Path(tmp) / "page")], check=True, timeout=120)  # fmt: skip
+        from PIL import Image
+
+        image = Image.open(Path(tmp) / "page.png").convert("L").quantize(colors=16)
+        image.save(png, optimize=True)
+    print(f"docs/{png.name}: {png.stat().st_size // 1024} KiB")
+
+
 def main() -> None:
+    derivation_page(HERE / "derivation.png")
     with tempfile.TemporaryDirectory() as tmp:
         small = run_tour(Path(tmp) / "small", echo=print, dpi=60)
         for name in PICTURES:

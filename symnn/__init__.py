@@ -45,6 +45,9 @@ _NAMES: dict[str, str] = {
     "Initializer": "symnn.catalogue.initializers",
     "initializer": "symnn.catalogue.initializers",
     "initializers": "symnn.catalogue.initializers",
+    "VectorActivation": "symnn.catalogue.vector",
+    "vector_activation": "symnn.catalogue.vector",
+    "vector_activations": "symnn.catalogue.vector",
     # curves and clusters
     "Conic": "symnn.curves",
     "classify_conic": "symnn.curves",
@@ -79,6 +82,9 @@ _NAMES: dict[str, str] = {
     "Standardize": "symnn.nn.scaling",
     "graph": "symnn.nn.graph",
     "Walkthrough": "symnn.nn.walkthrough",
+    # export (PyTorch and JAX; also the methods to_torch/to_jax/load_weights_from)
+    "to_torch": "symnn.export",
+    "to_jax": "symnn.export",
     # views (plotting imports matplotlib, so it loads only when a plot is asked for)
     "ActivationTable": "symnn.views.tables",
     "activation_table": "symnn.views.tables",
@@ -93,6 +99,7 @@ _NAMES: dict[str, str] = {
     "plot_gradient_flow": "symnn.views.plotting",
     "plot_history": "symnn.views.plotting",
     "plot_implicit": "symnn.views.plotting",
+    "plot_vector_activation": "symnn.views.plotting",
     "save_figure": "symnn.views.plotting",
     # the wider catalogue (issue #15): families, side-by-side plots, interactive exploration
     "activation_families": "symnn.catalogue.activations",
@@ -100,6 +107,10 @@ _NAMES: dict[str, str] = {
     "explore": "symnn.views.explore",
     "animate_backprop": "symnn.views.plotting",
     "plot_graph": "symnn.views.plotting",
+    # step-by-step derivations (issue 13)
+    "derive": "symnn.nn.derivation",
+    "check_derivative": "symnn.catalogue.derivations",
+    "Derivation": "symnn.expr.derive",
     # learning rates and curvature
     "Curvature": "symnn.nn.curvature",
     "LRRangeTest": "symnn.nn.lr",
@@ -123,6 +134,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'symnn' has no attribute {name!r}")
     # the catalogue registers its names with the parser: `relu(x)` parses from the start
     importlib.import_module("symnn.catalogue.activations")
+    importlib.import_module("symnn.export")  # registers to_torch, to_jax, load_weights_from
     if name in _MODULES:
         value = importlib.import_module(_MODULES[name])
     else:

@@ -26,7 +26,10 @@ __all__ = [
     "aligned",
     "all_negative",
     "as_base",
+    "broken_display",
     "display",
+    "document",
+    "escape_text",
     "latex",
     "latex_part",
     "to_mathtext",
@@ -158,3 +161,154 @@ def to_mathtext(tex: str) -> str:
         previous = tex
         tex = _CASES.sub(_one_line_cases, tex)
     return tex.strip()
+
+
+# -- standalone documents ------------------------------------------------------------------
+
+#: LaTeX commands that exist already: ``\operatorname{X}`` with these names stays as it is.
+_TAKEN = frozenset(
+    ["Re", "Im", "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "lg", "exp", "max", "min", "det", "deg", "dim", "arg", "sup", "inf", "lim", "ker", "hom", "Pr", "gcd", "sinh", "cosh", "tanh", "coth", "arcsin", "arccos", "arctan", "liminf", "limsup", "th", "AA", "ae", "aa", "ss", "oe", "OE", "ij", "IJ", "dag", "ddag", "S", "P", "L", "O", "H", "i", "j", "o", "l", "c", "d", "b", "t", "u", "v", "k", "r"]
+)
+_OPERATOR = re.compile(r"\\operatorname\{([A-Za-z]+)\}")
+#: The sigmoid, wherever it is applied (not \sigma as a plain letter in a sentence).
+_SIGMA = re.compile(r"\\sigma(?=\s*(?:\\left|\\bigl|\(|'|\^|\\!))")
+
+
+def escape_text(text: str) -> str:
+    r"""Plain text for LaTeX's text mode, its special characters escaped.
+
+    >>> escape_text("50% of x_1 & y")
+    '50\\% of x\\_1 \\& y'
+    """
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#"),
+                 ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("$", r"\$"), ("~", r"\~{}"),
+                 ("^", r"\^{}")):  # fmt: skip
+        text = text.replace(a, b)
+    return text
+
+
+def document(body: str, title: str | None = None, packages: tuple[str, ...] = ()) -> str:
+    r"""A standalone ``article`` around *body*: amsmath, amssymb and booktabs only, and a
+    ``\DeclareMathOperator`` for every named function the body uses (the sigmoid
+    :math:`\sigma`, softplus, ReLU, ...), which the body then calls by name; *packages*
+    adds others that every LaTeX installation has (``graphicx`` for the tour's pictures).
+
+    >>> doc = document(r"\[ \operatorname{ReLU}(x) = \max(x, 0), \quad \sigma'(x) \]")
+    >>> print(doc.splitlines()[4])
+    \DeclareMathOperator{\ReLU}{ReLU}
+    >>> r"\ReLU(x)" in doc and r"\sigmoid'(x)" in doc
+    True
+    """
+    names = sorted({n for n in _OPERATOR.findall(body) if n not in _TAKEN})
+    for n in names:
+        body = body.replace(rf"\operatorname{{{n}}}", f"\\{n} ")
+    body = re.sub(r"\\([A-Za-z]+) (?=[^A-Za-z])", r"\\\1", body)  # "\ReLU (x)" -> "\ReLU(x)"
+    sigma = bool(_SIGMA.search(body))
+    body = _SIGMA.sub(r"\\sigmoid", body)
+    ops = [f"\\DeclareMathOperator{{\\{n}}}{{{n}}}" for n in names]
+    if sigma:
+        ops.insert(0, r"\DeclareMathOperator{\sigmoid}{\sigma}")
+    head = [
+        r"\documentclass[11pt]{article}",
+        r"\usepackage{amsmath,amssymb,booktabs}",
+        r"\usepackage[a4paper,margin=2.2cm]{geometry}",
+        *(rf"\usepackage{{{p}}}" for p in packages),
+        *ops,
+        r"\allowdisplaybreaks",
+        r"\setlength{\parindent}{0pt}",
+        r"\setlength{\parskip}{0.6ex}",
+        r"\begin{document}",
+    ]
+    if title:
+        head.append(rf"\section*{{{escape_text(title)}}}")
+    return "\n".join(head) + "\n" + body.strip() + "\n\\end{document}\n"
+
+
+def _width(tex: str) -> int:
+    """A rough count of the glyphs *tex* sets (commands count as one)."""
+    s = re.sub(r"\\(left|right|bigl|bigr|Bigl|Bigr)(?![A-Za-z])", "", tex)
+    s = re.sub(r"\\(frac|dfrac)\{([^{}]*)\}\{([^{}]*)\}",
+               lambda m: m.group(2) if len(m.group(2)) > len(m.group(3)) else m.group(3), s)  # fmt: skip
+    s = re.sub(r"\\operatorname\{([A-Za-z]+)\}", r"\1", s)
+    s = re.sub(r"\\[A-Za-z]+", "x", s)
+    return len(re.sub(r"[{}\s^_]", "", s))
+
+
+def _top_terms(tex: str) -> list[str]:
+    r"""*tex* cut before every ``+`` or ``-`` outside braces and ``\left ... \right`` pairs."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        c = tex[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif tex.startswith(r"\left", i) and not tex[i + 5 : i + 6].isalpha():
+            depth += 1
+        elif tex.startswith(r"\right", i) and not tex[i + 6 : i + 7].isalpha():
+            depth -= 1
+        elif tex.startswith(r"\begin", i):
+            depth += 1
+        elif tex.startswith(r"\end", i):
+            depth -= 1
+        elif c in "+-" and depth == 0 and i > 0 and tex[:i].strip() and tex[:i].rstrip()[-1] not in "=(&,":
+            parts.append(tex[start:i].strip())
+            start = i
+        i += 1
+    parts.append(tex[start:].strip())
+    return [p for p in parts if p]
+
+
+def _pack(tex: str, room: int) -> list[str]:
+    """*tex* as lines of at most *room* glyphs, cut before top-level signs where possible."""
+    terms = _top_terms(tex)
+    if len(terms) == 1 or max(_width(t) for t in terms) > room:
+        loose = re.sub(r"\\left([(\[])", r"\\bigl\1", tex)
+        loose = re.sub(r"\\right([)\]])", r"\\bigr\1", loose)
+        if loose.count(r"\left") == loose.count(r"\right"):
+            terms = _top_terms(loose)
+    lines: list[str] = []
+    current = ""
+    for t in terms:
+        if current and _width(current) + _width(t) > room - (4 if lines else 0):
+            lines.append(current)
+            current = t
+        else:
+            current = f"{current} {t}".strip()
+    lines.append(current)
+    return lines
+
+
+def broken_display(lhs: str, rhs: str, width: int = 62) -> str:
+    r"""``lhs = rhs`` as a display that fits the page: one line when it is short, else
+    broken before a ``+`` or ``-`` into an ``align*`` whose continuation lines are
+    indented (outer ``\left( ... \right)`` become ``\bigl( ... \bigr)`` to allow it).
+
+    >>> print(broken_display("f", "x + y"))
+    \[
+    f = x + y
+    \]
+    >>> print(broken_display("f", " + ".join(f"x_{{{i}}}" for i in range(16)), width=30))
+    \begin{align*}
+    f &= x_{0} + x_{1} + x_{2} + x_{3} + x_{4} + x_{5} + x_{6} + x_{7} + x_{8} + x_{9} \\
+    &\quad + x_{10} + x_{11} + x_{12} + x_{13} + x_{14} + x_{15}
+    \end{align*}
+    """
+    eq = " = " if lhs else ""
+    if _width(lhs) + _width(rhs) <= width:
+        return f"\\[\n{lhs}{eq}{rhs}\n\\]"
+    apart = bool(lhs) and _width(lhs) > width * 0.4
+    lines = _pack(rhs, width - 4 if apart else width - _width(lhs))
+    if apart:  # the left-hand side on lines of its own, the right-hand side below
+        left = _pack(lhs, width)
+        rows = [f"& {left[0]}"] + [rf"&\quad {line}" for line in left[1:]] + [f"&= {lines[0]}"]
+    else:
+        left = []
+        rows = [f"{lhs} &= {lines[0]}" if lhs else f"& {lines[0]}"]
+    rows += [rf"&\quad {line}" for line in lines[1:]]
+    block = "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+    widest = max(_width(line) for line in [*lines, *left])
+    if widest > width:  # one term wider than the page: set it smaller (it cannot be broken)
+        size = r"\small" if widest < 1.15 * width else r"\footnotesize" if widest < 1.4 * width else r"\scriptsize"
+        block = f"{{{size}\n{block}\n}}"
+    return block

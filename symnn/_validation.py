@@ -165,10 +165,18 @@ def check_interval(
     ...
     TypeError: lr must be a number, not str 'fast'
     """
-    number = exact_number(value, what) if not isinstance(value, sp.Basic) else value
-    if not number.is_number or not number.is_real:
-        raise TypeError(f"{what} must be a real number, not {value!r}")
-    x = float(number)
+    if isinstance(value, Real) and not isinstance(value, (bool, sp.Basic)):
+        try:  # what float(exact_number(value)) gives, without SymPy (fit calls this)
+            x = float(value)
+        except OverflowError:  # an int past float64
+            x = math.inf if value > 0 else -math.inf
+        if not math.isfinite(x) and not isinstance(value, Integral):
+            raise ValueError(f"{what} must be finite, got {value!r}")
+    else:
+        number = exact_number(value, what) if not isinstance(value, sp.Basic) else value
+        if not number.is_number or not number.is_real:
+            raise TypeError(f"{what} must be a real number, not {value!r}")
+        x = float(number)
     too_low = x <= low if low_open else x < low
     too_high = x >= high if high_open else x > high
     if too_low or too_high:

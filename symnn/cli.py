@@ -442,6 +442,18 @@ def build_parser() -> argparse.ArgumentParser:
     _force_option(p)
     _show_option(p)
 
+    p = _command(
+        sub, "export", cmd_export, "an activation as a standalone PyTorch or JAX module"
+    )
+    p.add_argument(
+        "name",
+        help='an activation name (symnn activations lists them) or a formula, e.g. "x*tanh(x)"',
+    )
+    p.add_argument("--to", choices=("torch", "jax"), required=True, help="the framework")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="set a parameter")
+    p.add_argument("--out", metavar="FILE.py", help="write the module here (default: stdout)")
+    _force_option(p)
+
     p = _command(sub, "diff", cmd_diff, "the simplified derivative of any expression")
     p.add_argument("expr", help='a formula, e.g. "x*tanh(log(1+exp(x)))" (^ or ** for powers)')
     p.add_argument("--wrt", help="the variable (default: the only one, or x)")
@@ -534,6 +546,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed of k-means")
     _output_option(p, "elbow.png")
     _graph_commands(sub)
+    _derive_commands(sub)
     _lr_commands(sub)
     return parser
 
@@ -671,10 +684,11 @@ def _network(args: argparse.Namespace, layers: list[int]):
         else:
             output = _activation(out, {})
     with _input(param_option="--loss-param"):
-        default = "cross_entropy" if getattr(args, "network", None) else "sse"
+        layered = any(not isinstance(n, int) for n in layers)  # a CNN spec, not widths
+        default = "cross_entropy" if layered else "sse"
         loss = _loss(args.loss or default, _params(args.loss_param, "--loss-param"))
     with _input():
-        if getattr(args, "network", None):
+        if layered:
             if args.activation != "sigmoid" or args.param:
                 raise ValueError(
                     "with --network the activations are part of the spec (conv(8,3),relu,...); "
@@ -851,6 +865,26 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from symnn.export import standalone_source
+
+    with _input():
+        act = _activation(args.name, _params(args.param))
+        out = args.out
+        if out is not None:
+            if not out.endswith(".py"):
+                raise ValueError(f"--out {out}: a Python module's name ends in .py")
+            out = _free(out, args.force, "--out")
+        text = standalone_source(act, args.to)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"wrote {out}")
+    return 0
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     import sympy as sp
 
@@ -958,11 +992,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
             layers: Any = parse_spec(args.network)
             args.input_shape = X.shape[1:]
-            if model_given := args.save:
-                raise ValueError(
-                    f"--save {model_given}: saving a network of layers (--network) is not "
-                    "supported yet; leave out --save"
-                )
         elif X.ndim > 2:
             X = X.reshape(len(X), -1)  # images as rows of pixels for a dense network
         if not layered:
@@ -1334,3 +1363,108 @@ def _main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+# -- step-by-step derivations (issue 13) -------------------------------------------------------
+
+
+def _derive_commands(sub) -> None:
+    p = _command(sub, "derive", cmd_derive,
+                 "how a derivative comes out, step by step (or backpropagation, with --network)")  # fmt: skip
+    p.add_argument("target", nargs="?", metavar="FORMULA|ACTIVATION|LOSS",
+                   help='a formula such as "x*tanh(x)", an activation or a loss name')  # fmt: skip
+    p.add_argument("--wrt", help="the variable (default: x, the only one, or the loss's yhat)")
+    p.add_argument("--network", metavar="WIDTHS|SPEC",
+                   help="derive backpropagation for a network of these widths, e.g. 3,4,1, or "
+                   'of these layers, e.g. "conv(8,3),relu,maxpool(2),flatten,dense(10)" '
+                   "(default: none; derive FORMULA)")  # fmt: skip
+    p.add_argument("--input-shape", default="1,8,8", metavar="C,H,W",
+                   help="with --network SPEC: the input images' channels, height, width "
+                   "(default: 1,8,8, the digits')")  # fmt: skip
+    _network_options(p, layers=None)
+    p.add_argument("--bias", dest="no_bias", action="store_false",
+                   help="with --network: layers with biases (default: biases, unless --no-bias)")  # fmt: skip
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--latex", action="store_true", help="print an amsmath aligned block")
+    form.add_argument("--markdown", action="store_true", help="print Markdown (Jupyter, GitHub)")
+    p.add_argument("--tex", metavar="FILE",
+                   help="write a standalone LaTeX document to FILE (default: none)")
+    p.add_argument("--pdf", metavar="FILE",
+                   help="build a PDF with pdflatex, lualatex, xelatex or tectonic (default: none)")  # fmt: skip
+    _force_option(p)
+
+    p = _command(sub, "check", cmd_check, "is ANSWER the derivative of F? (check my answer)")
+    p.add_argument("f", metavar="F", help="a formula, an activation or a loss name")
+    p.add_argument("answer", metavar="ANSWER", help='the derivative to check, e.g. "2*x"')
+    p.add_argument("--wrt", help="the variable (default: x, the only one, or the loss's yhat)")
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    with _input():
+        if args.network and args.target:
+            raise ValueError(
+                f"give either FORMULA ({args.target!r}) or --network, not both"
+            )
+        if not args.network and not args.target:
+            raise ValueError(
+                'derive needs FORMULA, ACTIVATION or LOSS (e.g. symnn derive sigmoid), '
+                'or --network WIDTHS or SPEC (e.g. --network 3,4,1 or "conv(4,3),relu,flatten,dense(10)")'
+            )
+        if args.network and args.wrt:
+            raise ValueError("--wrt goes with FORMULA; --network derives every weight")
+        tex_file = _free(args.tex, args.force, "--tex") if args.tex else None
+        pdf_file = _free(args.pdf, args.force, "--pdf") if args.pdf else None
+        if pdf_file and not pdf_file.endswith(".pdf"):
+            raise ValueError(f"--pdf {args.pdf}: the file name must end in .pdf")
+        if args.network:
+            items = [p.strip() for p in _split_top(args.network)]
+            if all(p.isdigit() for p in items):
+                layers: Any = _layers(args.network)
+            elif any(p.isdigit() for p in items):
+                raise ValueError(
+                    f"symnn derive --network takes widths like 3,4,1 or layers like "
+                    f'"conv(8,3),relu,flatten,dense(10)", not a mix; got {args.network!r}'
+                )
+            else:  # a network of layers: conv(8,3),relu,maxpool(2),flatten,dense(10)
+                from symnn.nn.layers import parse_spec
+
+                layers = parse_spec(args.network)
+                args.input_shape = _input_shape(args.input_shape)
+            net = _network(args, layers)
+    if args.network:
+        d = net.derive()
+    else:
+        from symnn.nn.derivation import derive
+
+        with _input():
+            d = derive(args.target, args.wrt)
+    if args.latex:
+        print(_latex_out([d.latex()], False, aligned=True))
+    elif args.markdown:
+        print(d.to_markdown())
+    else:
+        print(d)
+    if tex_file or pdf_file:
+        doc = d.to_latex_document()
+        if tex_file:
+            with open(tex_file, "w", encoding="utf-8") as fh:
+                fh.write(doc)
+            print(f"wrote {tex_file}")
+        if pdf_file:
+            from symnn.views.documents import LatexUnavailable, build_pdf
+
+            try:
+                build_pdf(doc, pdf_file)
+            except LatexUnavailable as exc:
+                raise UsageError(str(exc)) from exc
+            print(f"wrote {pdf_file}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from symnn.catalogue.derivations import check_derivative
+
+    with _input():
+        verdict = check_derivative(args.f, args.answer, args.wrt)
+    print(verdict)  # right or wrong, the check itself succeeded: status 0
+    return 0

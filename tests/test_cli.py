@@ -28,6 +28,8 @@ COMMANDS = (
     "train",
     "formula",
     "elbow",
+    "derive",
+    "check",
     "lr",
     "curvature",
 )

@@ -31,6 +31,27 @@ def test_train_a_cnn_on_the_digits(run):
     assert test > 0.5  # chance is 0.1
 
 
+def test_train_a_cnn_and_save_it(run, tmp_path, monkeypatch):
+    import numpy as np
+
+    import symnn as sn
+
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("train", "--network", "conv(2,3),relu,maxpool(2),flatten,dense(10)",
+                         "--data", "digits", "--epochs", "1", "--quiet", "--seed", "0",
+                         "--save", "cnn")  # fmt: skip
+    assert code == 0, err
+    assert "saved cnn.npz" in out
+    net = sn.load(tmp_path / "cnn.npz")
+    assert repr(net).startswith("Network([Conv2D(2, 3), Act('relu'), MaxPool2D(2)")
+    Xt, yt = sn.dataset("digits", split="test")
+    test = float(re.search(r"test accuracy: ([0-9.]+)", out).group(1))
+    assert net.accuracy(Xt, yt) == pytest.approx(test, abs=5e-5)
+    assert np.all(np.isfinite(net.predict(Xt[:3])))
+    code, _out, err = run("train", "--network", SPEC, "--data", "digits", "--save", "cnn")
+    assert code == 2 and "--force" in err  # an existing model is not overwritten
+
+
 def test_formula_and_backprop_of_a_spec(run):
     code, out, err = run("formula", "--network", "conv(2,3,stride=2),tanh,conv(2,2),flatten,dense(3)")
     assert code == 0, err
@@ -46,7 +67,6 @@ def test_formula_and_backprop_of_a_spec(run):
         (("formula", "--network", "conv(8,9),flatten,dense(2)"), "input height 8 is too small"),
         (("formula", "--network", "conv(2,3),flatten,dense(2)", "--input-shape", "4"),
          "give the input shape as (C, H, W)"),
-        (("train", "--network", SPEC, "--data", "digits", "--save", "m"), "not supported yet"),
         (("train", "--network", SPEC, "--layers", "64,8,10"), "not both"),
         (("formula", "--network", "conv(2,x)"), "not a whole number"),
         (("formula", "--network", "conv(2,3),flatten"), "must be Dense"),

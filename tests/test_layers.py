@@ -17,7 +17,7 @@ PACKAGE = ROOT / "symnn"
 
 #: Bottom first. A module belongs to the first entry that is it or a package containing it.
 LAYERS: list[tuple[str, ...]] = [
-    ("symnn._validation", "symnn._tex", "symnn._random"),
+    ("symnn._validation", "symnn._tex", "symnn._random", "symnn._hooks"),
     ("symnn.expr",),
     ("symnn.compiler",),
     ("symnn.analysis",),

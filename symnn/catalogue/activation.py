@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symnn import _hooks
 from symnn._tex import as_base, display
 from symnn._validation import as_float_array, exact_number, unknown_parameter
 from symnn.analysis.properties import analyze
@@ -377,3 +378,13 @@ class Activation:
     def properties(self):
         """Range, monotonicity, limits, smoothness, ... (see :mod:`symnn.analysis.properties`)."""
         return analyze(self.expr, self.symbol, self.params, name=self.name, names=self.kwnames)
+
+    # -- export (provided by symnn.export through symnn._hooks: imports point one way) ----
+
+    def to_torch(self, trainable: tuple[str, ...] = (), dtype: Any = None) -> Any:
+        """This activation as a ``torch.nn.Module`` (:func:`symnn.export.to_torch`)."""
+        return _hooks.call("to_torch", self, trainable=trainable, dtype=dtype)
+
+    def to_jax(self) -> Any:
+        """This activation as a JAX-traceable function (:func:`symnn.export.to_jax`)."""
+        return _hooks.call("to_jax", self)

@@ -73,6 +73,7 @@ FAMILIES = {
     "exponential": "xavier_uniform",
     "polynomial": "xavier_uniform",
     "rational": "xavier_uniform",
+    "vector": "xavier_uniform",  # softmax, GLU, maxout, ...: symnn.catalogue.vector
 }
 
 

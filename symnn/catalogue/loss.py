@@ -79,6 +79,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symnn import _hooks
 from symnn._tex import all_negative, display, latex_part
 from symnn._tex import latex as tex
 from symnn._validation import (
@@ -715,6 +716,16 @@ class Loss:
         a, t = self.validate(yhat_values, y_values)
         g = np.asarray(self._element_grad(a, t), dtype=np.float64) / self.divisor(a.shape)
         return g
+
+    # -- export (provided by symnn.export through symnn._hooks: imports point one way) ----
+
+    def to_torch(self, reduction: str | None = None) -> Any:
+        """This loss as a ``torch.nn.Module`` ``loss(yhat, y)`` (:func:`symnn.export.to_torch`)."""
+        return _hooks.call("to_torch", self, reduction=reduction)
+
+    def to_jax(self, reduction: str | None = None) -> Any:
+        """This loss as a JAX function ``loss(yhat, y)`` (:func:`symnn.export.to_jax`)."""
+        return _hooks.call("to_jax", self, reduction=reduction)
 
 
 def _check_reduction(reduction: str) -> str:

@@ -232,6 +232,8 @@ class CompiledFunction:
     params : keyword parameters and their defaults.
     source : the generated Python source.
     roots : the near-root table (:mod:`symnn.compiler.roots`) the code uses, or None.
+    limits : ``(at -inf, at +inf)`` that the code puts at infinite inputs of a function of
+        one argument (:mod:`symnn.compiler.extremes`), or None (the formula gives them).
     """
 
     expr: sp.Basic
@@ -242,6 +244,7 @@ class CompiledFunction:
     name: str
     _fn: Callable = field(repr=False)
     roots: RootTable | None = field(default=None, repr=False)
+    limits: tuple[float, float] | None = field(default=None, repr=False)
 
     def __call__(self, *args, **kwargs):
         return self._fn(*args, **kwargs)
@@ -367,6 +370,7 @@ def compile(
         name=name,
         _fn=fn,
         roots=table,
+        limits=limits if isinstance(limits, tuple) else None,
     )
 
 

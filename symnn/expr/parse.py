@@ -1672,7 +1672,7 @@ class _Parser:
                     self.ctx.hadamard = tok.pos
                 operand = self.parse_unary(tok)
                 if tok.text == "/":
-                    if operand.is_zero is True and operand.is_Number:
+                    if operand.is_Number and operand.is_zero:
                         raise self.err("division by zero", tok.pos)
                     operand = self.build(tok, "the division", _guarded_pow, operand, S.NegativeOne)
                 factors.append(operand)

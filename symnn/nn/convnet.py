@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from symnn import _hooks
 from symnn._random import make_rng
 from symnn._validation import as_float_array
 from symnn.catalogue.activations import Activation, as_activation
@@ -324,6 +325,10 @@ class LayeredNetwork(Freezable):
         gradient, grads, _, _ = self._make(n)
         return gradient, grads
 
+    def jit_kernels(self) -> None:
+        """None: a network of layers trains with its generated NumPy code (no numba kernels)."""
+        return None
+
     def updater(self, name: str):
         """The generated in-place update of the optimiser *name*."""
         return self._code[1][name]
@@ -383,6 +388,20 @@ class LayeredNetwork(Freezable):
     def fit(self, X, y, **options):
         return fit(self, X, y, **options)
 
+    # -- export (provided by symnn.export through symnn._hooks: imports point one way) ------------
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This network as a ``torch.nn.Module`` (``Conv2d``, pooling, ``Flatten``, ``Linear``,
+        symnn's activations and loss), weights copied (:func:`symnn.export.to_torch`)."""
+        return _hooks.call("to_torch", self, dtype=dtype)
+
+    def to_jax(self) -> Any:
+        """``(params, apply_fn, loss_fn)`` for JAX (:func:`symnn.export.to_jax`)."""
+        return _hooks.call("to_jax", self)
+
+    def load_weights_from(self, source: Any) -> LayeredNetwork:
+        """Copy weights from a torch module or a JAX params dict (:func:`symnn.export.load_weights`)."""
+        return _hooks.call("load_weights_from", self, source)
+
     # -- symbolic views ----------------------------------------------------------------------------
     def formula(self):
         """The forward pass layer by layer, in index notation."""
@@ -395,6 +414,14 @@ class LayeredNetwork(Freezable):
         from symnn.nn.conv import backprop
 
         return backprop(self)
+
+    def derive(self):
+        """How the convolution, pooling and dense rules come out of the chain rule, step by
+        step (:mod:`symnn.nn.convderivation`): text, ``latex()``, ``to_markdown()``,
+        ``to_latex_document()``, and ``evaluate(X, y)`` for every stated equation."""
+        from symnn.nn.convderivation import derive_layered
+
+        return derive_layered(self)
 
     def expanded(self, max_terms: int | None = None):
         """Every weight and input a scalar symbol: the loss of one sample and its exact

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.special
@@ -51,6 +52,13 @@ class LayerMath:
     fprime_z: sp.Expr  # in Z_SYMBOL
     fprime_a: sp.Expr | None  # in A_SYMBOL, when the derivative is a function of the output
     identity: bool
+    #: trainable activation parameters (symbols named as their ``net.params`` keys) and
+    #: the derivative of f with respect to each (in Z_SYMBOL and the parameters)
+    params: tuple[sp.Symbol, ...] = ()
+    dparams: tuple[sp.Expr, ...] = ()
+    #: a vector activation (:mod:`symnn.catalogue.vector`): f and its derivatives above are
+    #: placeholders; its own forward/backward functions are emitted instead
+    vector: Any = None
 
     @property
     def reuse_output(self) -> bool:
@@ -68,6 +76,16 @@ class NetSpec:
     delta_expr: sp.Expr | None  # output delta (without 1/divisor) in A_SYMBOL, Z_SYMBOL, Y; None if fused
     fused_softmax: bool
     y_symbol: sp.Symbol
+    #: dl/da of the output (numeric, in A_SYMBOL, Y): set when the output layer has trainable params
+    loss_grad: sp.Expr | None = None
+    #: the shape of every trainable activation parameter, by its name
+    param_shapes: dict[str, tuple[int, ...]] | None = None
+    #: the width of each layer's pre-activation Z (a GLU layer of h units has 2h); default sizes[1:]
+    z_sizes: tuple[int, ...] | None = None
+
+    def z_width(self, i: int) -> int:
+        """The width of layer *i*'s pre-activation (and of W_i's columns and b_i)."""
+        return self.z_sizes[i - 1] if self.z_sizes else self.sizes[i]
 
     @property
     def depth(self) -> int:
@@ -92,7 +110,47 @@ def _param_names(spec: NetSpec) -> list[str]:
         names.append(f"W{i}")
         if spec.bias:
             names.append(f"b{i}")
+        names.extend(_code_name(p) for p in spec.layers[i - 1].params)
     return names
+
+
+#: Names the generated code uses for itself (optimiser scalars such as beta1 among them).
+_RESERVED = {"np", "special", "kernels", "X", "Y", "n", "scale", "loss", "gradient", "make"}
+_RESERVED |= {name for opt in OPTIMIZERS for name in opt.scalar_names}
+
+
+def _code_name(p: sp.Symbol) -> str:
+    """A trainable parameter's name in the generated code (``beta1_``: adam has a beta1)."""
+    return f"{p.name}_" if p.name in _RESERVED else p.name
+
+
+def _own(layer: LayerMath) -> dict:
+    """The names of a layer's trainable parameters in the generated code."""
+    return {p: _code_name(p) for p in layer.params}
+
+
+def _param_grads(body, layer: LayerMath, exprs, names: dict, scratch_name, shapes) -> int:
+    """Sum each of *exprs* (one per trainable parameter, elementwise) into its gradient buffer.
+
+    Returns the number of scratch buffers used (the first one holds each summand).
+    """
+    used = 1
+    for p, e in zip(layer.params, exprs, strict=True):
+        em = InplaceEmitter({**names, **_own(layer)}, scratch=scratch_name)
+        em.scratch_used = 1
+        tmp = scratch_name(0)
+        body(*em.emit(e, tmp))
+        if shapes[p.name]:  # one per unit: column sums
+            body(f"np.sum({tmp}, axis=0, out=g{_code_name(p)})")
+        else:
+            body(f"g{_code_name(p)}[...] = np.sum({tmp})")
+        used = max(used, em.scratch_used)
+    return used
+
+
+def _vector_name(layer: LayerMath, i: int) -> str:
+    """The prefix of layer *i*'s vector-activation functions: ``softmax1_forward``, ..."""
+    return f"{layer.name}{i}"
 
 
 def _scratch_name(width: int, i: int) -> str:
@@ -102,6 +160,9 @@ def _scratch_name(width: int, i: int) -> str:
 def generate(spec: NetSpec) -> str:
     """The source of the generated training module for *spec* (see the module docstring)."""
     w = _Writer()
+    for i, layer in enumerate(spec.layers, start=1):  # vector activations' own functions first
+        if layer.vector is not None:
+            w.lines.extend([layer.vector.code(_vector_name(layer, i)), ""])
     params = _param_names(spec)
     grads = [f"g{p}" for p in params]
     L = spec.depth
@@ -116,6 +177,11 @@ def generate(spec: NetSpec) -> str:
     def emitter(width: int, names: dict) -> InplaceEmitter:
         em = InplaceEmitter(names, scratch=lambda i: _scratch_name(width, i))
         return em
+
+    def scratch_of(width: int):
+        return lambda i: _scratch_name(width, i)
+
+    shapes = spec.param_shapes or {}
 
     def note_scratch(width: int, em: InplaceEmitter) -> None:
         scratch[width] = max(scratch.get(width, 0), em.scratch_used)
@@ -137,11 +203,12 @@ def generate(spec: NetSpec) -> str:
             not (i == L and spec.fused_softmax)
             and not reads_z
             and not layer.identity
+            and not layer.params  # their gradients need Z
             and layer.reuse_output
             and prepare(layer.f, [Z_SYMBOL]).count(Z_SYMBOL) == 1
         )
         z = f"A{i}" if in_place else f"Z{i}"
-        buffers.append(f"{z} = np.empty((n, {width}))")
+        buffers.append(f"{z} = np.empty((n, {spec.z_width(i)}))")
         z_name[i] = z
         body(f"np.matmul({a_name[i - 1]}, W{i}, out={z})")
         if spec.bias:
@@ -160,6 +227,11 @@ def generate(spec: NetSpec) -> str:
                 f"np.divide(A{i}, S{i}, out=A{i})  # softmax",
             )
             continue
+        if layer.vector is not None:  # a vector activation: its generated function
+            buffers.append(f"A{i} = np.empty((n, {width}))")
+            a_name[i] = f"A{i}"
+            body(f"A{i}[...] = {_vector_name(layer, i)}_forward({z})")
+            continue
         if layer.identity:
             a_name[i] = z
             continue
@@ -167,7 +239,7 @@ def generate(spec: NetSpec) -> str:
         if not in_place:
             buffers.append(f"{a} = np.empty((n, {width}))")
         a_name[i] = a
-        em = emitter(width, {Z_SYMBOL: z})
+        em = emitter(width, {Z_SYMBOL: z, **_own(layer)})
         body(*em.emit(layer.f, a))
         note_scratch(width, em)
 
@@ -182,7 +254,7 @@ def generate(spec: NetSpec) -> str:
             f"loss = (np.sum(M{L}) + np.sum(np.log(S{L})) - np.sum(T0_{width})) * scale",
         )
     else:
-        em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl})
+        em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl, **_own(spec.layers[-1])})
         em.scratch_used = 1  # T0 holds the elementwise loss
         body(*em.emit(spec.loss_expr, f"T0_{width}"))
         body(f"loss = np.sum(T0_{width}) * scale")
@@ -193,24 +265,42 @@ def generate(spec: NetSpec) -> str:
         layer = spec.layers[i - 1]
         width = sizes[i]
         d = f"D{i}"
-        buffers.append(f"{d} = np.empty((n, {width}))")
+        buffers.append(f"{d} = np.empty((n, {spec.z_width(i)}))")
+        if layer.vector is not None:  # dL/dA into G, then D = G J (the vector-Jacobian product)
+            d = f"G{i}"
+            buffers.append(f"{d} = np.empty((n, {width}))")
         if i == L:
             if spec.fused_softmax:
                 body(f"np.subtract({out}, Y, out={d})", f"np.multiply({d}, scale, out={d})")
             else:
-                em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl})
+                em = emitter(width, {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl, **_own(layer)})
                 body(*em.emit(spec.delta_expr * sp.Symbol("scale"), d))
                 note_scratch(width, em)
+                if layer.params:  # dL/dp = sum of scale * dl/da * df/dp
+                    exprs = [spec.loss_grad * sp.Symbol("scale") * e for e in layer.dparams]
+                    names = {A_SYMBOL: out, y: "Y", Z_SYMBOL: zl}
+                    used = _param_grads(body, layer, exprs, names, scratch_of(width), shapes)
+                    scratch[width] = max(scratch.get(width, 0), used)
         else:
             body(f"np.matmul(D{i + 1}, W{i + 1}.T, out={d})")
-            if not layer.identity:
+            if layer.params:  # dL/dp = sum of (D W^T) * df/dp, before D becomes dL/dZ
+                exprs = [G_SYMBOL * e for e in layer.dparams]
+                names = {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d}
+                used = _param_grads(body, layer, exprs, names, scratch_of(width), shapes)
+                scratch[width] = max(scratch.get(width, 0), used)
+            if not layer.identity and layer.vector is None:
                 fprime = layer.fprime_a if layer.reuse_output else layer.fprime_z
-                em = emitter(width, {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d})
+                em = emitter(
+                    width, {A_SYMBOL: a_name[i], Z_SYMBOL: z_name[i], G_SYMBOL: d, **_own(layer)}
+                )
                 tmp = _scratch_name(width, 0)
                 em.scratch_used = 1
                 body(*em.emit(fprime, tmp))
                 body(f"np.multiply({d}, {tmp}, out={d})")
                 note_scratch(width, em)
+        if layer.vector is not None:
+            d = f"D{i}"
+            body(f"{d}[...] = {_vector_name(layer, i)}_backward({z_name[i]}, {a_name[i]}, G{i})")
         body(f"np.matmul({a_name[i - 1]}.T, {d}, out=gW{i})")
         if spec.bias:
             body(f"np.sum({d}, axis=0, out=gb{i})")
@@ -224,9 +314,11 @@ def generate(spec: NetSpec) -> str:
         for i in range(count):
             w(f"{_scratch_name(width, i)} = np.empty((n, {width}))")
     for i in range(1, L + 1):
-        w(f"gW{i} = np.empty(({sizes[i - 1]}, {sizes[i]}))")
+        w(f"gW{i} = np.empty(({sizes[i - 1]}, {spec.z_width(i)}))")
         if spec.bias:
-            w(f"gb{i} = np.empty({sizes[i]})")
+            w(f"gb{i} = np.empty({spec.z_width(i)})")
+        for p in spec.layers[i - 1].params:
+            w(f"g{_code_name(p)} = np.empty({shapes[p.name]})")
     w.lines.append("")
     w.lines.extend(body.lines)
     w.lines.append("")
@@ -266,11 +358,16 @@ def _forward(w: _Writer, spec: NetSpec, params: list[str]) -> None:
         last = i == spec.depth
         if last and spec.fused_softmax:
             w(f"A{i} = special.softmax({z}, axis=1)")
+        elif layer.vector is not None:
+            w(f"A{i} = {_vector_name(layer, i)}_forward({z})")
         elif layer.identity:
             w(f"A{i} = {z}")
         else:
             lines, (res,) = numpy_source(
-                [prepare(layer.f, [Z_SYMBOL])], {Z_SYMBOL: z}, stable=False, prefix=f"_t{i}_"
+                [prepare(layer.f, [Z_SYMBOL, *layer.params])],
+                {Z_SYMBOL: z, **_own(layer)},
+                stable=False,
+                prefix=f"_t{i}_",
             )
             w(*lines, f"A{i} = {res}")
         prev = f"A{i}"

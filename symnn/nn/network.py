@@ -24,6 +24,7 @@ Samples are rows: :math:`Z_1 = X W_1 + b_1` with :math:`W_1` of shape
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Iterator, MutableMapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -32,6 +33,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
+from symnn import _hooks
 from symnn._random import make_rng
 from symnn._validation import as_float_array, exact_number
 from symnn.catalogue.activation import a as OUTPUT
@@ -41,8 +43,10 @@ from symnn.catalogue.loss import ROW_SUM_TOL
 from symnn.catalogue.losses import Loss, as_loss
 from symnn.catalogue.losses import loss as get_loss
 from symnn.catalogue.regularizers import Objective, Regularizer
+from symnn.catalogue.vector import VectorActivation, as_layer_activation
 from symnn.compiler import prepare
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
+from symnn.nn.trainable import layer_math, resolve
 from symnn.nn.training import Freezable, fit
 
 __all__ = ["MAX_PARAMS", "Network", "Params"]
@@ -88,8 +92,10 @@ class Params(MutableMapping):
     through :meth:`arrays`.
     """
 
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], flat: np.ndarray | None = None) -> None:
         self._arrays = arrays
+        #: one contiguous array that every parameter is a view of (or None)
+        self.flat = flat
 
     def _array(self, key: str) -> np.ndarray:
         try:
@@ -175,6 +181,15 @@ class Network(Freezable):
         ``"xavier_uniform"``); biases start at 0.
     seed : int or numpy.random.Generator, optional
         Makes the initial weights reproducible.
+    trainable_params : str, sequence, mapping or None
+        Activation parameters trained with the weights (see :mod:`symnn.nn.trainable`):
+        ``("alpha",)`` gives every layer whose activation has an ``alpha`` its own scalar
+        ``alpha1``, ``alpha2``, ... in :attr:`params`; ``{"alpha": "unit"}`` one per unit;
+        ``{1: ("alpha",)}`` only layer 1.
+    jit : bool, optional
+        Train with kernels compiled by numba (:mod:`symnn.nn.jit`): True, False, or None
+        (default) for "when numba is installed and the environment variable ``SYMNN_JIT``
+        is not ``0``". Results equal the NumPy path's to rounding (1e-14).
 
     Shapes: ``X`` is (n, inputs); ``y`` is (n, outputs), or (n,) for one
     output or class indices with a softmax output.
@@ -211,6 +226,8 @@ class Network(Freezable):
         bias: bool = True,
         init: str | Initializer | None = None,
         seed: int | np.random.Generator | None = None,
+        trainable_params: Any = None,
+        jit: bool | None = None,
     ) -> None:
         self.layers = _check_layers(layers)
         depth = len(self.layers) - 1
@@ -251,6 +268,7 @@ class Network(Freezable):
                     "two classes use one sigmoid output with loss='bce', or layers ending in 2"
                 )
         self._check_output_range()
+        self.activations, self.trainable = resolve(trainable_params, self.activations)
         if not isinstance(bias, bool):
             raise TypeError(f"bias must be True or False, not {bias!r}")
         self.bias = bias
@@ -261,16 +279,46 @@ class Network(Freezable):
         self._rng = make_rng(seed)
         arrays: dict[str, np.ndarray] = {}
         for i in range(1, depth + 1):
-            shape = (self.layers[i - 1], self.layers[i])
-            arrays[f"W{i}"] = np.ascontiguousarray(self.init(shape, seed=self._rng), dtype=float)
+            shape = (self.layers[i - 1], self._z_width(i))
+            arrays[f"W{i}"] = np.asarray(self.init(shape, seed=self._rng), dtype=float)
             if bias:
-                arrays[f"b{i}"] = np.zeros(self.layers[i])
-        self._params = Params(arrays)
+                arrays[f"b{i}"] = np.zeros(shape[1])
+            for tp in self.trainable:
+                if tp.layer == i:
+                    arrays[tp.key] = np.full(tp.array_shape(self.layers[i]), tp.init)
+        # every parameter is a view of one flat array: training backs them all up in one copy
+        flat = np.zeros(sum(a.size for a in arrays.values()))
+        offset = 0
+        for key, a in arrays.items():
+            view = flat[offset : offset + a.size].reshape(a.shape)
+            view[...] = a
+            arrays[key] = view
+            offset += a.size
+        self._params = Params(arrays, flat=flat)
+        if jit is not None and not isinstance(jit, bool):
+            raise TypeError(f"jit must be True, False or None (automatic), not {jit!r}")
+        #: compiled kernels: True, False, or None = when numba is installed and SYMNN_JIT is not 0
+        self.jit = jit
+
+    @staticmethod
+    def n_params_of(layers: Sequence[int], bias: bool) -> int:
+        """The number of scalar parameters of a network of elementwise layers with these widths.
+
+        >>> Network.n_params_of([3, 4, 1], bias=True)
+        21
+        """
+        return sum(a * b + (b if bias else 0) for a, b in itertools.pairwise(layers))
+
+    def _z_width(self, i: int) -> int:
+        """The width of layer *i*'s pre-activation: 2h for a GLU layer of h units, k h for maxout."""
+        act = self.activations[i - 1]
+        return act.in_width(self.layers[i]) if isinstance(act, VectorActivation) else self.layers[i]
 
     def _check_size(self) -> None:
         """Refuse a network too big to allocate, before allocating anything."""
         count = sum(
-            a * b + (b if self.bias else 0) for a, b in zip(self.layers, self.layers[1:], strict=False)
+            a * b + (b if self.bias else 0)
+            for a, b in zip(self.layers, (self._z_width(i) for i in range(1, self.depth + 1)), strict=False)
         )
         if count > MAX_PARAMS:
             raise ValueError(
@@ -285,7 +333,10 @@ class Network(Freezable):
         if lo.fused_softmax or lo.input_domain.is_real_line:
             return
         with np.errstate(all="ignore"):
-            values = out(np.linspace(-50.0, 50.0, 2001))
+            if isinstance(out, VectorActivation):
+                values = out.sample_outputs()
+            else:
+                values = out(np.linspace(-50.0, 50.0, 2001))
         if not np.all(lo.input_domain.contains(values)):
             hint = {
                 "probability": "output_activation='sigmoid' (or a linear output with "
@@ -334,9 +385,10 @@ class Network(Freezable):
         acts = [a.name for a in self.activations]
         if self.softmax_output:
             acts[-1] = "softmax"
+        trained = f", trainable={[tp.key for tp in self.trainable]}" if self.trainable else ""
         return (
             f"Network({list(self.layers)}, activation={acts}, loss={self.loss.name!r}, "
-            f"bias={self.bias})"
+            f"bias={self.bias}{trained})"
         )
 
     def _repr_html_(self) -> str:
@@ -361,17 +413,29 @@ class Network(Freezable):
     @cached_property
     def spec(self) -> NetSpec:
         """The symbolic pieces of the network that its code is generated from."""
-        layers = tuple(_layer_math(a) for a in self.activations)
+        layers = tuple(
+            layer_math(a, [tp for tp in self.trainable if tp.layer == i])
+            for i, a in enumerate(self.activations, start=1)
+        )
         out = layers[-1]
         lo = self.loss
         y = lo.y
+        extra: dict[str, Any] = {}
+        if self.trainable:
+            extra["param_shapes"] = {k: self._params[k].shape for k in (t.key for t in self.trainable)}
+        if any(m.vector is not None for m in layers):
+            extra["z_sizes"] = tuple(self._z_width(i) for i in range(1, self.depth + 1))
+        if out.params:
+            extra["loss_grad"] = lo.numeric_gradient.xreplace(
+                {lo.yhat: A_SYMBOL, **{p: _exact(v) for p, v in lo.params.items()}}
+            )
         if lo.fused_softmax:
-            return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y)
+            return NetSpec(tuple(self.layers), layers, self.bias, sp.S.Zero, None, True, y, **extra)
         subs = {lo.yhat: A_SYMBOL, **{p: _exact(v) for p, v in lo.params.items()}}
         loss_expr = lo.numeric_expr.xreplace(subs)
         grad_sym = lo.derivative.xreplace(subs)
         grad_num = lo.numeric_gradient.xreplace(subs)
-        if out.identity:
+        if out.identity or out.vector is not None:  # a vector layer: the code multiplies by J
             delta = grad_num
         elif out.reuse_output:
             combined = sp.factor_terms(sp.cancel(sp.together(grad_sym * out.fprime_a)))
@@ -387,7 +451,7 @@ class Network(Freezable):
                     loss_expr = lo.expr.xreplace(subs).xreplace({A_SYMBOL: out.f})
         else:
             delta = grad_num * out.fprime_z
-        return NetSpec(tuple(self.layers), layers, self.bias, loss_expr, delta, False, y)
+        return NetSpec(tuple(self.layers), layers, self.bias, loss_expr, delta, False, y, **extra)
 
     @cached_property
     def _code(self) -> tuple[str, dict]:
@@ -395,8 +459,12 @@ class Network(Freezable):
         return build(self.spec)
 
     def source(self) -> str:
-        """The generated NumPy source of the training code (forward, backward, updates)."""
-        return self._code[0]
+        """The generated NumPy source of the training code (forward, backward, updates),
+        followed by the generated numba kernels when the network trains with them."""
+        kernels = self.jit_kernels()
+        if kernels is None:
+            return self._code[0]
+        return f"{self._code[0]}\n# -- numba kernels (symnn.nn.jit) --\n{kernels.source}"
 
     def workspace(self, n: int):
         """``(gradient, grads)`` for a batch of *n* rows (buffers allocated once per size).
@@ -415,6 +483,12 @@ class Network(Freezable):
     def updater(self, name: str):
         """The generated in-place update of the optimiser *name* (see :mod:`symnn.nn.optimizers`)."""
         return self._code[1][name]
+
+    def jit_kernels(self):
+        """The network's compiled kernels (:mod:`symnn.nn.jit`), or None on the NumPy path."""
+        from symnn.nn.jit import kernels_for
+
+        return kernels_for(self)
 
     # -- numbers -------------------------------------------------------------------------
     def predict(self, X) -> np.ndarray:
@@ -441,7 +515,8 @@ class Network(Freezable):
             Z = A @ self._params[f"W{i}"]
             if self.bias:
                 Z = Z + self._params[f"b{i}"]
-            A = np.asarray(act(Z), dtype=np.float64)
+            own = {t.name: self._params[t.key] for t in self.trainable if t.layer == i}
+            A = np.asarray(act.compiled()(Z, **own) if own else act(Z), dtype=np.float64)
             out.append(A)
         return out
 
@@ -504,6 +579,19 @@ class Network(Freezable):
     def fit(self, X, y, **options):
         return fit(self, X, y, **options)
 
+    # -- export (provided by symnn.export through symnn._hooks: imports point one way) --------
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This network as a ``torch.nn.Module``, weights copied (:func:`symnn.export.to_torch`)."""
+        return _hooks.call("to_torch", self, dtype=dtype)
+
+    def to_jax(self) -> Any:
+        """``(params, apply_fn, loss_fn)`` for JAX (:func:`symnn.export.to_jax`)."""
+        return _hooks.call("to_jax", self)
+
+    def load_weights_from(self, source: Any) -> Network:
+        """Copy weights from a torch module or a JAX params dict (:func:`symnn.export.load_weights`)."""
+        return _hooks.call("load_weights_from", self, source)
+
     # -- symbolic views --------------------------------------------------------------------
     def formula(self):
         """The forward pass and the loss in matrix notation (see :mod:`symnn.netviews`)."""
@@ -534,38 +622,65 @@ class Network(Freezable):
         """The computation graph (``level="scalar"`` or ``"layer"``); see :mod:`symnn.nn.graph`."""
         from symnn.nn.graph import network_graph
 
+        self._only_scalar_layers("net.graph")
         return network_graph(self, X, y, level=level)
 
     def walkthrough(self, X, y, lr: float = 0.5, steps: int = 1):
         """A worked example of *steps* gradient-descent steps; see :mod:`symnn.nn.walkthrough`."""
         from symnn.nn.walkthrough import walkthrough
 
+        self._only_scalar_layers("net.walkthrough")
         return walkthrough(self, X, y, lr=lr, steps=steps)
+
+    def derive(self):
+        """How backpropagation comes out for this network, step by step (:mod:`symnn.nn.derivation`)."""
+        from symnn.nn.derivation import derive_network
+
+        return derive_network(self)
 
     # -- second order (symnn.nn.secondorder, symnn.nn.curvature) --------------------------------
     def hvp_equations(self):
         """The Hessian-vector product in matrix form: the R-operator applied to :meth:`backprop`."""
         from symnn.nn.secondorder import equations
 
+        self._only_scalar_layers("net.hvp_equations")
         return equations(self)
 
     def hvp(self, X, y, v):
         """The exact Hessian-vector product of the loss (see :func:`symnn.nn.curvature.hvp`)."""
         from symnn.nn.curvature import hvp
 
+        self._only_scalar_layers("net.hvp")
         return hvp(self, X, y, v)
 
     def hessian(self, X, y, **options):
         """The Hessian of the loss over all parameters (see :func:`symnn.nn.curvature.hessian`)."""
         from symnn.nn.curvature import hessian
 
+        self._only_scalar_layers("net.hessian")
         return hessian(self, X, y, **options)
 
     def curvature(self, X, y, **options):
         """Top Hessian eigenvalues and 2/lambda_max (see :func:`symnn.nn.curvature.curvature`)."""
         from symnn.nn.curvature import curvature
 
+        self._only_scalar_layers("net.curvature")
         return curvature(self, X, y, **options)
+
+    def _only_scalar_layers(self, what: str) -> None:
+        """Refuse what the graph and second-order code cannot yet do: vector layers, trained activation parameters."""
+        vector = [a.name for a in self.activations if isinstance(a, VectorActivation)]
+        if vector:
+            raise ValueError(
+                f"{what} handles elementwise activations only; this network has the vector "
+                f"activation(s) {vector}: use net.backprop(), net.gradients() or symnn.gradcheck(net, X, y)"
+            )
+        if self.trainable:
+            raise ValueError(
+                f"{what} does not yet include trainable activation parameters "
+                f"({[t.key for t in self.trainable]}): build the network without trainable_params, "
+                "or use net.backprop(), net.gradients() or symnn.gradcheck(net, X, y)"
+            )
 
     # -- input checks -------------------------------------------------------------------------
     def check_X(self, X) -> np.ndarray:
@@ -635,10 +750,10 @@ def _resolve_activations(
     """
 
     def one(a) -> Activation:
-        return a if isinstance(a, Activation) else as_activation(a)
+        return a if isinstance(a, (Activation, VectorActivation)) else as_layer_activation(a)
 
     softmax = False
-    if isinstance(act, (str, Activation)):
+    if isinstance(act, (str, Activation, VectorActivation)):
         hidden = [one(act)] * (depth - 1)
         out = act if depth == 1 else fits_loss  # no hidden layer: the activation is the output's
     else:
@@ -662,6 +777,8 @@ def _resolve_activations(
     if isinstance(out, str) and out.strip().lower() == "softmax":
         softmax = True
         out = "identity"
+    if isinstance(out, VectorActivation) and out.kind == "softmax" and fits_loss == "softmax":
+        softmax, out = True, "identity"  # fused with the cross-entropy, as the name "softmax" is
     return [*hidden, one(out)], softmax
 
 

@@ -44,6 +44,9 @@ class OptimizerEntry(Entry):
     scalar_names: tuple[str, ...] = ("lr",)
     scalars: Callable[[int, Mapping[str, float]], tuple[float, ...]]
     update: tuple[str, ...]
+    #: whether ``scalars`` depends on the step t (Adam's bias corrections); when not, the
+    #: training loop computes the scalars once per run
+    time_dependent: bool = True
 
     def hyper(self, lr: float, given: Mapping[str, Any]) -> dict[str, float]:
         """The hyper-parameters of a run: defaults, overridden by *given* (checked)."""
@@ -76,6 +79,7 @@ _MU = unit("momentum", 0.9, high_open=True, doc="the velocity's decay")
 _define(
     "sgd",
     scalars=lambda t, h: (h["lr"],),
+    time_dependent=False,
     update=("np.multiply({g}, lr, out={g})", "np.subtract({p}, {g}, out={p})"),
     doc="Gradient descent: W -= lr*g.",
 )
@@ -85,6 +89,7 @@ _VELOCITY = {
     "state": ("v",),
     "scalar_names": ("lr", "mu"),
     "scalars": lambda t, h: (h["lr"], h["momentum"]),
+    "time_dependent": False,
 }
 
 _define(

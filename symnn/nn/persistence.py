@@ -28,13 +28,33 @@ parameters, domains, row-wise flag and numeric convention); ``init`` (name and
 parameters); ``regularizers`` (name, penalty formula, free parameters);
 ``sha256`` of the weights; ``frozen`` (optional: the names of the parameters
 training keeps fixed, written only when there are some, so files without it load as
-before). Formulas are strings in :func:`symnn.parse`
+before); and, only for a network with trainable activation parameters, ``trainable``
+(``[layer, keyword, "scalar" | "unit"]`` each; their values are stored with the weights
+as ``alpha1``, ...). Formulas are strings in :func:`symnn.parse`
 syntax; the pieces that syntax cannot write (``Piecewise`` with its conditions,
 binary floats) are stored as a small tree next to the string (``formula`` +
 ``where``). Every record is rebuilt and compared with the original at save
 time, so a file that :func:`save` writes loads back to an equal network.
 Version-1 files (layers, activations, softmax flag, loss name and parameters,
 bias) are still read.
+
+Networks of layers (format version 3)
+-------------------------------------
+A network of layers (``symnn.Network("conv(8,3),relu,maxpool(2),flatten,dense(10)",
+input_shape=(1, 8, 8))``) is written as version 3: ``input_shape``; ``layers``, one record
+per layer in order (``{"conv": {"channels", "kernel_size", "stride", "padding",
+"dilation"}}``, ``{"maxpool": {"size", "stride"}}``, ``{"avgpool": ...}``,
+``{"flatten": {}}``, ``{"dense": {"units"}}``, ``{"activation": <activation record>}``);
+``softmax_output`` and ``output_activation`` (null for softmax); ``bias``, ``loss``,
+``init``, ``regularizers``, ``sha256`` and optional ``frozen`` as in version 2. The
+kernels ``K1, ...`` are stored as 4-D arrays (out, in, kh, kw). Dense networks are still
+written as version 2, so older symnn versions read them; an older symnn refuses a
+version-3 file and says to upgrade.
+
+>>> net = sn.Network("conv(2,3),relu,maxpool(2),flatten,dense(3)", input_shape=(1, 8, 8), seed=0)
+>>> again = sn.load(sn.save(net, os.path.join(tempfile.mkdtemp(), "cnn")))
+>>> repr(again) == repr(net), again.params["K1"].shape
+(True, (2, 1, 3, 3))
 
 Loading never trusts the file
 -----------------------------
@@ -71,12 +91,15 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn.catalogue.activations import Activation, activation
+from symnn.catalogue.activations import Activation, activation, as_activation
 from symnn.catalogue.initializers import Initializer
 from symnn.catalogue.losses import Domain, Loss, _zero_where_target_zero, clamp_logs, losses
 from symnn.catalogue.losses import loss as get_loss
-from symnn.catalogue.regularizers import Regularizer, regularizer, regularizers
+from symnn.catalogue.regularizers import Objective, Regularizer, regularizer, regularizers
+from symnn.catalogue.vector import VectorActivation, vector_activation
 from symnn.expr.parse import parse
+from symnn.nn.convnet import LayeredNetwork
+from symnn.nn.layers import Act, AvgPool2D, Conv2D, Dense, Flatten, Layer, MaxPool2D, shapes
 from symnn.nn.network import Network
 
 __all__ = [
@@ -91,9 +114,11 @@ __all__ = [
 ]
 
 FORMAT = "symnn.network"
-#: The version :func:`save` writes; :func:`load` reads this one and version 1.
+#: The version :func:`save` writes for a dense network; :func:`load` reads this one and version 1.
 VERSION = 2
-_READABLE = (1, 2)
+#: The version :func:`save` writes for a network of layers (convolutions, pooling, ...).
+LAYERED_VERSION = 3
+_READABLE = (1, 2, 3)
 _HEADER = "__symnn__"
 
 
@@ -138,10 +163,18 @@ class Limits:
     max_text_chars: int = 20_000
     #: Wall-clock time to rebuild the symbolic definitions, checked between steps.
     max_seconds: float = 10.0
+    #: Trainable activation parameters (``alpha1``, ...), stored beside the weights.
+    max_trainable: int = 64
+    #: A network of layers: its layers (activations count), one input dimension, the
+    #: input's size, and a kernel, pooling, stride, padding or dilation size.
+    max_layers: int = 256
+    max_input_dim: int = 4096
+    max_input_size: int = 1_000_000
+    max_window: int = 1024
 
     @property
     def max_entries(self) -> int:
-        return 2 * self.max_depth + 1
+        return 2 * self.max_depth + 1 + self.max_trainable
 
     @property
     def max_file_bytes(self) -> int:
@@ -414,6 +447,8 @@ def _numeric_from(name: Any) -> Callable | None:
 
 def _activation_record(act: Activation) -> dict:
     """A catalogue name and fixed parameters when that rebuilds *act*, else its formula."""
+    if isinstance(act, VectorActivation):  # softmax, GLU, maxout: by name (and maxout's k)
+        return {"vector": act.name, **({"k": act.k} if act.k else {})}
     if act.origin is not None:
         name, fixed = act.origin
         rec = {"catalogue": name, "params": {k: float(v) for k, v in fixed.items()}}
@@ -435,9 +470,33 @@ def _activation_record(act: Activation) -> dict:
     }
 
 
+def _vector_from(rec: dict, limits: Limits) -> VectorActivation:
+    """A vector activation record: ``{"vector": name}``, maxout with ``"k"``."""
+    _keys(rec, {"vector", "k"} if "k" in rec else {"vector"}, "vector activation")
+    name = _name(rec["vector"], "vector activation name", limits)
+    k = rec.get("k", 2)
+    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= 64:
+        raise _Bad("maxout's k must be an integer from 2 to 64")
+    try:
+        return vector_activation(name, k=k)
+    except (TypeError, ValueError) as exc:
+        raise _Bad(f"vector activation {name!r}: {exc}") from None
+
+
+def _z_width(meta: dict, i: int, units: int, limits: Limits) -> int:
+    """The columns of W_i: *units*, or what layer *i*'s vector activation takes."""
+    acts = meta["activations"]
+    rec = acts[i - 1] if isinstance(acts, list) and len(acts) >= i else None
+    if isinstance(rec, dict) and "vector" in rec:
+        return _vector_from(rec, limits).in_width(units)
+    return units
+
+
 def _activation_from(rec: Any, budget: _Budget) -> Activation:
     if not isinstance(rec, dict):
         raise _Bad("an activation record is not an object")
+    if "vector" in rec:
+        return _vector_from(rec, budget.limits)
     if "catalogue" in rec:
         _keys(rec, {"catalogue", "params"}, "activation")
         name = _name(rec["catalogue"], "activation name", budget.limits)
@@ -754,7 +813,7 @@ def _numbers(rec: Any, what: str, limits: Limits) -> dict[str, float]:
 # The archive
 # ======================================================================================
 
-_ENTRY = re.compile(r"(__symnn__|[Wb][1-9][0-9]{0,3})\.npy\Z")
+_ENTRY = re.compile(r"(__symnn__|[Wb][1-9][0-9]{0,3}|[A-Za-z][A-Za-z_]{0,31}[1-9][0-9]{0,3})\.npy\Z")
 _EOCD = struct.Struct("<4s4H2LH")
 
 
@@ -913,7 +972,7 @@ def _npy(data: bytes, name: str, dtype: np.dtype, limits: Limits) -> np.ndarray:
         raise _Bad(f"entry {name} is not a valid .npy array ({exc})") from None
     if got != dtype:
         raise _Bad(f"entry {name} holds {got}, not {dtype}")
-    if len(shape) > 2 or not all(isinstance(n, int) and 0 <= n <= limits.max_params for n in shape):
+    if len(shape) > 4 or not all(isinstance(n, int) and 0 <= n <= limits.max_params for n in shape):
         raise _Bad(f"entry {name} has an unexpected shape {shape}")
     count = math.prod(shape)
     body = memoryview(data)[f.tell() :]
@@ -1050,6 +1109,31 @@ _V2_KEYS = {
 }
 
 
+#: Keys a version-2 file has only when the network needs them.
+_OPTIONAL_KEYS = {"trainable", "frozen"}
+
+
+def _trainable_from(meta: dict, depth: int) -> list[tuple[int, str, str]]:
+    """The ``trainable`` record: ``[(layer, keyword, "scalar" | "unit"), ...]`` (checked)."""
+    rec = meta.get("trainable", [])
+    if not isinstance(rec, list) or len(rec) > LIMITS.max_trainable:
+        raise _Bad(
+            f"trainable must be a list of at most {LIMITS.max_trainable} [layer, name, shape] records"
+        )
+    out = []
+    for item in rec:
+        ok = isinstance(item, list) and len(item) == 3
+        layer, name, shape = item if ok else (None, None, None)
+        ok = ok and isinstance(layer, int) and not isinstance(layer, bool) and 1 <= layer <= depth
+        ok = ok and isinstance(name, str) and name.isidentifier() and len(name) <= 32
+        if not (ok and shape in ("scalar", "unit")):
+            raise _Bad(f"trainable entries are [layer 1..{depth}, name, 'scalar' or 'unit']")
+        out.append((layer, name, shape))
+    if len(set((t[0], t[1]) for t in out)) != len(out):
+        raise _Bad("trainable names a parameter twice")
+    return out
+
+
 def _architecture(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> tuple[int, ...]:
     """Check layers against the limits and against the stored arrays; return the widths."""
     layers = meta["layers"]
@@ -1063,9 +1147,13 @@ def _architecture(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> 
         raise _Bad("bias and softmax_output must be true or false")
     expected = {}
     for i in range(1, len(layers)):
-        expected[f"W{i}"] = (layers[i - 1], layers[i])
+        zw = _z_width(meta, i, layers[i], limits)
+        expected[f"W{i}"] = (layers[i - 1], zw)
         if bias:
-            expected[f"b{i}"] = (layers[i],)
+            expected[f"b{i}"] = (zw,)
+        for layer, name, shape in _trainable_from(meta, len(layers) - 1):
+            if layer == i:
+                expected[f"{name}{i}"] = () if shape == "scalar" else (layers[i],)
     total = sum(math.prod(s) for s in expected.values())
     if total > limits.max_params:
         raise _Bad(
@@ -1123,6 +1211,12 @@ def _build(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> Network
         "init": init,
         "seed": 0,
     }
+    trainable = _trainable_from(meta, len(layers) - 1)
+    if trainable:
+        kwargs["trainable_params"] = {
+            i: {name: shape for layer, name, shape in trainable if layer == i}
+            for i in sorted({t[0] for t in trainable})
+        }
     takes_regs = "regularizers" in inspect.signature(Network).parameters
     if regs and takes_regs:
         kwargs["regularizers"] = regs
@@ -1133,6 +1227,249 @@ def _build(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> Network
     if regs and not takes_regs:
         net.regularizers = regs
     budget.check_time()
+    for k, a in arrays.items():
+        net.params[k] = a
+    frozen = meta.get("frozen", [])
+    if not isinstance(frozen, list) or not all(isinstance(k, str) and k in net.params for k in frozen):
+        raise _Bad(f"frozen must be a list of parameter names ({', '.join(net.params)})")
+    net.frozen = frozen
+    return net
+
+
+# ======================================================================================
+# Networks of layers (format version 3)
+# ======================================================================================
+
+_V3_KEYS = {
+    "format",
+    "version",
+    "input_shape",
+    "layers",
+    "bias",
+    "softmax_output",
+    "output_activation",
+    "loss",
+    "init",
+    "regularizers",
+    "sha256",
+}
+
+_POOLS: dict[str, type] = {"maxpool": MaxPool2D, "avgpool": AvgPool2D}
+
+
+def _layer_record(layer: Layer, act: Activation | None) -> dict:
+    """One layer as JSON: ``{"conv": {...}}``, ``{"maxpool": {...}}``, ``{"activation": rec}``..."""
+    if isinstance(layer, Conv2D):
+        return {"conv": {"channels": layer.channels, "kernel_size": list(layer.kernel_size),
+                         "stride": list(layer.stride), "padding": list(layer.padding),
+                         "dilation": list(layer.dilation)}}  # fmt: skip
+    if isinstance(layer, (MaxPool2D, AvgPool2D)):
+        kind = "maxpool" if isinstance(layer, MaxPool2D) else "avgpool"
+        return {kind: {"size": list(layer.size), "stride": list(layer.stride)}}
+    if isinstance(layer, Flatten):
+        return {"flatten": {}}
+    if isinstance(layer, Dense):
+        return {"dense": {"units": layer.units}}
+    if isinstance(layer, Act) and act is not None:
+        rec = {"activation": _activation_record(act)}
+        if isinstance(layer.activation, str) and "catalogue" not in rec["activation"]:
+            rec["given"] = layer.activation  # a formula in the spec: shown as written
+        return rec
+    raise _Unsavable(f"the layer {layer!r} cannot be written")
+
+
+def _pair_from(value: Any, what: str, low: int, limits: Limits) -> tuple[int, int]:
+    ok = isinstance(value, list) and len(value) == 2
+    ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    if not ok or not all(low <= v <= limits.max_window for v in value):
+        raise _Bad(f"{what} must be a pair of integers from {low} to {limits.max_window}")
+    return value[0], value[1]
+
+
+def _layer_from(rec: Any, budget: _Budget) -> Layer:
+    limits = budget.limits
+    given = rec.get("given") if isinstance(rec, dict) and set(rec) == {"activation", "given"} else None
+    if given is not None:
+        rec = {"activation": rec["activation"]}
+    if not isinstance(rec, dict) or len(rec) != 1:
+        raise _Bad("a layer record is not an object with one kind (conv, maxpool, avgpool, "
+                   "flatten, dense, activation)")  # fmt: skip
+    ((kind, body),) = rec.items()
+    if kind == "activation":
+        act = _activation_from(body, budget)
+        if given is not None:
+            text = _text(given, "activation as given", limits)
+            if len(text) > limits.max_formula_chars:
+                raise _Bad("an activation as given is longer than a formula may be")
+            budget.charge(text)
+            try:
+                same = as_activation(text) == act
+            except (TypeError, ValueError):
+                same = False
+            if not same:
+                raise _Bad(f"the activation given as {text[:40]!r} is not its formula")
+            return Act(text)
+        if (isinstance(body, dict) and set(body) == {"catalogue", "params"} and not body["params"]):
+            return Act(body["catalogue"])  # as the spec wrote it: Act('relu')
+        return Act(act)
+    if not isinstance(body, dict):
+        raise _Bad(f"the {str(kind)[:20]} layer record is not an object")
+    if kind == "conv":
+        _keys(body, {"channels", "kernel_size", "stride", "padding", "dilation"}, "conv layer")
+        ch = body["channels"]
+        if isinstance(ch, bool) or not isinstance(ch, int) or not 1 <= ch <= limits.max_width:
+            raise _Bad(f"conv channels must be an integer from 1 to {limits.max_width}")
+        return Conv2D(ch, _pair_from(body["kernel_size"], "conv kernel_size", 1, limits),
+                      _pair_from(body["stride"], "conv stride", 1, limits),
+                      _pair_from(body["padding"], "conv padding", 0, limits),
+                      _pair_from(body["dilation"], "conv dilation", 1, limits))  # fmt: skip
+    if kind in _POOLS:
+        _keys(body, {"size", "stride"}, f"{kind} layer")
+        return _POOLS[kind](_pair_from(body["size"], f"{kind} size", 1, limits),
+                            _pair_from(body["stride"], f"{kind} stride", 1, limits))  # fmt: skip
+    if kind == "flatten":
+        _keys(body, set(), "flatten layer")
+        return Flatten()
+    if kind == "dense":
+        _keys(body, {"units"}, "dense layer")
+        units = body["units"]
+        if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= limits.max_width:
+            raise _Bad(f"dense units must be an integer from 1 to {limits.max_width}")
+        return Dense(units)
+    raise _Bad(f"unknown layer kind {str(kind)[:20]!r} (conv, maxpool, avgpool, flatten, dense, "
+               "activation)")  # fmt: skip
+
+
+def _layered_definition(net: LayeredNetwork, arrays: dict[str, np.ndarray]) -> dict:
+    """The version-3 JSON definition of a network of layers; refuses what load could not
+    rebuild equal."""
+    n = sum(a.size for a in arrays.values())
+    if len(net.layers) > LIMITS.max_layers or n > LIMITS.max_params:
+        raise ValueError(
+            f"cannot save {net!r}: it has {len(net.layers)} layers and {n} parameters; "
+            f"symnn.load accepts at most {LIMITS.max_layers} layers and {LIMITS.max_params} "
+            "parameters"
+        )
+    for k, a in arrays.items():
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"cannot save {net!r}: parameter {k} contains NaN or inf")
+    try:
+        layers = [_layer_record(la, a) for la, a in zip(net.layers, net.acts, strict=True)]
+        out = None if net.softmax_output else _activation_record(net.activations[-1])
+        lo = _loss_record(net.loss)
+        regs = [_regularizer_record(r) for r in net.regularizers or []]
+    except _Unsavable as exc:
+        raise ValueError(f"cannot save {net!r}: {exc}") from None
+    meta = {
+        "format": FORMAT,
+        "version": LAYERED_VERSION,
+        "input_shape": list(net.input_shape),
+        "layers": layers,
+        "bias": bool(net.bias),
+        "softmax_output": bool(net.softmax_output),
+        "output_activation": out,
+        "loss": lo,
+        "init": _init_record(net.init),
+        "regularizers": regs,
+        "sha256": _digest(arrays),
+    }
+    if net.frozen:
+        meta["frozen"] = sorted(net.frozen)
+    budget = _Budget(LIMITS)
+    budget.deadline = math.inf
+    problems = []
+    try:  # every symbolic record reads back equal (no file involved)
+        for i, (act, rec) in enumerate(zip(net.acts, layers, strict=True), 1):
+            if act is not None and _activation_from(rec["activation"], budget) != act:
+                problems.append(f"the activation of layer {i} ({act.name}) does not read back equal")
+        if out is not None and _activation_from(out, budget) != net.activations[-1]:
+            problems.append("the output activation does not read back equal")
+        if _loss_from(lo, budget) != net.loss:
+            problems.append(f"the loss {net.loss!r} does not read back equal")
+    except _Bad as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ValueError(f"cannot save {net!r}: " + "; ".join(problems))
+    return meta
+
+
+def _build_layered(meta: dict, arrays: dict[str, np.ndarray], limits: Limits) -> LayeredNetwork:
+    shape = meta["input_shape"]
+    ok = isinstance(shape, list) and len(shape) in (1, 3)
+    ok = ok and all(isinstance(d, int) and not isinstance(d, bool) for d in shape)
+    if not ok or not all(1 <= d <= limits.max_input_dim for d in shape):
+        raise _Bad(f"input_shape must be [channels, height, width] or [features], each from 1 "
+                   f"to {limits.max_input_dim}")  # fmt: skip
+    if math.prod(shape) > limits.max_input_size:
+        raise _Bad(f"its input has {math.prod(shape)} values (the limit is {limits.max_input_size})")
+    recs = meta["layers"]
+    if not isinstance(recs, list) or not 1 <= len(recs) <= limits.max_layers:
+        raise _Bad(f"layers must be a list of 1 to {limits.max_layers} layer records")
+    bias = meta["bias"]
+    if not isinstance(bias, bool) or not isinstance(meta["softmax_output"], bool):
+        raise _Bad("bias and softmax_output must be true or false")
+    budget = _Budget(limits)
+    cache: dict[str, Layer] = {}
+    layers = []
+    for rec in recs:
+        key = json.dumps(rec, sort_keys=True)
+        if key not in cache:
+            cache[key] = _layer_from(rec, budget)
+        layers.append(cache[key])
+    try:
+        outs = shapes(tuple(shape), layers)
+    except (TypeError, ValueError) as exc:
+        raise _Bad(f"its layers do not fit its input shape ({exc})") from None
+    # the parameters the layers need, checked against the limits and the stored arrays
+    expected: dict[str, tuple[int, ...]] = {}
+    j = 0
+    for layer, s_in in zip(layers, [tuple(shape), *outs[:-1]], strict=True):
+        if isinstance(layer, Conv2D):
+            j += 1
+            expected[f"K{j}"] = (layer.channels, s_in[0], *layer.kernel_size)
+            if bias:
+                expected[f"b{j}"] = (layer.channels,)
+        elif isinstance(layer, Dense):
+            if len(s_in) != 1:
+                raise _Bad(f"a dense layer gets an input of shape {s_in} (no flatten before it)")
+            j += 1
+            expected[f"W{j}"] = (s_in[0], layer.units)
+            if bias:
+                expected[f"b{j}"] = (layer.units,)
+    total = sum(math.prod(s) for s in expected.values())
+    if total > limits.max_params:
+        raise _Bad(f"its layers have {total} parameters; the limit is {limits.max_params}")
+    if set(arrays) != set(expected):
+        raise _Bad(f"it holds weights {sorted(arrays)}, but its layers need {list(expected)}")
+    for k, want in expected.items():
+        if arrays[k].shape != want:
+            raise _Bad(f"weight {k} has shape {arrays[k].shape}, but its layers need {want}")
+        if not np.all(np.isfinite(arrays[k])):
+            raise _Bad(f"weight {k} contains NaN or inf")
+    if meta["sha256"] != _digest(arrays):
+        raise _Bad("the weights do not match their checksum (corrupted or modified)")
+    if meta["softmax_output"]:
+        if meta["output_activation"] is not None:
+            raise _Bad("a softmax output has no output_activation record (null)")
+        output: Any = "softmax"
+    else:
+        output = _activation_from(meta["output_activation"], budget)
+    lo: Any = _loss_from(meta["loss"], budget)
+    init = None if meta["init"] is None else _init_from(meta["init"], limits)
+    regs_rec = meta["regularizers"]
+    if not isinstance(regs_rec, list) or len(regs_rec) > 8:
+        raise _Bad("regularizers must be a list of at most 8 records")
+    regs = [_regularizer_from(r, budget) for r in regs_rec]
+    if regs:
+        lo = Objective(lo, regs)
+    budget.check_time()
+    try:
+        net = Network(layers, input_shape=tuple(shape), output_activation=output, loss=lo,
+                      bias=bias, init=init, seed=0)  # fmt: skip
+    except (TypeError, ValueError) as exc:
+        raise _Bad(f"its definition does not make a network ({exc})") from None
+    if not isinstance(net, LayeredNetwork) or list(net.params) != list(expected):
+        raise _Bad("its layers do not make a network of layers with these weights")
     for k, a in arrays.items():
         net.params[k] = a
     frozen = meta.get("frozen", [])
@@ -1171,11 +1508,12 @@ def _regular_or_absent(path: Path) -> bool:
     return True
 
 
-def save(net: Network, path: str | os.PathLike) -> str:
+def save(net: Network | LayeredNetwork, path: str | os.PathLike) -> str:
     """Write *net* to *path* and return the path written, ``.npz`` appended when missing.
 
     The whole definition is saved (layers, bias, every activation, the loss with its
-    reduction, options and parameters, the initialiser, regularisers) with the weights
+    reduction, options and parameters, the initialiser, regularisers; for a network of
+    layers also the input shape and every layer's sizes) with the weights
     and their SHA-256; :func:`load` rebuilds an equal network. The file appears
     atomically (temporary file + rename). Paths that exist but are not regular files
     (folders, devices, FIFOs) are refused, as are networks beyond :data:`LIMITS`.
@@ -1190,11 +1528,11 @@ def save(net: Network, path: str | os.PathLike) -> str:
     ...
     symnn.nn.persistence.ModelFileError: cannot save to ...: it is a directory, not a regular file; ...
     """
-    if not isinstance(net, Network):
+    layered = isinstance(net, LayeredNetwork)
+    if not isinstance(net, Network) and not layered:
         raise TypeError(
-            f"symnn.save writes dense networks (Network([3, 4, 1], ...)); saving "
-            f"{type(net).__name__} (a network of layers) is not supported yet: keep its arrays "
-            "with numpy.savez(path, **net.params)"
+            f"symnn.save writes networks made by symnn.Network (widths or layers), not "
+            f"{type(net).__name__}: keep its arrays with numpy.savez(path, **net.params)"
         )
     given = _as_path(path, "symnn.save")
     _regular_or_absent(given)
@@ -1204,7 +1542,7 @@ def save(net: Network, path: str | os.PathLike) -> str:
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot save to {target}: the folder {folder} does not exist")
     arrays = {k: np.asarray(v, dtype=np.float64) for k, v in net.params.items()}
-    meta = _definition(net, arrays)
+    meta = _layered_definition(net, arrays) if layered else _definition(net, arrays)
     blob = json.dumps(meta, sort_keys=True, allow_nan=False).encode("utf-8")
     if len(blob) > LIMITS.max_header_bytes:
         raise ValueError(
@@ -1254,6 +1592,8 @@ def _definition(net: Network, arrays: dict[str, np.ndarray]) -> dict:
         "regularizers": regs,
         "sha256": _digest(arrays),
     }
+    if getattr(net, "trainable", None):
+        meta["trainable"] = [[tp.layer, tp.name, tp.shape] for tp in net.trainable]
     if net.frozen:  # optional key: files without it (and older files) load with nothing frozen
         meta["frozen"] = sorted(net.frozen)
     _verify(net, meta)
@@ -1287,7 +1627,7 @@ def _verify(net: Network, meta: dict) -> None:
         raise ValueError(f"cannot save {net!r}: " + "; ".join(problems))
 
 
-def load(path: str | os.PathLike) -> Network:
+def load(path: str | os.PathLike) -> Network | LayeredNetwork:
     """Read a network written by :func:`save` (format version 2, or version 1).
 
     *path* is a ``str`` or ``pathlib.Path``; ``.npz`` is tried when the name given does
@@ -1311,10 +1651,13 @@ def load(path: str | os.PathLike) -> Network:
     try:
         raw, arrays = _read_archive(p, LIMITS)
         meta = _parse_json(raw, LIMITS)
+        if meta["version"] == LAYERED_VERSION:
+            _keys(meta, _V3_KEYS | (set(meta) & {"frozen"}), "network of layers")
+            return _build_layered(meta, arrays, LIMITS)
         if meta["version"] == 1:
             meta = _upgrade_v1(meta)
         else:
-            _keys(meta, _V2_KEYS | ({"frozen"} & set(meta)), "network")
+            _keys(meta, _V2_KEYS | (set(meta) & _OPTIONAL_KEYS), "network")
         return _build(meta, arrays, LIMITS)
     except _Missing:
         raise ModelFileNotFoundError(

@@ -90,6 +90,13 @@ def second_order(spec: NetSpec) -> tuple[SecondOrder, ...]:
     :math:`\\frac{\\partial \\delta}{\\partial z} = \\frac{\\partial \\delta}{\\partial a} f'(z)
     + \\frac{\\partial \\delta}{\\partial z}\\big|_a`.
     """
+    odd = [lay.name for lay in spec.layers if lay.vector is not None or lay.params]
+    if odd:  # the R-operator below is written for elementwise layers with fixed parameters
+        raise ValueError(
+            f"Hessian-vector products handle elementwise activations with fixed parameters; "
+            f"layer(s) {odd} have a vector activation or trainable activation parameters: "
+            "use net.gradients() or symnn.gradcheck(net, X, y) for these networks"
+        )
     out = []
     for i, layer in enumerate(spec.layers, start=1):
         fp = _fprime(layer)

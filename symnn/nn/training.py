@@ -11,6 +11,7 @@ and :math:`\lambda_2 w` (PyTorch's ``weight_decay``) join the weight gradients.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import time
@@ -22,6 +23,7 @@ import numpy as np
 from symnn._random import make_rng
 from symnn._validation import check_choice, check_count, check_interval
 from symnn.catalogue.regularizers import regularizer
+from symnn.nn.jit import choose
 from symnn.nn.optimizers import optimizer as get_optimizer
 from symnn.nn.optimizers import optimizers
 
@@ -229,85 +231,74 @@ def fit(
     params = net.params.arrays()
     names = list(net.params)
     penalised = [i for i, k in enumerate(names) if k.startswith(("W", "K")) or regularize_biases]  # weights and kernels
+    flat = getattr(net.params, "flat", None)
+    if flat is not None and not all(np.shares_memory(p, flat) for p in params):
+        flat = None
     fixed = [i for i, k in enumerate(names) if k in net.frozen]
-    state = [np.zeros_like(p) for _ in opt.state for p in params]
-    backup = [p.copy() for p in params]
+    state_flat, state = _state(opt, params, flat)
+    save, restore, backup = _backup(params, flat)
     update = net.updater(opt.name)
     history = History(optimizer=opt.name, lr=lr, metrics={m: [] for m in metric_names})
     if val is not None:
         history.metrics.update({f"val_{m}": [] for m in metric_names})
-    reduction_sum = net.loss.reduction == "sum"
+    run = _Run(
+        net=net, X=X, Y=Y, params=params, state=state, save=save, update=update, opt=opt,
+        hyper=hyper, penalties=penalties, penalised=penalised, batch_size=batch_size,
+        shuffle=shuffle, rng=rng, losses=[0.0] * epochs, flat=flat, backup=backup,
+        state_flat=state_flat, fixed=fixed, fixed_values=[params[i].copy() for i in fixed],
+    )
+    per_epoch = val is not None or bool(metric_names)
 
     bar = None
     if _show_progress(progress, epochs):
         from tqdm.auto import tqdm
 
         bar = tqdm(total=epochs, desc="training", unit="epoch", leave=False)
-    full_batch = batch_size == n
+    # the loop runs in chunks of epochs; between chunks (not between steps) the progress bar
+    # moves, and the compiled kernels take over once they are ready (symnn.nn.jit)
+    every = max(1, epochs // 100) if bar is not None else epochs
+    jit = net.jit_kernels() if epochs else None
+    if jit is not None and not (X.flags.writeable and Y.flags.writeable):
+        run.X, run.Y = X.copy(), Y.copy()  # the kernels are compiled for writable arrays
     t_start = time.perf_counter()
-    t = 0
-    epoch = 0
+    done = 0  # completed epochs
     # a diverging run overflows on its way to inf/NaN; the loss check below reports it
     errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore")
     errstate.__enter__()
     try:
-        for epoch in range(1, epochs + 1):
-            order = rng.permutation(n) if (shuffle and not full_batch) else None
-            total = 0.0
-            for start in range(0, n, batch_size):
-                if full_batch:
-                    Xb, Yb = X, Y
-                else:
-                    idx = (
-                        order[start : start + batch_size]
-                        if order is not None
-                        else slice(start, start + batch_size)
-                    )
-                    Xb, Yb = X[idx], Y[idx]
-                gradient, grads = net.workspace(Xb.shape[0])
-                loss = gradient(Xb, Yb, *params)
-                if penalties:
-                    loss += _regularize(params, grads, penalised, penalties)
-                if not math.isfinite(loss):
-                    for p, b in zip(params, backup, strict=True):
-                        p[...] = b
-                    raise DivergenceError(
-                        f"the loss became {loss} in epoch {epoch} (optimizer {opt.name}, "
-                        f"lr={lr:g}); try a smaller learning rate. The parameters were restored "
-                        "to the last state with a finite loss."
-                    )
-                for p, b in zip(params, backup, strict=True):
-                    np.copyto(b, p)
-                if reduction_sum:
-                    total += loss
-                else:
-                    total += loss * Xb.shape[0] / n
-                t += 1
-                for i in fixed:  # frozen: no gradient reaches the optimiser (nor its state)
-                    grads[i].fill(0.0)
-                update(*opt.scalars(t, hyper), *params, *grads, *state)
-                for i in fixed:
-                    np.copyto(params[i], backup[i])
-            history.loss.append(total)
-            if val is not None:
-                history.val_loss.append(net.loss_value(*val))
-            for m in metric_names:
-                history.metrics[m].append(net.accuracy(X, Y))
-                if val is not None:
-                    history.metrics[f"val_{m}"].append(net.accuracy(*val))
+        while done < epochs:
+            kind, kernels = choose(jit, run)
+            chunk = every if (kernels is not None or jit is None) else min(every, 8)
+            stop = min(epochs, done + chunk)
+            if per_epoch:
+                bad = _epochs_with_extras(run, done, stop, val, metric_names, history, kernels)
+            elif kernels is not None and kind.startswith("train_"):
+                bad = kernels.train(run, done, stop)
+            elif batch_size == n:
+                bad = _full_batch_epochs(run, done, stop, kernels)
+            else:
+                bad = _minibatch_epochs(run, done, stop, kernels)
+            if bad is not None:
+                done, loss = bad
+                restore()
+                raise DivergenceError(
+                    f"the loss became {loss} in epoch {done + 1} (optimizer {opt.name}, "
+                    f"lr={lr:g}); try a smaller learning rate. The parameters were restored "
+                    "to the last state with a finite loss."
+                )
             if bar is not None:
-                bar.update(1)
-                if epoch % max(1, epochs // 100) == 0:
-                    bar.set_postfix(loss=f"{total:.4g}")
-    except KeyboardInterrupt:
+                bar.update(stop - done)
+                bar.set_postfix(loss=f"{run.losses[stop - 1]:.4g}")
+            done = stop
+    except KeyboardInterrupt as err:
         # an update may have stopped half way (W1 stepped, b1 not): go back to the end of
         # the last completed step, which the backup holds
-        for p, b in zip(params, backup, strict=True):
-            np.copyto(p, b)
+        done = getattr(err, "symnn_completed", done)
+        restore()
         history.interrupted = True
         warnings.warn(
-            f"training interrupted in epoch {epoch} of {epochs}; the network holds the "
-            f"parameters after the last completed step ({len(history.loss)} full epochs)",
+            f"training interrupted in epoch {done + 1} of {epochs}; the network holds the "
+            f"parameters after the last completed step ({done} full epochs)",
             TrainingWarning,
             stacklevel=2,
         )
@@ -316,6 +307,7 @@ def fit(
         errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
+        history.loss = run.losses[:done]
         history.seconds = time.perf_counter() - t_start
         net.history_ = history
     if warn:
@@ -353,3 +345,177 @@ def _regularize(params, grads, weights, penalties) -> float:
             total += reg.penalty(params[i])
             np.add(grads[i], reg.grad(params[i]), out=grads[i])
     return total
+
+
+@dataclass
+class _Run:
+    """What one call of :func:`fit` trains with (shared by the loops below and the kernels)."""
+
+    net: object
+    X: np.ndarray
+    Y: np.ndarray
+    params: list
+    state: list
+    save: object  # backs the parameters up (one copy of the flat array)
+    update: object  # the generated in-place update
+    opt: object
+    hyper: dict
+    penalties: list
+    penalised: list
+    batch_size: int
+    shuffle: bool
+    rng: object
+    losses: list  # preallocated: losses[e] is epoch e's loss
+    flat: np.ndarray | None  # the parameters as one array (they are views of it), or None
+    backup: np.ndarray | None  # save() copies flat here
+    state_flat: np.ndarray | None  # the optimiser state, one row per state buffer
+    fixed: list = field(default_factory=list)  # indices of the frozen parameters (net.frozen)
+    fixed_values: list = field(default_factory=list)  # their values, restored after each update
+    t: int = 0  # steps taken
+
+
+def _state(opt, params, flat):
+    """The optimiser's state buffers (zeros): views of one (buffers, parameters) array if flat."""
+    if flat is None:
+        return None, [np.zeros_like(p) for _ in opt.state for p in params]
+    state_flat = np.zeros((len(opt.state), flat.size))
+    views = []
+    for row in state_flat:
+        at = 0
+        for p in params:
+            views.append(row[at : at + p.size].reshape(p.shape))
+            at += p.size
+    return state_flat, views
+
+
+def _backup(params, flat):
+    """``(save, restore, copy)``: one copy of the flat parameter array (else one per array)."""
+    if flat is not None:
+        copy = flat.copy()
+        save = functools.partial(np.copyto, copy, flat)
+        return save, functools.partial(np.copyto, flat, copy), copy
+    backup = [p.copy() for p in params]
+
+    def save():
+        for p, b in zip(params, backup, strict=True):
+            np.copyto(b, p)
+
+    def restore():
+        for p, b in zip(params, backup, strict=True):
+            np.copyto(p, b)
+
+    return save, restore, None
+
+
+def _zero(grads, fixed) -> None:
+    """Frozen parameters: no gradient reaches the optimiser (nor its state)."""
+    for i in fixed:
+        grads[i].fill(0.0)
+
+
+def _restore_fixed(params, fixed, values) -> None:
+    """Frozen parameters keep their values (an update such as Adam's eps term may move them)."""
+    for i, value in zip(fixed, values, strict=True):
+        np.copyto(params[i], value)
+
+
+def _interrupted(err: KeyboardInterrupt, completed: int) -> KeyboardInterrupt:
+    err.symnn_completed = completed  # type: ignore[attr-defined]
+    return err
+
+
+def _full_batch_epochs(run: _Run, start: int, stop: int, kernels=None):
+    """Epochs start..stop-1 of full-batch training; ``(epoch, loss)`` if the loss diverged.
+
+    Per step: the generated gradient, the finiteness check of the loss it returns (no
+    pass over any array), one copy of the flat parameters for the restore, the update.
+    """
+    X, Y, params, state, losses, save = run.X, run.Y, run.params, run.state, run.losses, run.save
+    gradient, grads = (kernels or run.net).workspace(X.shape[0])
+    update, opt, hyper, penalties, fixed = run.update, run.opt, run.hyper, run.penalties, run.fixed
+    scalars = opt.scalars(1, hyper)
+    steady = not opt.time_dependent
+    isfinite = math.isfinite
+    t = run.t
+    e = start
+    try:
+        for e in range(start, stop):
+            loss = gradient(X, Y, *params)
+            if penalties:
+                loss += _regularize(params, grads, run.penalised, penalties)
+            if not isfinite(loss):
+                run.t = t
+                return e, loss
+            save()
+            t += 1
+            if fixed:
+                _zero(grads, fixed)
+            update(*(scalars if steady else opt.scalars(t, hyper)), *params, *grads, *state)
+            if fixed:
+                _restore_fixed(params, fixed, run.fixed_values)
+            losses[e] = loss
+    except KeyboardInterrupt as err:
+        raise _interrupted(err, e) from None
+    run.t = t
+    return None
+
+
+def _minibatch_epochs(run: _Run, start: int, stop: int, kernels=None):
+    """Epochs start..stop-1 of mini-batch training (batches gathered into fixed buffers)."""
+    X, Y, params, state, losses, save = run.X, run.Y, run.params, run.state, run.losses, run.save
+    n, size = X.shape[0], run.batch_size
+    source = kernels or run.net
+    update, opt, hyper, penalties, fixed = run.update, run.opt, run.hyper, run.penalties, run.fixed
+    scalars = opt.scalars(1, hyper)
+    steady = not opt.time_dependent
+    reduction_sum = run.net.loss.reduction == "sum"
+    buffers = {}
+    for m in {size, n % size} - {0}:
+        buffers[m] = (np.empty((m, *X.shape[1:])), np.empty((m, *Y.shape[1:])), *source.workspace(m))
+    take, isfinite = np.take, math.isfinite
+    t = run.t
+    e = start
+    try:
+        for e in range(start, stop):
+            order = run.rng.permutation(n) if run.shuffle else np.arange(n)
+            total = 0.0
+            for lo in range(0, n, size):
+                idx = order[lo : lo + size]
+                Xb, Yb, gradient, grads = buffers[idx.shape[0]]
+                take(X, idx, axis=0, out=Xb)
+                take(Y, idx, axis=0, out=Yb)
+                loss = gradient(Xb, Yb, *params)
+                if penalties:
+                    loss += _regularize(params, grads, run.penalised, penalties)
+                if not isfinite(loss):
+                    run.t = t
+                    return e, loss
+                save()
+                total += loss if reduction_sum else loss * idx.shape[0] / n
+                t += 1
+                if fixed:
+                    _zero(grads, fixed)
+                update(*(scalars if steady else opt.scalars(t, hyper)), *params, *grads, *state)
+                if fixed:
+                    _restore_fixed(params, fixed, run.fixed_values)
+            losses[e] = total
+    except KeyboardInterrupt as err:
+        raise _interrupted(err, e) from None
+    run.t = t
+    return None
+
+
+def _epochs_with_extras(run: _Run, start, stop, val, metric_names, history, kernels=None):
+    """Epochs with a validation loss or metrics recorded after each."""
+    full = run.batch_size == run.X.shape[0]
+    for e in range(start, stop):
+        bad = (_full_batch_epochs if full else _minibatch_epochs)(run, e, e + 1, kernels)
+        if bad is not None:
+            return bad
+        if val is not None:
+            history.val_loss.append(run.net.loss_value(*val))
+        for m in metric_names:
+            history.metrics[m].append(run.net.accuracy(run.X, run.Y))
+            if val is not None:
+                history.metrics[f"val_{m}"].append(run.net.accuracy(*val))
+    return None

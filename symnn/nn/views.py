@@ -167,6 +167,13 @@ class _Equations:
     def _repr_latex_(self) -> str:
         return f"$$\n{self.latex()}\n$$"
 
+    def to_latex_document(self) -> str:
+        """The equations as a standalone ``article`` (amsmath), long ones broken across lines."""
+        from symnn._tex import broken_display, document
+
+        body = "\n".join(broken_display(eq.lhs, eq.rhs) for eq in self.equations)
+        return document(body, self.title.capitalize() if self.title else None)
+
     def __str__(self) -> str:
         return "\n".join(eq.text for eq in self.equations)
 
@@ -339,6 +346,8 @@ def backprop(net) -> Backprop:
                 if scale != 1:
                     rhs_tex = _tex(scale) + r" \, " + _paren(rhs_tex, rhs_expr)
                     rhs_text = f"{scale_text} " + _paren(rhs_text, rhs_expr, text=True)
+                if layer.vector is not None:  # row by row, times the Jacobian of the layer
+                    rhs_tex, rhs_text = _times_jacobian(layer.vector, i, rhs_tex, rhs_text)
                 eqs.append(
                     Equation(
                         f"delta{i}", rf"\delta_{{{i}}}", rhs_tex, f"δ{i} = {rhs_text}", rhs_expr
@@ -347,7 +356,10 @@ def backprop(net) -> Backprop:
         else:
             back_tex = rf"\left(\delta_{{{i + 1}}} W_{{{i + 1}}}^{{\top}}\right)"
             back_text = f"(δ{i + 1} W{i + 1}ᵀ)"
-            if layer.identity:
+            if layer.vector is not None:
+                rhs_tex, rhs_text = _times_jacobian(layer.vector, i, back_tex, back_text)
+                eqs.append(Equation(f"delta{i}", rf"\delta_{{{i}}}", rhs_tex, f"δ{i} = {rhs_text}"))
+            elif layer.identity:
                 eqs.append(
                     Equation(f"delta{i}", rf"\delta_{{{i}}}", back_tex, f"δ{i} = {back_text}")
                 )
@@ -381,7 +393,59 @@ def backprop(net) -> Backprop:
                     f"∂L/∂b{i} = 1ᵀ δ{i}  (column sums)",
                 )
             )
+        eqs.extend(_param_equations(net, i, subs, scale, scale_text))
     return Backprop(tuple(eqs), "backpropagation")
+
+
+def _times_jacobian(vector, i: int, g_tex: str, g_text: str) -> tuple[str, str]:
+    """``G J(Z_i)`` row by row, with the vector activation's Jacobian in closed form."""
+    closed_tex = vector.jacobian_latex.removeprefix("J = ")
+    if not g_text.startswith("("):
+        g_tex, g_text = rf"\left({g_tex}\right)", f"({g_text})"
+    tex = (
+        rf"{g_tex} \, J_{{{i}}}, \quad J_{{{i}}} = {closed_tex}"
+        rf" \text{{ at each row of }} Z_{{{i}}}"
+    )
+    text = f"{g_text} J{i}  (row by row; {vector.jacobian_text.replace('J', f'J{i}', 1)} at Z{i})"
+    return tex, text
+
+
+def _param_equations(net, i: int, subs: dict, scale, scale_text: str) -> list[Equation]:
+    r"""The gradients of layer *i*'s trainable activation parameters (:mod:`symnn.nn.trainable`).
+
+    :math:`\partial L/\partial \alpha_i = \mathbf{1}^\top (G_i \odot \partial f_i/\partial \alpha (Z_i))`
+    with :math:`G_i` the gradient reaching the layer's output (summed over every entry
+    for a scalar, column sums for one per unit).
+    """
+    layer = net.spec.layers[i - 1]
+    if not layer.params:
+        return []
+    if i == net.depth:
+        g_expr = sp.factor_terms(net.spec.loss_grad.xreplace(subs))
+        g_tex = _paren(_tex(g_expr), g_expr)
+        g_text = _paren(_text(g_expr), g_expr, text=True)
+        if scale != 1:
+            g_tex, g_text = _tex(scale) + r" \, " + g_tex, f"{scale_text} {g_text}"
+    else:
+        g_tex = rf"\left(\delta_{{{i + 1}}} W_{{{i + 1}}}^{{\top}}\right)"
+        g_text = f"(δ{i + 1} W{i + 1}ᵀ)"
+    eqs = []
+    shapes = net.spec.param_shapes or {}
+    for p, dp in zip(layer.params, layer.dparams, strict=True):
+        fexpr = sp.factor_terms(dp.xreplace(subs))
+        per_unit = bool(shapes.get(p.name))
+        note, ones = ("column sums", "") if per_unit else ("sum of all entries", r" \mathbf{1}")
+        eqs.append(
+            Equation(
+                f"d{p.name}",
+                rf"\frac{{\partial L}}{{\partial {sp.latex(p)}}}",
+                rf"\mathbf{{1}}^{{\top}} \left({g_tex} \odot {_paren(_tex(fexpr), fexpr)}\right){ones}",
+                f"∂L/∂{p.name} = 1ᵀ ({g_text} ⊙ {_paren(_text(fexpr), fexpr, text=True)})"
+                f"  ({note})",
+                fexpr,
+            )
+        )
+    return eqs
 
 
 def _paren(s: str, expr, text: bool = False) -> str:
@@ -404,6 +468,8 @@ class LayerSymbol(sp.Symbol):
     def _latex(self, printer, exp=None):
         base, _, sub = self.name.partition("_")
         letter, layer = base.rstrip("0123456789"), base.lstrip("abcdefghijklmnopqrstuvwxyz")
+        if len(letter) > 1:  # a trainable activation parameter: alpha1_2 -> \alpha^{(1)}_{2}
+            letter = sp.latex(sp.Symbol(letter))
         tex = f"{letter}^{{({layer})}}_{{{sub}}}"
         return f"\\left({tex}\\right)^{{{exp}}}" if exp else tex
 
@@ -487,6 +553,20 @@ class Expanded:
         )
 
 
+def _own_symbols(net, i: int, weights: dict):
+    """Add layer *i*'s trainable activation parameters to *weights* as scalar symbols
+    (``alpha1_1`` for a scalar, ``alpha1_1, alpha1_2, ...`` one per unit); return
+    ``column -> {parameter symbol: its scalar symbol}``."""
+    layer = net.spec.layers[i - 1]
+    shapes = net.spec.param_shapes or {}
+    mats = {}
+    for p in layer.params:
+        cols = net.layers[i] if shapes.get(p.name) else 1
+        mats[p] = sp.Matrix(1, cols, lambda r, c, p=p: LayerSymbol(f"{p.name}_{c + 1}", real=True))
+        weights[p.name] = mats[p]
+    return lambda c: {p: m[0, c if m.cols > 1 else 0] for p, m in mats.items()}
+
+
 def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
     """The expanded form of a small network (at most *max_params* scalar parameters)."""
     if net.n_params > max_params:
@@ -502,7 +582,7 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
     a = list(xs)
     zs: list[sp.Expr] = []
     for i in range(1, net.depth + 1):
-        n_in, n_out = net.layers[i - 1], net.layers[i]
+        n_in, n_out = net.layers[i - 1], spec.z_width(i)
         W = sp.Matrix(
             n_in, n_out, lambda r, c, i=i: LayerSymbol(f"w{i}_{r + 1}{c + 1}", real=True)
         )
@@ -517,7 +597,13 @@ def expanded(net, max_params: int = MAX_EXPANDED_PARAMS) -> Expanded:
             for c in range(n_out)
         ]
         layer = spec.layers[i - 1]
-        a = zs if i == net.depth and spec.fused_softmax else [layer.f.xreplace({Z_SYMBOL: z}) for z in zs]
+        own = _own_symbols(net, i, weights)  # trainable activation parameters, one per column
+        if i == net.depth and spec.fused_softmax:
+            a = zs
+        elif layer.vector is not None:
+            a = layer.vector.apply(zs)
+        else:
+            a = [layer.f.xreplace({Z_SYMBOL: z, **own(c)}) for c, z in enumerate(zs)]
     lo = net.loss
     if spec.fused_softmax:
         lse = sp.log(sum(sp.exp(z) for z in zs))

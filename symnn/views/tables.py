@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from symnn._tex import _width
 from symnn.analysis.budget import UNKNOWN
 from symnn.analysis.properties import (
     Properties,
@@ -28,6 +29,7 @@ from symnn.analysis.properties import (
     format_set,
 )
 from symnn.catalogue.activations import Activation, activation, activations
+from symnn.catalogue.vector import NOT_APPLICABLE, REGISTRY, VectorActivation, vector_activation
 
 __all__ = ["COLUMNS", "ActivationTable", "activation_table"]
 
@@ -77,6 +79,12 @@ _LEGEND = {
     "zero_centred": "inf f < 0 < sup f: f takes both signs, so its outputs can average "
     "to zero (tanh yes; sigmoid and ReLU no)",
 }
+_VECTOR_LEGEND = (
+    "n/a : not applicable: a vector activation (softmax, GLU, maxout, ...) maps a layer's "
+    "K inputs to its outputs together, so a scalar notion (monotonic, f'(0), limits) has no "
+    "single value; its range is each output's, f(0) each output at z = 0, its derivative "
+    "the Jacobian"
+)
 _UNKNOWN_LEGEND = (
     "? : unknown (the analysis ran out of its time budget or hit a size bound; "
     "the activation's .properties.notes say which)"
@@ -84,7 +92,7 @@ _UNKNOWN_LEGEND = (
 
 #: Rows per tabular in ``to_latex(split=True)``: a tabular never breaks across pages, and an
 #: A4 text block holds about this many rows of wrapped formulas / of one-line cells.
-_FORMULA_ROWS, _PAGE_ROWS = 12, 30
+_PAGE_ROWS = 30  # rows of a property table on an A4 page
 #: Rough width of an A4 page's text block (16 cm at 10 pt) in characters of a cell's text form.
 A4_TEXT_WIDTH = 90
 
@@ -110,11 +118,13 @@ class ActivationTable:
     (``columns=[...]``, keys from :data:`COLUMNS`; the name always comes first).
     """
 
-    def __init__(self, activations: Sequence[Activation]) -> None:
+    def __init__(self, activations: Sequence[Activation | VectorActivation]) -> None:
         self.activations = list(activations)
-        self.properties: list[Properties] = [a.properties for a in self.activations]
+        #: a :class:`Properties` per scalar activation, a dict of cells per vector one
+        self.properties: list[Any] = [a.properties for a in self.activations]
         self.rows: list[dict[str, Any]] = [
-            _row(a, p) for a, p in zip(self.activations, self.properties, strict=True)
+            _vector_row(a) if isinstance(a, VectorActivation) else _row(a, p)
+            for a, p in zip(self.activations, self.properties, strict=True)
         ]
 
     def __len__(self) -> int:
@@ -253,7 +263,7 @@ class ActivationTable:
             text = self._tabular(keys)
         else:
             tables = [
-                self._tabular(["name", k], wrap=k, max_rows=_FORMULA_ROWS)
+                self._tabular(["name", k], wrap=k)
                 for k in keys
                 if k in _FORMULAS
             ]
@@ -272,17 +282,35 @@ class ActivationTable:
             text += "\n\n" + self.legend("latex", keys)
         return text
 
+    def to_latex_document(self) -> str:
+        """The table as a standalone ``article`` (booktabs tables that fit an A4 page)."""
+        from symnn._tex import document
+
+        body = (
+            "Each activation, its derivative (symnn's convention at the kinks) and its "
+            "properties, computed symbolically.\n\n" + self.to_latex(split=True, legend=True)
+        )
+        return document(body, "Activation functions and their properties")
+
     def _tabular(self, keys: list[str], wrap: str | None = None, max_rows: int | None = None) -> str:
-        """One tabular, or (``max_rows``) several of at most that many rows, so that each
-        fits on a page (a tabular never breaks across pages)."""
+        r"""One booktabs ``tabular``; with *wrap* (a formula column), several that each fit
+        an A4 page (a tabular cannot break across pages), the name column wrapping too;
+        with *max_rows*, several of at most that many rows (63 activations: two pages)."""
         header, body = self._cells("latex", True, keys)
-        spec = "".join(r"p{0.72\linewidth}" if k == wrap else "l" for k in keys)
-        step = max_rows or max(len(body), 1)
+        if wrap is None:
+            step = max_rows or max(len(body), 1)
+            chunks = [body[i : i + step] for i in range(0, max(len(body), 1), step)]
+            spec = "l" * len(keys)
+        else:
+            spec = "".join(r"p{0.70\linewidth}" if k == wrap else r"p{0.22\linewidth}" for k in keys)
+            body = [[r"\raggedright " + c.replace("(", r"(\allowbreak{}") if k == "name" else c
+                     for k, c in zip(keys, row, strict=True)] for row in body]  # fmt: skip
+            chunks = _page_chunks(body, keys.index(wrap))
         tables = []
-        for start in range(0, max(len(body), 1), step):
+        for chunk in chunks:
             lines = [r"\begin{tabular}{" + spec + "}", r"\toprule", " & ".join(header) + r" \\"]
             lines.append(r"\midrule")
-            lines += [" & ".join(r) + r" \\" for r in body[start : start + step]]
+            lines += [" & ".join(r) + r" \\" for r in chunk]
             lines += [r"\bottomrule", r"\end{tabular}"]
             tables.append("\n".join(lines))
         return "\n\\medskip\n\n".join(tables)
@@ -299,14 +327,17 @@ class ActivationTable:
             raise ValueError(f"legend style must be 'text', 'markdown' or 'latex', not {style!r}")
         keys = self._keys(True, columns)
         items = [(_COLUMNS[k][0 if style == "text" else 1], _LEGEND[k]) for k in keys]
+        notes = [_UNKNOWN_LEGEND]
+        if any(isinstance(a, VectorActivation) for a in self.activations):
+            notes.insert(0, _VECTOR_LEGEND)
         if style == "text":
-            return "\n".join([*(f"{h}: {d}" for h, d in items), _UNKNOWN_LEGEND])
+            return "\n".join([*(f"{h}: {d}" for h, d in items), *notes])
         if style == "markdown":
             lines = [f"- **{_md_text(h)}**: {_md_text(d)}" for h, d in items]
-            return "\n".join([*lines, f"- {_md_text(_UNKNOWN_LEGEND)}"])
+            return "\n".join([*lines, *(f"- {_md_text(n)}" for n in notes)])
         lines = [r"\begin{itemize}"]
         lines += [rf"\item \textbf{{{h}}}: {_tex_text(d)}" for h, d in items]
-        lines += [rf"\item {_tex_text(_UNKNOWN_LEGEND)}", r"\end{itemize}"]
+        lines += [*(rf"\item {_tex_text(n)}" for n in notes), r"\end{itemize}"]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -325,6 +356,29 @@ class ActivationTable:
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in body
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+#: Lines of an A4 page (11 pt, 2.2 cm margins) one tabular of formulas may take.
+_PAGE_LINES = 46
+
+
+def _page_chunks(body: list[list[str]], col: int) -> list[list[list[str]]]:
+    """Rows grouped so that each group, set as one tabular, fits a page: a row takes a
+    line per line of its ``cases`` (fractions count extra) and per ~60 glyphs of formula."""
+    def lines(cell: str) -> float:
+        cases = cell.count(r"\\") + 1 if r"\begin{cases}" in cell else 1
+        return cases * (1.4 if r"\frac" in cell else 1.0) + _width(cell) // 60
+
+    chunks: list[list[list[str]]] = [[]]
+    used = 0.0
+    for row in body:
+        n = lines(row[col]) + 0.3  # the row's own spacing
+        if chunks[-1] and used + n > _PAGE_LINES:
+            chunks.append([])
+            used = 0.0
+        chunks[-1].append(row)
+        used += n
+    return chunks
 
 
 def _fit(widths: list[int], limit: int | None, gap: int) -> list[list[int]]:
@@ -413,6 +467,12 @@ def _row(act: Activation, props: Properties) -> dict[str, Any]:
     )
 
 
+def _vector_row(act: VectorActivation) -> dict[str, Any]:
+    """A vector activation's row: its own cells, :data:`NOT_APPLICABLE` where a scalar notion has none."""
+    name = f"{act.name}(k={act.k})" if act.k else act.name
+    return _Row(act, name=name, **{k: act.properties[k] for k in _COLUMNS if k not in ("name", *_FORMULAS)})
+
+
 def _math_bars(tex: str) -> str:
     r"""LaTeX math without ``|``: ``\left|x\right|`` -> ``\left\vert x\right\vert``, ``|`` -> ``\vert``."""
     tex = tex.replace(r"\left|", r"\left\vert ").replace(r"\right|", r"\right\vert ")
@@ -435,6 +495,8 @@ def _cell(row: dict[str, Any], key: str, style: str) -> str:
         return value if style == "text" else f"`{_md_text(value)}`"
     if value is UNKNOWN:
         return "?"
+    if isinstance(value, str) and value == NOT_APPLICABLE:
+        return r"$\text{n/a}$" if style == "latex" else NOT_APPLICABLE
     if key in _FORMULAS:
         return value if style == "text" else wrap(value)
     if key == "range":
@@ -447,14 +509,20 @@ def _cell(row: dict[str, Any], key: str, style: str) -> str:
     return wrap(format_number(value, math_style))
 
 
-def activation_table(names: Iterable[str | Activation] | None = None) -> ActivationTable:
+def activation_table(
+    names: Iterable[str | Activation | VectorActivation] | None = None, *, vector: bool = False
+) -> ActivationTable:
     """The property table of the catalogue (or of the given activations).
 
     Parameters
     ----------
-    names : iterable of str or Activation, optional
-        Catalogue names (aliases work) or Activation objects; default: the
-        whole catalogue, in catalogue order.
+    names : iterable of str, Activation or VectorActivation, optional
+        Catalogue names (aliases work), Activation objects, or vector activations
+        (``"softmax"``, ``"swiglu"``, ``symnn.vector_activation("maxout", k=3)``; their
+        scalar-only cells read ``n/a``); default: the whole catalogue, in catalogue order.
+    vector : bool
+        With the default *names*, append the vector activations
+        (:func:`symnn.vector_activations`) after the scalar ones.
 
     Examples
     --------
@@ -463,8 +531,23 @@ def activation_table(names: Iterable[str | Activation] | None = None) -> Activat
     (['sigmoid', 'relu'], 0)
     >>> print(t.to_markdown(formulas=False).splitlines()[2])
     | `sigmoid` | $\\left(0, 1\\right)$ | $C^{\\infty}$ | increasing | no | no | $\\frac{1}{2}$ | $\\frac{1}{4}$ | $0$ | $1$ | no |
+    >>> print(activation_table(["softmax"]).to_text(columns=["range", "monotonic", "value_at_zero"]))
+    name     range   monotonic  f(0)
+    -------  ------  ---------  ----
+    softmax  (0, 1)  n/a        1/K
     """
     if isinstance(names, str):
         names = [names]
-    chosen = list(activations() if names is None else names)
-    return ActivationTable([activation(n) for n in chosen])
+    if names is None:
+        chosen: list[Any] = [*activations(), *(REGISTRY.names() if vector else ())]
+    else:
+        chosen = list(names)
+    return ActivationTable([_lookup(n) for n in chosen])
+
+
+def _lookup(name: str | Activation | VectorActivation) -> Activation | VectorActivation:
+    if isinstance(name, VectorActivation):
+        return name
+    if isinstance(name, str) and REGISTRY.knows(name):
+        return vector_activation(name)
+    return activation(name)

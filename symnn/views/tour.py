@@ -563,6 +563,33 @@ def _step_learning_rate(dest: _Output) -> _Section:
     return s
 
 
+def _step_derivations(dest: _Output) -> _Section:
+    from symnn.nn.derivation import derive
+    from symnn.nn.network import Network
+
+    s = _Section("7. How the derivative comes out")
+    s.text(
+        "`symnn.derive(...)` shows the rules that give a derivative, step by step; its last "
+        "step is checked against `sympy.diff`. The sigmoid has a rule of its own, which gives "
+        "the compact form students learn, σ′ = σ(1 − σ):"
+    )
+    s.math(derive("sigmoid").latex())
+    s.code(str(derive("sigmoid")), "text")
+    net = Network(**SEED_NETWORK, seed=SEED)
+    d = derive(net)
+    s.text(
+        "`net.derive()` explains backpropagation for the seed's network: the loss of one "
+        "sample as a composition, the chain rule for one weight of the output layer and one "
+        "of the hidden layer, the deltas named, then the matrix equations of `net.backprop()`:"
+    )
+    for n, section in enumerate(d.sections, 1):
+        s.text(f"{n}. {section.title}. {section.markup()}")
+        if section.equations:
+            s.math("\\begin{aligned}\n" + " \\\\\n".join(
+                eq.tex.replace(" = ", " &= ", 1) for eq in section.equations) + "\n\\end{aligned}")
+    return s
+
+
 #: The CNN of the tour (and of benchmarks/bench_cnn.py) and how it trains on the digits.
 CNN_SPEC = "conv(8,3),relu,maxpool(2),flatten,dense(10)"
 CNN_FIT = {"epochs": 30, "lr": 0.01, "optimizer": "adam", "batch_size": 32}
@@ -573,7 +600,7 @@ def _step_cnn(dest: _Output) -> _Section:
     from symnn.nn.network import Network
     from symnn.views.plotting import plot_feature_maps, plot_kernels, plot_receptive_field
 
-    s = _Section("7. A convolutional network on handwritten digits")
+    s = _Section("8. A convolutional network on handwritten digits")
     X, y = dataset("digits")
     Xt, yt = dataset("digits", split="test")
     net = Network(CNN_SPEC, input_shape=(1, 8, 8), seed=SEED)
@@ -629,6 +656,7 @@ STEPS: list[tuple[str, Callable[[_Output], _Section]]] = [
     ("sigmoid vs relu", _step_relu_vs_sigmoid),
     ("elbow", _step_elbow),
     ("learning rate", _step_learning_rate),
+    ("derivatives", _step_derivations),
     ("cnn", _step_cnn),
 ]
 
@@ -936,6 +964,11 @@ def run_tour(
     md.write_text(_to_markdown(sections), encoding="utf-8")
     page.write_text(_to_html(sections, MATH_FONT if font else None), encoding="utf-8")
     files += [md, page]
+    from symnn.views.documents import tour_document
+
+    tex = out / "index.tex"  # the same tour as a LaTeX article (amsmath, amssymb, booktabs)
+    tex.write_text(tour_document(sections), encoding="utf-8")
+    files.append(tex)
     if echo:
         echo(f"wrote {page} and {md} ({len(files)} files) in {time.perf_counter() - t_all:.1f} s")
     return TourResult(out, files, timings, dict(dest.legend_cover))

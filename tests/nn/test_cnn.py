@@ -211,11 +211,14 @@ def test_a_small_cnn_learns_the_digits():
     np.testing.assert_array_equal(net.predict(Xt.reshape(len(Xt), 64)), net.predict(Xt))
 
 
-def test_saving_a_network_of_layers_says_it_is_not_supported(tmp_path):
-    net = sn.Network("conv(2,3),flatten,dense(2)", input_shape=(1, 4, 4))
-    with pytest.raises(TypeError, match="not supported yet"):
-        sn.save(net, tmp_path / "m.npz")
-    assert not list(tmp_path.iterdir())
+def test_a_network_of_layers_saves_and_loads(tmp_path):
+    # the round trip in full: tests/nn/test_persistence_cnn.py
+    net = sn.Network("conv(2,3),flatten,dense(2)", input_shape=(1, 4, 4), seed=0)
+    again = sn.load(sn.save(net, tmp_path / "m.npz"))
+    X = np.random.default_rng(0).normal(size=(3, 1, 4, 4))
+    np.testing.assert_array_equal(again.predict(X), net.predict(X))
+    with pytest.raises(TypeError, match=r"symnn\.save writes networks made by symnn\.Network"):
+        sn.save(object(), tmp_path / "x.npz")
 
 
 def test_training_is_reproducible_and_regularizes_kernels():

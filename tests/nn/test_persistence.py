@@ -408,9 +408,9 @@ def test_reads_version_1_json_generated_here(tmp_path):
     again = sn.load(write_model(tmp_path / "v1.npz", v1, arrays))
     assert again.activations[0] == sn.activation("elu", alpha=0.5)
     assert again.loss == sn.loss("quantile", tau=0.25)
-    v1["version"] = 3
-    with pytest.raises(ModelFileError, match="version 3; this symnn reads versions 1, 2"):
-        sn.load(write_model(tmp_path / "v3.npz", v1, arrays))
+    v1["version"] = 4
+    with pytest.raises(ModelFileError, match="version 4; this symnn reads versions 1, 2, 3"):
+        sn.load(write_model(tmp_path / "v4.npz", v1, arrays))
 
 
 # -- atomic writes and paths that are not files ----------------------------------------------------
@@ -857,7 +857,7 @@ def test_corrupted_files_load_identically_or_fail_cleanly(tmp_path):
 
 
 def test_limits_are_documented_and_consistent():
-    assert LIMITS.max_entries == 2 * LIMITS.max_depth + 1
+    assert LIMITS.max_entries == 2 * LIMITS.max_depth + 1 + LIMITS.max_trainable
     assert LIMITS.max_file_bytes > 8 * LIMITS.max_params
     assert math.isfinite(LIMITS.max_seconds)
     assert "ModelFileError" in persistence.__all__

@@ -32,7 +32,7 @@ from symnn.views.tour import (
 )
 
 STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu", "elbow",
-              "learning rate", "cnn"}  # fmt: skip
+              "learning rate", "derivatives", "cnn"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -459,3 +459,21 @@ def test_cnn_section_shows_the_rules_pictures_and_accuracy(tour):
         assert f"({name})" in section and (result.out / name).stat().st_size > 1000
     test = float(re.search(r"\| test \| [0-9.]+ \| ([0-9.]+) \|", section).group(1))
     assert test >= 0.95  # the benchmark measures 0.97; the test set is fixed
+
+
+def test_the_tour_as_a_latex_document_compiles_with_its_pictures(tour):
+    """index.tex: the same sections as an article, pictures included, the derivation
+    section with sigma' = sigma(1 - sigma) and the seed network's delta terms."""
+    from latexcheck import NO_ENGINE, assert_standalone, compile_log
+
+    from symnn.views.documents import latex_engine
+
+    out = tour[0].out
+    tex = (out / "index.tex").read_text(encoding="utf-8")
+    assert_standalone(tex)
+    assert "How the derivative comes out" in tex and r"\includegraphics" in tex
+    assert re.search(r"\$\\delta ?\^\{\(2\)\}_\{k\}\$", tex)  # symbols as math, not escaped text
+    engine = latex_engine()
+    if engine is None:
+        pytest.skip(NO_ENGINE)
+    compile_log(engine, tex, out)

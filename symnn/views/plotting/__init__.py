@@ -13,6 +13,7 @@ from symnn.views.plotting.curves import plot, plot_implicit
 from symnn.views.plotting.graph import animate_backprop, plot_graph
 from symnn.views.plotting.lr import plot_loss_landscape, plot_lr_range_test, plot_lr_sweep
 from symnn.views.plotting.training import plot_decision_boundary, plot_gradient_flow, plot_history
+from symnn.views.plotting.vector import plot_vector_activation
 
 __all__ = [
     "FORMATS",
@@ -33,6 +34,7 @@ __all__ = [
     "plot_lr_range_test",
     "plot_lr_sweep",
     "plot_receptive_field",
+    "plot_vector_activation",
     "save_figure",
 ]
 
