@@ -1064,8 +1064,9 @@ _define(
     autograd does the same), so :math:`f'(0) = a_1`, the mean of the one-sided derivatives.
     The compiled :math:`f` sums both polynomials in :math:`1/x` for :math:`|x| > 1` (no overflow)
     and the numerator as a compensated Horner sum for :math:`|x| \le 1` (exact next to its
-    roots); the derivative is compiled as SymPy writes it and overflows for :math:`|x|` above
-    about :math:`10^{61}`.
+    roots); the derivative (``kernels.poly_ratio_prime``) is one polynomial over :math:`Q^2`
+    on each side of 0 with exactly summed coefficients, compensated next to its roots
+    (-2.18, -1.64, -0.62, -0.23 with the defaults) and summed in :math:`1/x` far out.
 
     Reference: Molina, Schramowski & Kersting, *Padé activation units: end-to-end learning of
     flexible activation functions in deep networks*, ICLR 2020.""",
