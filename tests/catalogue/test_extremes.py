@@ -56,16 +56,17 @@ def _tanh(t):
     return mpmath.tanh(t)
 
 
-#: Beyond this exponent e^t is below 2^-10^10 or above 2^10^10: far outside float64 and any
-#: precision used here, so 0 or +inf is exact for every comparison made below.
-_EXP_CUT = mpmath.mpf(10) ** 10
+#: Beyond this exponent e^t is 0 or +inf to every precision used here (mpmath itself takes
+#: e^(1e300) fine, but recurses on e^(-e^(1e300)): cloglog at 1e300).
+_EXP_CUT = mpmath.mpf(10) ** 1000
 
 
 def _exp(t):
-    """mpmath's exp, 0 / +inf for real t beyond +-1e10 (exp(-exp(1e300)) recurses in mpmath).
+    """mpmath's exp, 0 / +inf for real t beyond +-1e1000 (exp(-exp(1e300)) recurses in mpmath).
 
-    e^(-1e10) is about 10^-4.3e9, far below the smallest float64 (10^-324) and below any
-    precision used here, so 0 and +inf are its exact values for every test below.
+    e^(-1e1000) is 10^(-4e999), below every precision used here (800 digits) and far below the
+    smallest float64, so 0 and +inf are exact for every comparison below; the arguments that
+    come from float inputs (|t| <= 1e300) go to mpmath unchanged.
     """
     if isinstance(t, mpmath.mpf) and abs(t) > _EXP_CUT:
         return mpmath.inf if t > 0 else mpmath.mpf(0)
