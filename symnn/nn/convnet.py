@@ -26,7 +26,6 @@ bias), ``W2, b2`` (a dense layer's), numbered by layer with parameters.
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +34,6 @@ from typing import Any
 
 import numpy as np
 
-from symnn import _hooks
 from symnn._random import make_rng
 from symnn._validation import as_float_array
 from symnn.catalogue.activations import Activation, as_activation
@@ -44,7 +42,7 @@ from symnn.catalogue.losses import Loss, as_loss
 from symnn.catalogue.regularizers import Objective
 from symnn.nn.convcode import ConvSpec, build
 from symnn.nn.layers import Act, Conv2D, Dense, Flatten, Layer, expand, shapes
-from symnn.nn.training import Freezable, fit
+from symnn.nn.trained import NetworkMethods
 
 __all__ = ["LayeredNetwork", "Summary", "is_layered"]
 
@@ -116,7 +114,7 @@ def _check_shape(shape: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in dims)
 
 
-class LayeredNetwork(Freezable):
+class LayeredNetwork(NetworkMethods):
     r"""A network of layer objects (see the module docstring); ``symnn.Network`` makes it.
 
     Parameters
@@ -383,24 +381,6 @@ class LayeredNetwork(Freezable):
             threshold = self._tail.decision_threshold(Y)
             return float(np.mean((out > threshold) == (threshold < Y)))
         return float(np.mean(out.argmax(axis=1) == Y.argmax(axis=1)))
-
-    @functools.wraps(fit)
-    def fit(self, X, y, **options):
-        return fit(self, X, y, **options)
-
-    # -- export (provided by symnn.export through symnn._hooks: imports point one way) ------------
-    def to_torch(self, dtype: Any = None) -> Any:
-        """This network as a ``torch.nn.Module`` (``Conv2d``, pooling, ``Flatten``, ``Linear``,
-        symnn's activations and loss), weights copied (:func:`symnn.export.to_torch`)."""
-        return _hooks.call("to_torch", self, dtype=dtype)
-
-    def to_jax(self) -> Any:
-        """``(params, apply_fn, loss_fn)`` for JAX (:func:`symnn.export.to_jax`)."""
-        return _hooks.call("to_jax", self)
-
-    def load_weights_from(self, source: Any) -> LayeredNetwork:
-        """Copy weights from a torch module or a JAX params dict (:func:`symnn.export.load_weights`)."""
-        return _hooks.call("load_weights_from", self, source)
 
     # -- symbolic views ----------------------------------------------------------------------------
     def formula(self):

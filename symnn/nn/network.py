@@ -23,7 +23,6 @@ Samples are rows: :math:`Z_1 = X W_1 + b_1` with :math:`W_1` of shape
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Iterator, MutableMapping, Sequence
 from functools import cached_property
@@ -33,7 +32,6 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import log1p
 
-from symnn import _hooks
 from symnn._random import make_rng
 from symnn._validation import as_float_array, exact_number
 from symnn.catalogue.activation import a as OUTPUT
@@ -47,7 +45,7 @@ from symnn.catalogue.vector import VectorActivation, as_layer_activation
 from symnn.compiler import prepare
 from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, LayerMath, NetSpec, build
 from symnn.nn.trainable import layer_math, resolve
-from symnn.nn.training import Freezable, fit
+from symnn.nn.trained import NetworkMethods
 
 __all__ = ["MAX_PARAMS", "Network", "Params"]
 
@@ -143,7 +141,7 @@ class Params(MutableMapping):
         return {k: v.copy() for k, v in self._arrays.items()}
 
 
-class Network(Freezable):
+class Network(NetworkMethods):
     r"""A multilayer perceptron :math:`\hat{Y} = f_L(\cdots f_1(X W_1 + b_1) \cdots W_L + b_L)`.
 
     Parameters
@@ -574,23 +572,6 @@ class Network(Freezable):
             threshold = self.decision_threshold(Y)
             return float(np.mean((out > threshold) == (threshold < Y)))
         return float(np.mean(out.argmax(axis=1) == Y.argmax(axis=1)))
-
-    @functools.wraps(fit)
-    def fit(self, X, y, **options):
-        return fit(self, X, y, **options)
-
-    # -- export (provided by symnn.export through symnn._hooks: imports point one way) --------
-    def to_torch(self, dtype: Any = None) -> Any:
-        """This network as a ``torch.nn.Module``, weights copied (:func:`symnn.export.to_torch`)."""
-        return _hooks.call("to_torch", self, dtype=dtype)
-
-    def to_jax(self) -> Any:
-        """``(params, apply_fn, loss_fn)`` for JAX (:func:`symnn.export.to_jax`)."""
-        return _hooks.call("to_jax", self)
-
-    def load_weights_from(self, source: Any) -> Network:
-        """Copy weights from a torch module or a JAX params dict (:func:`symnn.export.load_weights`)."""
-        return _hooks.call("load_weights_from", self, source)
 
     # -- symbolic views --------------------------------------------------------------------
     def formula(self):
