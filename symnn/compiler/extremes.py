@@ -94,7 +94,9 @@ def limit_at_infinity(expr: sp.Expr, x: sp.Symbol, sign: int) -> float:
     (nan, inf)
     """
     try:
-        fn = sp.lambdify(x, to_elementary(expr), modules=[{"tanh": _mp_tanh}, "mpmath"])
+        fn = sp.lambdify(
+            x, to_elementary(expr), modules=[{"tanh": _mp_tanh, "exp": _mp_exp}, "mpmath"]
+        )
     except _MP_ERRORS:
         return float("nan")
     for far, digits in _SCALES:
@@ -114,6 +116,18 @@ def _mp_tanh(t):
     if isinstance(t, mpmath.mpf) and abs(t) > 2 * mpmath.mp.prec:
         return mpmath.sign(t)  # 1 - 2e^(-2|t|) rounds to 1 at this precision
     return mpmath.tanh(t)
+
+
+#: Beyond this argument e^t is taken as inf (or 0): mpmath would first compute e to about
+#: log2(t) bits (e^(e^(10^100)), the rule exp_sech2_exp's probe, never finished).
+_EXP_CAP = mpmath.mpf(2) ** (2**20)
+
+
+def _mp_exp(t):
+    """mpmath's exp, but +-inf and 0 for arguments beyond :data:`_EXP_CAP` in magnitude."""
+    if isinstance(t, mpmath.mpf) and abs(t) > _EXP_CAP:
+        return mpmath.inf if t > 0 else mpmath.mpf(0)
+    return mpmath.exp(t)
 
 
 def _real_value(fn: Callable, t: mpmath.mpf) -> mpmath.mpf | None:
