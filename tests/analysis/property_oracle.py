@@ -8,10 +8,12 @@ written out) and decides each property from samples:
   out to 1e6, and next to every breakpoint), the extremes refined by a root of
   the numeric derivative, and the limits at +-1e6, 1e12, 1e24; an end is
   *closed* when the extreme is reached at a finite point, *open* when it is
-  only approached at +-infinity;
+  only approached at +-infinity (a sample that ties with the limit only to 50
+  digits, where ``sympy.diff``'s f' is nonzero, does not reach it);
 * monotonicity: the signs of the differences of consecutive samples (exact
-  zeros inside the window count as flat; differences below the working
-  precision in the tails are ignored); the derivative by central differences;
+  zeros inside the window count as flat where f' is exactly 0 there, and by
+  the sign of f' otherwise; differences below the working precision in the
+  tails are ignored); the derivative by central differences;
 * f(0) by evaluation, f'(0) by central differences (one-sided ones at a kink,
   where the claimed value must be one of them: a convention);
 * continuity at a breakpoint: one-sided limits of f, f', f'', ... from
@@ -41,10 +43,28 @@ def _heaviside(u, h0="0.5"):
     return mpmath.mpf(1) if u > 0 else mpmath.mpf(0) if u < 0 else mpmath.mpf(h0)
 
 
+#: Beyond this exponent e^t is 0 or +inf at every precision used here: mpmath computes e^t to
+#: about log2(t) extra bits, so e^(-e^(1e24)) (cloglog far out) runs out of memory.
+_EXP_CUT = mpmath.mpf(10) ** 1000
+
+
+def _exp(t):
+    """mpmath's exp, 0 / +inf for real t beyond +-1e1000.
+
+    e^(-1e1000) is 10^(-4e999): 1 - e^(-1e1000) is 1 to every precision used here (at most a
+    few hundred digits), so cloglog's far values are exact; the samples inside the window
+    (|x| <= 20, e^x <= 5e8) go to mpmath unchanged.
+    """
+    if isinstance(t, mpmath.mpf) and abs(t) > _EXP_CUT:
+        return mpmath.inf if t > 0 else mpmath.mpf(0)
+    return mpmath.exp(t)
+
+
 @functools.lru_cache(maxsize=256)
 def mp_function(expr: sp.Expr, x: sp.Symbol):
     """*expr* as an mpmath function; nan where it has no real value."""
-    fn = sp.lambdify(x, to_elementary(expr), modules=[{"Heaviside": _heaviside}, "mpmath"])
+    modules = [{"Heaviside": _heaviside, "exp": _exp}, "mpmath"]
+    fn = sp.lambdify(x, to_elementary(expr), modules=modules)
 
     def value(t):
         try:
@@ -58,6 +78,17 @@ def mp_function(expr: sp.Expr, x: sp.Symbol):
         return mpmath.mpf(out)
 
     return value
+
+
+@functools.lru_cache(maxsize=256)
+def slope_function(expr: sp.Expr, x: sp.Symbol):
+    """f' (``sympy.diff``, DiracDelta taken as 0) as an mpmath function; nan where undefined.
+
+    It tells a rounded tie from a flat piece: 1 - e^(-e^x) is 1 to 50 digits for x > 5, yet
+    its derivative e^(x - e^x) is a positive mpf there, while ReLU's is exactly 0 for x < 0.
+    """
+    fprime = sp.diff(expr, x).replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: 0)
+    return mp_function(fprime, x)
 
 
 def _tails() -> list[mpmath.mpf]:
@@ -162,8 +193,13 @@ def derivative_samples(expr: sp.Expr, x: sp.Symbol, s: Samples) -> tuple[list, l
     return ts, ds
 
 
-def monotonicity(ts: list, vs: list, relative: float = 0.0) -> str:
-    """The verdict from the signs of consecutive differences (see the module docstring)."""
+def monotonicity(ts: list, vs: list, relative: float = 0.0, slope=None) -> str:
+    """The verdict from the signs of consecutive differences (see the module docstring).
+
+    With *slope* (f' as from :func:`slope_function`), two equal values count as flat only
+    where f' is exactly 0 between them; otherwise the sign of f' there counts (the values
+    agree to the working precision only: cloglog's 1 - e^(-e^x) for x > 5).
+    """
     up = down = flat = False
     with mpmath.workdps(DPS):
         for (t0, a), (t1, b) in zip(
@@ -173,7 +209,12 @@ def monotonicity(ts: list, vs: list, relative: float = 0.0) -> str:
             scale = max(abs(a), abs(b))
             inside = abs(t0) <= WINDOW and abs(t1) <= WINDOW
             if d == 0 or abs(d) <= relative * scale:
-                flat |= inside
+                s = slope((t0 + t1) / 2) if slope is not None and inside else mpmath.mpf(0)
+                if mpmath.isnan(s) or s == 0:
+                    flat |= inside
+                else:
+                    up |= s > 0
+                    down |= s < 0
                 continue
             if abs(d) <= mpmath.mpf(10) ** (-DPS + 8) * scale:
                 continue  # below the working precision
