@@ -17,8 +17,10 @@ written out) and decides each property from samples:
 * f(0) by evaluation, f'(0) by central differences (one-sided ones at a kink,
   where the claimed value must be one of them: a convention);
 * continuity at a breakpoint: one-sided limits of f, f', f'', ... from
-  mpmath's numeric differentiation at distance 1e-8 from the point, at a
-  precision high enough that the k-th difference quotient is exact.
+  mpmath's numeric differentiation at distance 1e-20 from the point, at a
+  precision high enough that the k-th difference quotient is exact; a jump
+  counts when it exceeds how much those limits still move between distances
+  1e-18 and 1e-20 (a threshold that follows the function, not a fixed one).
 
 Each check returns a list of reasons it could not decide (empty: decided);
 the tests skip with those reasons instead of passing silently.
@@ -165,15 +167,36 @@ def refine_extreme(expr: sp.Expr, x: sp.Symbol, t0, lowest: bool):
         return root, f(root)
 
 
-def derivative(expr: sp.Expr, x: sp.Symbol, t, order: int = 1, side: int = 0):
-    """f^(order) at t (side 0), or its one-sided limit from side +-1 (at distance 1e-8)."""
+def derivative(expr: sp.Expr, x: sp.Symbol, t, order: int = 1, side: int = 0, offset="1e-20"):
+    """f^(order) at t (side 0), or at t + side*offset: its one-sided limit from side +-1.
+
+    Central differences with step offset/1000 (so the stencil stays on one side) at a
+    precision where the order-th difference quotient is exact; at distance 1e-20 a smooth
+    f^(order) is within 1e-20 * |f^(order+1)| of its limit, far below any real jump.
+    """
     f = mp_function(expr, x)
-    with mpmath.workdps(DPS + 20 * order):
-        base = mpmath.mpf(t) + side * mpmath.mpf(10) ** -8
+    with mpmath.workdps(DPS + 25 * order):
+        base = mpmath.mpf(t) + side * mpmath.mpf(offset)
         if order == 0:
             return f(base)
-        h = mpmath.mpf(10) ** -11
+        h = mpmath.mpf(offset) / 1000
         return mpmath.diff(f, base, order, h=h)
+
+
+def one_sided(expr: sp.Expr, x: sp.Symbol, t, order: int):
+    """(left, right, resolution): the one-sided limits of f^(order) at t, and how far they can be
+    off (how much each still moves between distances 1e-18 and 1e-20, times 100).
+
+    A jump is real when abs(right - left) exceeds the resolution: the threshold follows the
+    function, so PAU's derivative jump of 2 a0 |b1| = 2.2e-7 at 0 is seen, and a smooth
+    f^(order) (left - right ~ 2e-20 * f^(order+1)) is not taken for a jump.
+    """
+    near = [derivative(expr, x, t, order, side=s) for s in (-1, 1)]
+    far = [derivative(expr, x, t, order, side=s, offset="1e-18") for s in (-1, 1)]
+    with mpmath.workdps(DPS):
+        moved = max(abs(a - b) for a, b in zip(near, far, strict=True))
+        floor = mpmath.mpf(10) ** (-DPS + 10) * (1 + abs(near[0]) + abs(near[1]))
+        return near[0], near[1], 100 * moved + floor
 
 
 def derivative_samples(expr: sp.Expr, x: sp.Symbol, s: Samples) -> tuple[list, list]:
