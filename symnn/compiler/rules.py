@@ -921,6 +921,7 @@ RULES.node(
     stable=r"\texttt{kernels.poly\_ratio}\text{ (in } 1/u \text{ for } |u| > 1\text{; compensated Horner)}",
     example=(1 + _x + _x**3) / (1 + 2 * sp.Abs(_x) + _x**2),
     name="poly_ratio",
+    phase="canonicalize",  # before hypot takes 1/Q apart (numeric coefficients: a u^2 + c)
 )(_poly_ratio)
 
 
@@ -962,6 +963,7 @@ for _node in (sp.Mul, sp.Add):
         stable=r"\texttt{kernels.poly\_ratio\_prime}\text{ (one exact polynomial per side; in } 1/u \text{ far out)}",
         example=_PRIME_EXAMPLE if _node is sp.Add else sp.factor_terms(_PRIME_EXAMPLE),
         name=f"poly_ratio_prime_{_node.__name__.lower()}",
+        phase="canonicalize",
         doc=_node is sp.Mul,
     )(_poly_ratio_prime)
 
