@@ -860,7 +860,7 @@ _define(
 )
 _define(
     "lecun_tanh",
-    lambda: sp.Float("1.7159") * sp.tanh(2 * x / 3),
+    lambda: sp.Rational(17159, 10000) * sp.tanh(2 * x / 3),
     family="sigmoid",
     bounds=(-1.7159, 1.7159),
     tex=r"\operatorname{tanh}_{\mathrm{LeCun}}",
