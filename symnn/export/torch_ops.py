@@ -45,6 +45,7 @@ def _like(value, ref):
 
 
 def _pair(a, b):
+    """*a* and *b* as tensors of one dtype and device (either may be a Python number)."""
     if not torch.is_tensor(a):
         a = _like(a, b) if torch.is_tensor(b) else torch.tensor(a, dtype=torch.float64)
     return a, _like(b, a)
@@ -227,14 +228,14 @@ def _half_ratio(c, h, a):
 
 def add_hypot(u, c):
     r""":math:`u + \sqrt{u^2 + c^2}` (c > 0), as :math:`c^2/(\sqrt{u^2+c^2} + |u|)` for u < 0."""
-    c = _like(c, u)
+    u, c = _pair(u, c)
     h = torch.hypot(u, c)
     return torch.where(u >= 0, u + h, c * _half_ratio(c, h, torch.abs(u)))
 
 
 def one_plus_ratio(u, c):
     r""":math:`1 + u/\sqrt{u^2 + c^2}` (c > 0) without cancellation for u < 0."""
-    c = _like(c, u)
+    u, c = _pair(u, c)
     h = torch.hypot(u, c)
     pos = 1.0 + torch.where(torch.isinf(u), torch.ones_like(u), u / h)
     return torch.where(u >= 0, pos, (c / h) * _half_ratio(c, h, torch.abs(u)))
@@ -242,7 +243,7 @@ def one_plus_ratio(u, c):
 
 def hypot_minus(u, c):
     r""":math:`\sqrt{u^2 + c^2} - c = |u| \cdot |u|/(\sqrt{u^2+c^2} + c)` (c > 0)."""
-    c = _like(c, u)
+    u, c = _pair(u, c)
     a = torch.abs(u)
     r = torch.where(torch.isinf(a), torch.ones_like(a), a / (torch.hypot(u, c) + c))
     return a * r
@@ -250,7 +251,7 @@ def hypot_minus(u, c):
 
 def hypot_ratio(u, c):
     r""":math:`u/\sqrt{u^2 + c^2}` (c > 0), :math:`\pm 1` at :math:`\pm\infty`."""
-    c = _like(c, u)
+    u, c = _pair(u, c)
     return torch.where(torch.isinf(u), torch.sign(u), u / torch.hypot(u, c))
 
 
