@@ -863,7 +863,7 @@ _define(
     lambda: sp.Float("1.7159") * sp.tanh(2 * x / 3),
     family="sigmoid",
     bounds=(-1.7159, 1.7159),
-    tex=r"\operatorname{tanh}_{\mathrm{LeCun}}",
+    tex=r"\tanh_{\mathrm{LeCun}}",
     aliases=("scaled_tanh",),
     doc=r""":math:`1.7159\tanh(2x/3)`, scaled so that :math:`f(\pm 1) \approx \pm 1`.
 

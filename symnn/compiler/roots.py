@@ -460,8 +460,10 @@ def _poly(pieces, h: np.ndarray) -> np.ndarray:
 
 
 def _check_polynomial(f, r, split, pieces, delta: float) -> bool:
-    """The float64 polynomial matches mpmath across the window (1e-14 relative)."""
-    fractions = np.array([-0.999, -0.77, -0.31, -0.013, 0.013, 0.31, 0.77, 0.999])
+    """The float64 polynomial matches mpmath across the window (1e-14 relative), right up to
+    the root (a double root, ReLU^2's at 0, has g(0) = 0: p(h) = h q(h) then loses every
+    digit as h -> 0, so such a root gets no window)."""
+    fractions = np.array([-0.999, -0.77, -0.31, -0.013, -1e-60, 1e-60, 0.013, 0.31, 0.77, 0.999])
     xs = split[0] + fractions * delta
     h = _h(xs, split)
     got = _poly(pieces, h)

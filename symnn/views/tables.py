@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from symnn._tex import _width
+from symnn._tex import _top_terms, _width
 from symnn.analysis.budget import UNKNOWN
 from symnn.analysis.properties import (
     Properties,
@@ -234,7 +234,8 @@ class ActivationTable:
         by ``\medskip``, that each fit the text block of an A4 page (about 16 cm,
         :data:`A4_TEXT_WIDTH` characters): the equation and the derivative each
         get a table of their own with a wrapping ``p{0.72\linewidth}`` column
-        (inline math breaks after ``+``, ``-``, ``=``), and the other columns are
+        (inline math breaks after ``+``, ``-``, ``=``; a formula with a longer
+        unbreakable piece is scaled to the column, so ``\usepackage{graphicx}``), and the other columns are
         packed greedily into tables whose estimated width fits. Without
         ``split``, one table holds everything (wrap it in ``\resizebox`` or a
         ``landscape`` page). ``legend=True`` appends the legend as an
@@ -290,7 +291,7 @@ class ActivationTable:
             "Each activation, its derivative (symnn's convention at the kinks) and its "
             "properties, computed symbolically.\n\n" + self.to_latex(split=True, legend=True)
         )
-        return document(body, "Activation functions and their properties")
+        return document(body, "Activation functions and their properties", packages=("graphicx",))
 
     def _tabular(self, keys: list[str], wrap: str | None = None, max_rows: int | None = None) -> str:
         r"""One booktabs ``tabular``; with *wrap* (a formula column), several that each fit
@@ -303,7 +304,7 @@ class ActivationTable:
             spec = "l" * len(keys)
         else:
             spec = "".join(r"p{0.70\linewidth}" if k == wrap else r"p{0.22\linewidth}" for k in keys)
-            body = [[r"\raggedright " + c.replace("(", r"(\allowbreak{}") if k == "name" else c
+            body = [[_name_cell(c) if k == "name" else _fit_cell(c) if k == wrap else c
                      for k, c in zip(keys, row, strict=True)] for row in body]  # fmt: skip
             chunks = _page_chunks(body, keys.index(wrap))
         tables = []
@@ -360,6 +361,27 @@ class ActivationTable:
 
 #: Lines of an A4 page (11 pt, 2.2 cm margins) one tabular of formulas may take.
 _PAGE_LINES = 46
+
+
+def _name_cell(cell: str) -> str:
+    r"""A name that wraps in its narrow column: after ``(`` and after each underscore."""
+    return r"\raggedright " + cell.replace("(", r"(\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
+
+
+#: Glyphs of one unbreakable piece of formula that fit the wrapping column (0.70 of ~16 cm).
+_FIT_GLYPHS = 60
+
+
+def _fit_cell(cell: str) -> str:
+    r"""A formula cell; one with a piece too long to wrap (inline math breaks only after a
+    ``+`` or ``-`` at the top level: PAU' is one fraction) is scaled down to the column's
+    width when it is wider (``\resizebox`` from graphicx)."""
+    if not cell.startswith("$") or max(map(_width, _top_terms(cell.strip("$")))) <= _FIT_GLYPHS:
+        return cell
+    return (
+        r"\sbox0{" + cell + r"}\ifdim\wd0>\linewidth"
+        r"\resizebox{\linewidth}{!}{\usebox0}\else\usebox0\fi"
+    )
 
 
 def _page_chunks(body: list[list[str]], col: int) -> list[list[list[str]]]:

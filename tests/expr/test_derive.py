@@ -48,7 +48,9 @@ def assert_matches_oracle(d, expr, var, values=None, points=POINTS):
         for at in points:
             want = central_difference(_exact(expr), var, at, values)
             got = _value(_exact(d.result), {**values, var: at}, 60)
-            assert abs(got - want) <= 1e-25 * max(1, abs(want)), (sp.sstr(expr), at, got, want)
+            # a Float constant (LeCun's 1.7159) times 2/3 is a 15-digit Float in the result
+            tol = 1e-25 if not d.result.atoms(sp.Float) - expr.atoms(sp.Float) else 1e-14
+            assert abs(got - want) <= tol * max(1, abs(want)), (sp.sstr(expr), at, got, want)
 
 
 # -- the catalogue ----------------------------------------------------------------------------

@@ -576,8 +576,8 @@ def test_builder_failures_become_parse_errors():
 
 
 def test_unregistered_activation_is_refused_with_the_listing_hint():
-    err = refuse("frobnicate(x)")
-    assert "unknown function 'frobnicate'" in err.message
+    err = refuse("qzxwvk(x)")
+    assert "unknown function 'qzxwvk'" in err.message
     assert "known_functions" in err.message
 
 

@@ -54,8 +54,12 @@ def check_curves(ax, act, xlim, n, derivative=True):
         for line in drawn:
             xs, ys = (np.asarray(v, dtype=float) for v in line.get_data())
             np.testing.assert_array_equal(ys, f(xs))
-            # consecutive points are close: no vertical segment joins two pieces
-            assert np.abs(np.diff(ys)).max(initial=0) < 0.05, f"{gid} joins a jump"
+            # no vertical segment joins two pieces: no step is far larger than its neighbours
+            # (ReLU^2 rises 0.16 per step at x = 8, steadily; a jump stands alone)
+            steps = np.abs(np.diff(ys))
+            if steps.size >= 3:
+                around = np.maximum(np.r_[steps[1], steps[:-1]], np.r_[steps[1:], steps[-2]])
+                assert np.all(steps <= 0.05 + 3 * around), f"{gid} joins a jump"
             xs_all.append(xs)
         xs_all = np.concatenate(xs_all)
         kink_x = [float(k) for k in act.kinks]
