@@ -49,8 +49,7 @@ The build, at compile time:
    coefficients are below 1e-17 |g(0)| (the interpolation error is of the order of the
    first neglected coefficients: the truncation error of the polynomial is below
    1e-16 relative) and when, evaluated in float64 as the kernel does, it matches mpmath
-   to 1e-14 at eight points across the window, and when q at h = 0 is not 0 (a double
-   root at a kink, as ReLU^2's at 0, would leave only q's rounding error there). Evaluation: :math:`t = (h - c)/w \in
+   to 1e-14 at eight points across the window. Evaluation: :math:`t = (h - c)/w \in
    [-1, 1]`, Horner in t (coefficients decay fast, so rounding stays at a few ulps), and
    :math:`h = ((x - r_{hi}) - r_{lo}) - r_{lo2}`: :math:`x - r_{hi}` is exact (Sterbenz)
    or rounded once, so h has a relative error of about :math:`2u` (u = 2^-53).
@@ -410,9 +409,6 @@ def _chebyshev(f, r, c: float, w: float, nodes: int):
     a[0] /= 2
     if abs(a[0]) < top / 4:  # g changes a lot on the window: not a simple root there
         return None
-    at_root = mpmath.fsum(a[j] * mpmath.chebyt(j, -mpmath.mpf(c) / w) for j in range(nodes))
-    if abs(at_root) < 1e-8 * top:  # g(0) = f'(r) = 0: a double root (relu_squared at 0), where
-        return None  # h q(h) would be q's rounding error, not the value (left to the formula)
     if abs(a[-1]) + abs(a[-2]) > 1e-17 * abs(a[0]):
         return None
     degree = max(j for j in range(nodes) if abs(a[j]) > 1e-18 * abs(a[0]))
