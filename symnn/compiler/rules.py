@@ -415,7 +415,7 @@ def _tanh_power(term: sp.Expr) -> tuple[sp.Expr | None, int, sp.Expr]:
 
 
 def _divide_by_t2_minus_1(coeffs: dict[int, sp.Expr]) -> dict[int, sp.Expr] | None:
-    """q with :math:`p(t) = (t^2 - 1)\,q(t)` for p's coefficients, or None if it leaves a remainder."""
+    r"""q with :math:`p(t) = (t^2 - 1)\,q(t)` for p's coefficients, or None if it leaves a remainder."""
     n = max(coeffs)
     q: dict[int, sp.Expr] = {}
     for k in range(n, 1, -1):
@@ -433,7 +433,7 @@ def _divide_by_t2_minus_1(coeffs: dict[int, sp.Expr]) -> dict[int, sp.Expr] | No
     example=2 * sp.tanh(_x) ** 3 - 2 * sp.tanh(_x),
 )
 def tanh_polynomial(e):
-    """tanh''s derivatives as SymPy writes them (``2*tanh(x)**3 - 2*tanh(x)``) cancel to 0
+    r"""tanh's derivatives as SymPy writes them (``2*tanh(x)**3 - 2*tanh(x)``) cancel to 0
     in the tails, where the true value is :math:`\operatorname{sech}^2` times a bounded factor."""
     groups: dict[sp.Expr, dict[int, sp.Expr]] = {}
     members: dict[sp.Expr, list[int]] = {}
