@@ -400,7 +400,7 @@ RULES.sum_pair(
     example=1 - sp.tanh(_x) ** 2,
 )
 def _tanh_power(term: sp.Expr) -> tuple[sp.Expr | None, int, sp.Expr]:
-    """``(u, k, c)`` for a term :math:`c\tanh(u)^k` (u None for k = 0), or u = False when
+    r"""``(u, k, c)`` for a term :math:`c\tanh(u)^k` (u None for k = 0), or u = False when
     the term has powers of two different tanh."""
     arg, power, rest = None, 0, []
     for f in sp.Mul.make_args(term):
