@@ -12,7 +12,6 @@ True
 
 from __future__ import annotations
 
-import math
 import sys
 from types import ModuleType
 
@@ -180,7 +179,7 @@ def hypot_ratio(u, c):
 
 def _veltkamp(t):
     """2^ceil(p/2) + 1 for the dtype of *t* (p its significand bits): Dekker's split."""
-    p = round(-math.log2(jnp.finfo(t.dtype).eps)) + 1
+    p = int(jnp.finfo(t.dtype).nmant) + 1
     return float(2 ** ((p + 1) // 2) + 1)
 
 
@@ -226,7 +225,7 @@ def _exponent_budget(u):
     """log2 of the largest power of |u| summed without overflow (450 in float64, as kernels)."""
     if u.dtype == jnp.float64:
         return 450.0
-    return 450.0 / 1024.0 * math.log2(jnp.finfo(u.dtype).max)
+    return 450.0 / 1024.0 * float(np.log2(jnp.finfo(u.dtype).max))
 
 
 def poly_ratio(u, num, den):
