@@ -34,7 +34,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symnn.compiler.markers import AbsValue, Clip, Erfc, Linear, Mask, Sech2, Select
-from symnn.compiler.pipeline import prepare
+from symnn.compiler.pipeline import common_subexpressions, prepare
 from symnn.compiler.printer import Printer, print_code
 from symnn.expr.functions import sigmoid, softplus
 
@@ -135,7 +135,7 @@ class InplaceEmitter:
             expr = prepare(expr, self.arrays)
         expr = _factored(expr)
         lines: list[str] = []
-        replacements, (reduced,) = sp.cse([expr], symbols=sp.numbered_symbols("_c"), order="none")
+        replacements, (reduced,) = common_subexpressions([expr], "_c")
         pinned = []
         for sym, sub in replacements:
             if not self._is_array(sub):

@@ -36,6 +36,8 @@ __all__ = [
     "log_cosh",
     "near_roots",
     "one_plus_ratio",
+    "poly_ratio",
+    "poly_ratio_prime",
     "put_limits",
     "put_limits_at",
     "sech",

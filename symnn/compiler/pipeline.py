@@ -206,7 +206,7 @@ def numpy_source(
     if not prepared:
         variables = set(names) if variables is None else set(variables)
         exprs = [prepare(e, variables, stable=stable) for e in exprs]
-    replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols(prefix), order="none")
+    replacements, reduced = common_subexpressions(exprs, prefix)
     printer = Printer(names)
 
     def show(e):
@@ -214,6 +214,29 @@ def numpy_source(
 
     lines = [f"{sym} = {show(sub)}" for sym, sub in replacements]
     return lines, [show(e) for e in reduced]
+
+
+def common_subexpressions(
+    exprs: Sequence[sp.Basic], prefix: str = "_t"
+) -> tuple[list[tuple[sp.Symbol, sp.Basic]], list[sp.Basic]]:
+    """``sympy.cse`` with conditions kept in place: ``(replacements, reduced)``.
+
+    A condition (``x > beta``) pulled out as ``_t0`` would print as a comparison cast to
+    numbers, which gives 0 at NaN; kept inside its Select it prints as ``heaviside`` of a
+    difference, NaN at NaN (abrelu' and its partial in beta share the condition).
+    """
+    replacements, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols(prefix), order="none")
+    conditions = {}
+    kept = []
+    for sym, sub in replacements:
+        sub = sub.xreplace(conditions) if conditions else sub
+        if isinstance(sub, sp.logic.boolalg.Boolean) and not isinstance(sub, sp.Symbol):
+            conditions[sym] = sub
+        else:
+            kept.append((sym, sub))
+    if conditions:
+        reduced = [e.xreplace(conditions) for e in reduced]
+    return kept, list(reduced)
 
 
 # The compiled function

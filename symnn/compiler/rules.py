@@ -29,6 +29,7 @@ pattern                                                                         
 :math:`1 + \tanh u`                                                                 :math:`2\sigma(2u)`
 :math:`1 - \tanh u`                                                                 :math:`2\sigma(-2u)`
 :math:`1 - \tanh^2 u`                                                               :math:`\operatorname{sech}^2 u\text{ (overflow-free)}`
+:math:`p(\tanh u)\ \text{with } p(\pm 1) = 0\ (2\tanh^3 u - 2\tanh u)`              :math:`-\operatorname{sech}^2 u\;q(\tanh u)\text{ with }p(t) = (t^2 - 1)q(t)\text{ (no cancellation)}`
 :math:`e^{u} - 1`                                                                   :math:`\operatorname{expm1}(u)`
 :math:`u - \tanh u`                                                                 :math:`\texttt{kernels.x\_minus\_tanh}\text{ (a series near 0)}`
 :math:`\cos(u)/u - \sin(u)/u^2`                                                     :math:`\texttt{kernels.dsinc}\text{ (0 at 0)}`
@@ -398,6 +399,74 @@ RULES.sum_pair(
     stable=r"\operatorname{sech}^2 u\text{ (overflow-free)}",
     example=1 - sp.tanh(_x) ** 2,
 )
+def _tanh_power(term: sp.Expr) -> tuple[sp.Expr | None, int, sp.Expr]:
+    r"""``(u, k, c)`` for a term :math:`c\tanh(u)^k` (u None for k = 0), or u = False when
+    the term has powers of two different tanh."""
+    arg, power, rest = None, 0, []
+    for f in sp.Mul.make_args(term):
+        base, ex = f.as_base_exp()
+        if isinstance(base, sp.tanh) and ex.is_Integer and ex > 0:
+            if arg is not None and base.args[0] != arg:
+                return False, 0, term
+            arg, power = base.args[0], power + int(ex)
+        else:
+            rest.append(f)
+    return arg, power, sp.Mul(*rest)
+
+
+def _divide_by_t2_minus_1(coeffs: dict[int, sp.Expr]) -> dict[int, sp.Expr] | None:
+    r"""q with :math:`p(t) = (t^2 - 1)\,q(t)` for p's coefficients, or None if it leaves a remainder."""
+    n = max(coeffs)
+    q: dict[int, sp.Expr] = {}
+    for k in range(n, 1, -1):
+        q[k - 2] = coeffs.get(k, sp.S.Zero) + q.get(k, sp.S.Zero)
+    for k in (1, 0):
+        if sp.expand(coeffs.get(k, sp.S.Zero) + q.get(k, sp.S.Zero)) != 0:
+            return None
+    return q
+
+
+@RULES.node(
+    sp.Add,
+    pattern=r"p(\tanh u)\ \text{with } p(\pm 1) = 0\ (2\tanh^3 u - 2\tanh u)",
+    stable=r"-\operatorname{sech}^2 u\;q(\tanh u)\text{ with }p(t) = (t^2 - 1)q(t)\text{ (no cancellation)}",
+    example=2 * sp.tanh(_x) ** 3 - 2 * sp.tanh(_x),
+)
+def tanh_polynomial(e):
+    r"""tanh's derivatives as SymPy writes them (``2*tanh(x)**3 - 2*tanh(x)``) cancel to 0
+    in the tails, where the true value is :math:`\operatorname{sech}^2` times a bounded factor."""
+    groups: dict[sp.Expr, dict[int, sp.Expr]] = {}
+    members: dict[sp.Expr, list[int]] = {}
+    plain: list[int] = []
+    for i, term in enumerate(e.args):
+        arg, k, c = _tanh_power(term)
+        if arg is False:
+            continue
+        if arg is None:
+            plain.append(i)
+            continue
+        groups.setdefault(arg, {})
+        groups[arg][k] = groups[arg].get(k, sp.S.Zero) + c
+        members.setdefault(arg, []).append(i)
+    for arg, coeffs in groups.items():
+        if max(coeffs) < 2:
+            continue
+        used = members[arg]
+        q = _divide_by_t2_minus_1(coeffs)
+        if q is None and plain:  # the terms without tanh may complete p (1 - tanh^2 u)
+            with_plain = dict(coeffs)
+            with_plain[0] = with_plain.get(0, sp.S.Zero) + sp.Add(*(e.args[i] for i in plain))
+            q = _divide_by_t2_minus_1(with_plain)
+            used = used + plain
+        if q is None:
+            continue
+        t = sp.tanh(arg)
+        factor = sp.Add(*(c * t**k for k, c in q.items()))
+        rest = [term for i, term in enumerate(e.args) if i not in used]
+        return sp.Add(-Sech2(arg) * factor, *rest)
+    return None
+
+
 RULES.sum_pair(
     "expm1",
     sp.exp(U),

@@ -174,6 +174,135 @@ def hypot_ratio(u, c):
     return jnp.where(jnp.isinf(u), jnp.sign(u), u / jnp.hypot(u, c))
 
 
+# -- rational functions (Padé activation units): kernels.poly_ratio, poly_ratio_prime ------
+
+
+def _veltkamp(t):
+    """2^ceil(p/2) + 1 for the dtype of *t* (p its significand bits): Dekker's split."""
+    p = int(jnp.finfo(t.dtype).nmant) + 1
+    return float(2 ** ((p + 1) // 2) + 1)
+
+
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _two_prod(a, b, f):
+    p = a * b
+    ca, cb = f * a, f * b
+    ah = ca - (ca - a)
+    bh = cb - (cb - b)
+    al, bl = a - ah, b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _horner_t(coeffs, t):
+    s = jnp.zeros_like(t) + coeffs[-1]
+    for a in coeffs[-2::-1]:
+        s = s * t + a
+    return s
+
+
+def _compensated_horner_t(hi, lo, t):
+    """sum_j (hi[j] + lo[j]) t^j as if in twice the dtype's precision (Graillat et al. 2005)."""
+    f = _veltkamp(t)
+    s = jnp.zeros_like(t) + hi[-1]
+    c = jnp.zeros_like(t) + lo[-1]
+    for a, b in zip(hi[-2::-1], lo[-2::-1], strict=True):
+        p, pi = _two_prod(s, t, f)
+        s, sigma = _two_sum(p, a)
+        c = c * t + (pi + sigma + b)
+    return s + c
+
+
+def _coefficients(values, u):
+    return [jnp.asarray(v, dtype=u.dtype) for v in values]
+
+
+def _exponent_budget(u):
+    """log2 of the largest power of |u| summed without overflow (450 in float64, as kernels)."""
+    if u.dtype == jnp.float64:
+        return 450.0
+    return 450.0 / 1024.0 * float(np.log2(jnp.finfo(u.dtype).max))
+
+
+def poly_ratio(u, num, den):
+    r""":math:`\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}` without overflow, exact near the roots.
+
+    As ``kernels.poly_ratio``: for :math:`|u| \le 1` a compensated Horner sum of the
+    numerator over a Horner sum of the denominator in :math:`|u|`; for :math:`|u| > 1`
+    both in :math:`1/u`, the shared powers of u cancelled (no overflow).
+    """
+    u = jnp.asarray(u)
+    num, den = _coefficients(num, u), _coefficients(den, u)
+    m, n = len(num) - 1, len(den) - 1
+    small = jnp.abs(u) <= 1
+    inner = jnp.where(small, u, jnp.zeros_like(u))
+    zero = [jnp.zeros_like(a) for a in num]
+    near = _compensated_horner_t(num, zero, inner) / _horner_t(den, jnp.abs(inner))
+    outer = jnp.where(small, jnp.full_like(u, 2.0), u)
+    s = 1.0 / outer
+    p = _horner_t(num[::-1], s)  # u^-m P(u)
+    q = _horner_t(den[::-1], jnp.abs(s))  # |u|^-n Q(u)
+    k = m - n
+    scale = outer**k if k >= 0 else 1.0 / outer ** (-k)
+    sign = jnp.where(outer < 0, (-1.0) ** n, 1.0).astype(u.dtype)  # u^m/|u|^n = u^(m-n) sign(u)^n
+    return jnp.where(small, near, (p / q) * sign * scale)
+
+
+def _prime_coefficients(num, den, side):
+    """N = P'Q_s - PQ_s' (Q_s(u) = Q(side u)) per power of u, in double the dtype's precision."""
+    f = _veltkamp(num[0])
+    size = max(len(num) + len(den) - 2, 1)
+    hi = [jnp.zeros_like(num[0]) for _ in range(size)]
+    lo = [jnp.zeros_like(num[0]) for _ in range(size)]
+    for j, a in enumerate(num):
+        for k, q in enumerate(den):
+            c = (j - k) * side**k
+            if j + k < 1 or c == 0:
+                continue
+            p, e = _two_prod(a, q, f)  # a q = p + e exactly
+            p2, e2 = _two_prod(jnp.full_like(p, float(c)), p, f)
+            s, err = _two_sum(hi[j + k - 1], p2)
+            hi[j + k - 1] = s
+            lo[j + k - 1] = lo[j + k - 1] + (err + e2 + c * e)
+    for i in range(size):
+        hi[i], lo[i] = _two_sum(hi[i], lo[i])
+    return hi, lo
+
+
+def poly_ratio_prime(u, num, den):
+    r"""The derivative of :func:`poly_ratio`, :math:`N_\pm(u)/Q(|u|)^2` (``kernels.poly_ratio_prime``):
+    the numerator's coefficients in double precision of the dtype, a compensated Horner
+    sum; in :math:`1/u` beyond :math:`2^{450/d}` (float64); :math:`a_1/q_0` at 0."""
+    u = jnp.asarray(u)
+    num, den = _coefficients(num, u), _coefficients(den, u)
+    n = len(den) - 1
+    sides = [_prime_coefficients(num, den, side) for side in (1, -1)]
+    d = len(sides[0][0]) - 1
+    cut = 2.0 ** (_exponent_budget(u) / max(d, 2 * n, 1))
+    small = jnp.abs(u) <= cut
+    inner = jnp.where(small, u, jnp.zeros_like(u))
+    q = _horner_t(den, jnp.abs(inner))
+    pos = _compensated_horner_t(*sides[0], inner)
+    neg = _compensated_horner_t(*sides[1], inner)
+    near = jnp.where(inner >= 0, pos, neg) / (q * q)
+    outer = jnp.where(small, jnp.full_like(u, 2.0 * cut), u)
+    s = 1.0 / outer
+    qf = _horner_t(den[::-1], jnp.abs(s))
+    pf = _horner_t(sides[0][0][::-1], s)
+    nf = _horner_t(sides[1][0][::-1], s)
+    k = d - 2 * n
+    scale = jnp.abs(outer) ** k if k >= 0 else 1.0 / jnp.abs(outer) ** (-k)
+    sign = jnp.where(outer < 0, (-1.0) ** d, 1.0).astype(u.dtype)
+    far = jnp.where(outer >= 0, pf, nf) / (qf * qf) * sign * scale
+    out = jnp.where(small, near, far)
+    at_zero = num[1] / den[0] if len(num) > 1 else jnp.zeros_like(den[0])
+    return jnp.where(u == 0, at_zero, out)
+
+
 # -- near-root polynomials and limits at +-inf (symnn.export.fixes) --------------------------
 
 

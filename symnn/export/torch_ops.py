@@ -45,6 +45,7 @@ def _like(value, ref):
 
 
 def _pair(a, b):
+    """*a* and *b* as tensors of one dtype and device (either may be a Python number)."""
     if not torch.is_tensor(a):
         a = _like(a, b) if torch.is_tensor(b) else torch.tensor(a, dtype=torch.float64)
     return a, _like(b, a)
@@ -227,14 +228,14 @@ def _half_ratio(c, h, a):
 
 def add_hypot(u, c):
     r""":math:`u + \sqrt{u^2 + c^2}` (c > 0), as :math:`c^2/(\sqrt{u^2+c^2} + |u|)` for u < 0."""
-    c = _like(c, u)
+    u, c = _pair(u, c)
     h = torch.hypot(u, c)
     return torch.where(u >= 0, u + h, c * _half_ratio(c, h, torch.abs(u)))
 
 
 def one_plus_ratio(u, c):
     r""":math:`1 + u/\sqrt{u^2 + c^2}` (c > 0) without cancellation for u < 0."""
-    c = _like(c, u)
+    u, c = _pair(u, c)
     h = torch.hypot(u, c)
     pos = 1.0 + torch.where(torch.isinf(u), torch.ones_like(u), u / h)
     return torch.where(u >= 0, pos, (c / h) * _half_ratio(c, h, torch.abs(u)))
@@ -242,7 +243,7 @@ def one_plus_ratio(u, c):
 
 def hypot_minus(u, c):
     r""":math:`\sqrt{u^2 + c^2} - c = |u| \cdot |u|/(\sqrt{u^2+c^2} + c)` (c > 0)."""
-    c = _like(c, u)
+    u, c = _pair(u, c)
     a = torch.abs(u)
     r = torch.where(torch.isinf(a), torch.ones_like(a), a / (torch.hypot(u, c) + c))
     return a * r
@@ -250,8 +251,137 @@ def hypot_minus(u, c):
 
 def hypot_ratio(u, c):
     r""":math:`u/\sqrt{u^2 + c^2}` (c > 0), :math:`\pm 1` at :math:`\pm\infty`."""
-    c = _like(c, u)
+    u, c = _pair(u, c)
     return torch.where(torch.isinf(u), torch.sign(u), u / torch.hypot(u, c))
+
+
+# -- rational functions (Padé activation units): kernels.poly_ratio, poly_ratio_prime ------
+
+
+def _veltkamp(t):
+    """2^ceil(p/2) + 1 for the dtype of *t* (p its significand bits): Dekker's split."""
+    p = round(-math.log2(torch.finfo(t.dtype).eps)) + 1
+    return float(2 ** ((p + 1) // 2) + 1)
+
+
+def _two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _two_prod(a, b, f):
+    p = a * b
+    ca, cb = f * a, f * b
+    ah = ca - (ca - a)
+    bh = cb - (cb - b)
+    al, bl = a - ah, b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _horner_t(coeffs, t):
+    s = torch.zeros_like(t) + coeffs[-1]
+    for a in coeffs[-2::-1]:
+        s = s * t + a
+    return s
+
+
+def _compensated_horner_t(hi, lo, t):
+    """sum_j (hi[j] + lo[j]) t^j as if in twice the dtype's precision (Graillat et al. 2005)."""
+    f = _veltkamp(t)
+    s = torch.zeros_like(t) + hi[-1]
+    c = torch.zeros_like(t) + lo[-1]
+    for a, b in zip(hi[-2::-1], lo[-2::-1], strict=True):
+        p, pi = _two_prod(s, t, f)
+        s, sigma = _two_sum(p, a)
+        c = c * t + (pi + sigma + b)
+    return s + c
+
+
+def _coefficients(values, u):
+    return [torch.as_tensor(v, dtype=u.dtype, device=u.device) for v in values]
+
+
+def _exponent_budget(u):
+    """log2 of the largest power of |u| summed without overflow (450 in float64, as kernels)."""
+    if u.dtype == torch.float64:
+        return 450.0
+    return 450.0 / 1024.0 * math.log2(torch.finfo(u.dtype).max)
+
+
+def poly_ratio(u, num, den):
+    r""":math:`\frac{\sum_j a_j u^j}{\sum_k q_k |u|^k}` without overflow, exact near the roots.
+
+    As ``kernels.poly_ratio``: for :math:`|u| \le 1` a compensated Horner sum of the
+    numerator over a Horner sum of the denominator in :math:`|u|`; for :math:`|u| > 1`
+    both in :math:`1/u`, the shared powers of u cancelled (no overflow).
+    """
+    u = _pair(u, num[0])[0] if not torch.is_tensor(u) else u
+    num, den = _coefficients(num, u), _coefficients(den, u)
+    m, n = len(num) - 1, len(den) - 1
+    small = torch.abs(u) <= 1
+    inner = torch.where(small, u, torch.zeros_like(u))
+    zero = [torch.zeros_like(a) for a in num]
+    near = _compensated_horner_t(num, zero, inner) / _horner_t(den, torch.abs(inner))
+    outer = torch.where(small, torch.full_like(u, 2.0), u)
+    s = 1.0 / outer
+    p = _horner_t(num[::-1], s)  # u^-m P(u)
+    q = _horner_t(den[::-1], torch.abs(s))  # |u|^-n Q(u)
+    k = m - n
+    scale = outer**k if k >= 0 else 1.0 / outer ** (-k)
+    sign = torch.where(outer < 0, (-1.0) ** n, 1.0).to(u.dtype)  # u^m/|u|^n = u^(m-n) sign(u)^n
+    return torch.where(small, near, (p / q) * sign * scale)
+
+
+def _prime_coefficients(num, den, side):
+    """N = P'Q_s - PQ_s' (Q_s(u) = Q(side u)) per power of u, in double the dtype's precision."""
+    f = _veltkamp(num[0])
+    size = max(len(num) + len(den) - 2, 1)
+    hi = [torch.zeros_like(num[0]) for _ in range(size)]
+    lo = [torch.zeros_like(num[0]) for _ in range(size)]
+    for j, a in enumerate(num):
+        for k, q in enumerate(den):
+            c = (j - k) * side**k
+            if j + k < 1 or c == 0:
+                continue
+            p, e = _two_prod(a, q, f)  # a q = p + e exactly
+            p2, e2 = _two_prod(torch.full_like(p, float(c)), p, f)
+            s, err = _two_sum(hi[j + k - 1], p2)
+            hi[j + k - 1] = s
+            lo[j + k - 1] = lo[j + k - 1] + (err + e2 + c * e)
+    for i in range(size):
+        hi[i], lo[i] = _two_sum(hi[i], lo[i])
+    return hi, lo
+
+
+def poly_ratio_prime(u, num, den):
+    r"""The derivative of :func:`poly_ratio`, :math:`N_\pm(u)/Q(|u|)^2` (``kernels.poly_ratio_prime``):
+    the numerator's coefficients in double precision of the dtype, a compensated Horner
+    sum; in :math:`1/u` beyond :math:`2^{450/d}` (float64); :math:`a_1/q_0` at 0."""
+    u = _pair(u, num[0])[0] if not torch.is_tensor(u) else u
+    num, den = _coefficients(num, u), _coefficients(den, u)
+    n = len(den) - 1
+    sides = [_prime_coefficients(num, den, side) for side in (1, -1)]
+    d = len(sides[0][0]) - 1
+    cut = 2.0 ** (_exponent_budget(u) / max(d, 2 * n, 1))
+    small = torch.abs(u) <= cut
+    inner = torch.where(small, u, torch.zeros_like(u))
+    q = _horner_t(den, torch.abs(inner))
+    pos = _compensated_horner_t(*sides[0], inner)
+    neg = _compensated_horner_t(*sides[1], inner)
+    near = torch.where(inner >= 0, pos, neg) / (q * q)
+    outer = torch.where(small, torch.full_like(u, 2.0 * cut), u)
+    s = 1.0 / outer
+    qf = _horner_t(den[::-1], torch.abs(s))
+    pf = _horner_t(sides[0][0][::-1], s)
+    nf = _horner_t(sides[1][0][::-1], s)
+    k = d - 2 * n
+    scale = torch.abs(outer) ** k if k >= 0 else 1.0 / torch.abs(outer) ** (-k)
+    sign = torch.where(outer < 0, (-1.0) ** d, 1.0).to(u.dtype)
+    far = torch.where(outer >= 0, pf, nf) / (qf * qf) * sign * scale
+    out = torch.where(small, near, far)
+    at_zero = num[1] / den[0] if len(num) > 1 else torch.zeros_like(den[0])
+    return torch.where(u == 0, at_zero, out)
 
 
 # -- near-root polynomials and limits at +-inf (symnn.export.fixes) --------------------------

@@ -129,3 +129,21 @@ def test_errors_name_the_problem():
         sn.compile(sp.Eq(x, 1))
     with pytest.raises(ValueError, match="not a plain identifier"):
         sn.compile(x, x, name="f(); import os")
+
+
+def test_shared_conditions_stay_nan_propagating():
+    """abrelu' and its partial in beta share ``x > beta``: printed together, the condition
+    is not pulled out as a comparison (which gives 0 at NaN) but stays a heaviside."""
+    from symnn.compiler import numpy_source
+    from symnn.expr.symbolic import derivative
+
+    act = sn.activation("abrelu")
+    (beta,) = act.params
+    parts = [derivative(act.expr, s) for s in (act.symbol, beta)]
+    lines, results = numpy_source(parts, {act.symbol: "x", beta: "beta"})
+    ns = {"np": np, "x": np.array([np.nan, 1.0, -1.0]), "beta": 0.0}
+    for line in lines:
+        exec(line, ns)
+    got = [eval(r, ns) for r in results]
+    assert np.isnan(got[0][0]) and np.isnan(got[1][0])
+    assert list(got[0][1:]) == [1.0, 0.0] and list(got[1][1:]) == [-1.0, 0.0]

@@ -117,3 +117,12 @@ def test_root_at_a_kink_without_sign_change():
 def test_compiling_without_roots_keeps_the_plain_formula():
     f = compile(GELU1, x, roots=False)
     assert f.roots is None and "near_roots" not in f.source
+
+
+def test_double_root_at_a_kink_gets_no_polynomial():
+    """ReLU^2 = max(x, 0)^2 has a double root at its kink 0: h q(h) there would be q's
+    rounding error (relative error 1e-3 at x = 1e-14); the formula itself is exact."""
+    f = sn.activation("relu_squared").compiled(0)
+    assert f.roots is None
+    xs = np.array([1e-14, 1e-10, 3e-8, 1e-3, -1e-14])
+    np.testing.assert_allclose(f(xs), np.maximum(xs, 0) ** 2, rtol=1e-15)
