@@ -1050,7 +1050,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 _PREAMBLE = r"""\documentclass{article}
-\usepackage{amsmath,amssymb,booktabs}
+\usepackage{amsmath,amssymb,booktabs,graphicx}
 \usepackage[a4paper,margin=2cm]{geometry}
 \begin{document}
 """
