@@ -213,6 +213,7 @@ def document(body: str, title: str | None = None, packages: tuple[str, ...] = ()
         r"\usepackage{amsmath,amssymb,booktabs}",
         r"\usepackage[a4paper,margin=2.2cm]{geometry}",
         *(rf"\usepackage{{{p}}}" for p in packages),
+        *([r"\usepackage{graphicx}"] if "\\resizebox" in body and "graphicx" not in packages else []),
         *ops,
         r"\allowdisplaybreaks",
         r"\setlength{\parindent}{0pt}",
@@ -282,7 +283,9 @@ def _pack(tex: str, room: int) -> list[str]:
 def broken_display(lhs: str, rhs: str, width: int = 62) -> str:
     r"""``lhs = rhs`` as a display that fits the page: one line when it is short, else
     broken before a ``+`` or ``-`` into an ``align*`` whose continuation lines are
-    indented (outer ``\left( ... \right)`` become ``\bigl( ... \bigr)`` to allow it).
+    indented (outer ``\left( ... \right)`` become ``\bigl( ... \bigr)`` to allow it); one
+    unbreakable term far wider than the page is scaled to the line (graphicx's ``\resizebox``;
+    :func:`document` loads graphicx then).
 
     >>> print(broken_display("f", "x + y"))
     \[
@@ -309,6 +312,12 @@ def broken_display(lhs: str, rhs: str, width: int = 62) -> str:
     block = "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
     widest = max(_width(line) for line in [*lines, *left])
     if widest > width:  # one term wider than the page: set it smaller (it cannot be broken)
-        size = r"\small" if widest < 1.15 * width else r"\footnotesize" if widest < 1.4 * width else r"\scriptsize"
+        if widest >= 1.8 * width and not apart and len(lines) == 1:  # PAU': one long fraction
+            return (
+                "\\[\n\\resizebox{\\linewidth}{!}{$\\displaystyle "
+                f"{lhs}{eq}{rhs}$}}\n\\]"
+            )
+        sizes = ((1.15, r"\small"), (1.4, r"\footnotesize"))
+        size = next((s for k, s in sizes if widest < k * width), r"\scriptsize")
         block = f"{{{size}\n{block}\n}}"
     return block
