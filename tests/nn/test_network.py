@@ -4,6 +4,8 @@ Training is in test_training, the symbolic views in test_views, persistence in t
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -34,6 +36,9 @@ def numeric_gradients(net, X, Y, eps=1e-6):
 def assert_gradients_close(net, X, Y, rtol=1e-5, atol=1e-7):
     analytic = net.gradients(X, Y)
     numeric = numeric_gradients(net, X, Y)
+    # the central difference's rounding error: about 1e-16 |L| / eps (eps = 1e-6), so a loss of
+    # 1e8 (Poisson NLL of ReLU^2 outputs) leaves it ~1e-2 of absolute error
+    atol = atol + 1e-9 * abs(net.loss_value(X, Y))
     for k in analytic:
         np.testing.assert_allclose(analytic[k], numeric[k], rtol=rtol, atol=atol, err_msg=k)
 
@@ -41,7 +46,7 @@ def assert_gradients_close(net, X, Y, rtol=1e-5, atol=1e-7):
 @pytest.mark.parametrize("loss_name", LOSSES)
 @pytest.mark.parametrize("act_name", ACTIVATIONS)
 def test_gradients_of_every_activation_and_loss_match_finite_differences(act_name, loss_name):
-    rng = np.random.default_rng(abs(hash((act_name, loss_name))) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(f"{act_name}/{loss_name}".encode()))  # not hash(): salted
     lo = sn.loss(loss_name)
     k = 3 if (lo.rowwise or lo.fused_softmax) else 2
     net = sn.Network(
