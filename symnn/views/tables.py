@@ -291,7 +291,7 @@ class ActivationTable:
             "Each activation, its derivative (symnn's convention at the kinks) and its "
             "properties, computed symbolically.\n\n" + self.to_latex(split=True, legend=True)
         )
-        return document(body, "Activation functions and their properties", packages=("graphicx",))
+        return document(body, "Activation functions and their properties")
 
     def _tabular(self, keys: list[str], wrap: str | None = None, max_rows: int | None = None) -> str:
         r"""One booktabs ``tabular``; with *wrap* (a formula column), several that each fit
@@ -368,7 +368,8 @@ def _name_cell(cell: str) -> str:
     return r"\raggedright " + cell.replace("(", r"(\allowbreak{}").replace(r"\_", r"\_\allowbreak{}")
 
 
-#: Glyphs of one unbreakable piece of formula that fit the wrapping column (0.70 of ~16 cm).
+#: Glyphs of formula on one line of the wrapping column (0.70 of ~16 cm): a longer unbreakable
+#: piece is scaled down, and a row takes a line per this many glyphs.
 _FIT_GLYPHS = 60
 
 
@@ -389,7 +390,7 @@ def _page_chunks(body: list[list[str]], col: int) -> list[list[list[str]]]:
     line per line of its ``cases`` (fractions count extra) and per ~60 glyphs of formula."""
     def lines(cell: str) -> float:
         cases = cell.count(r"\\") + 1 if r"\begin{cases}" in cell else 1
-        return cases * (1.4 if r"\frac" in cell else 1.0) + _width(cell) // 60
+        return cases * (1.4 if r"\frac" in cell else 1.0) + _width(cell) // _FIT_GLYPHS
 
     chunks: list[list[list[str]]] = [[]]
     used = 0.0
