@@ -43,15 +43,15 @@ def _torch():
 # ------------------------------------------------------------------------------
 
 
-def _times(grad, part, args):
+def _times(torch, grad, part, args):
     """``grad * part``, into *part* when it is a fresh tensor of the result's shape and dtype.
 
     Generated code never hands back an argument (it copies), so a partial is a new tensor;
     multiplying in place saves allocating (and paging in) one more tensor of the batch's size.
     """
     fresh = (
-        _torch().is_tensor(part)
-        and part.shape == grad.shape
+        torch.is_tensor(part)
+        and (part.shape == grad.shape or grad.dim() == 0)
         and part.dtype == grad.dtype
         and part.device == grad.device
         and not part.requires_grad
@@ -68,20 +68,65 @@ def _reduce(grad, like):
     return grad.to(like.dtype)
 
 
+def _fused(code: Code):
+    """The fused backward (``torch_ops.Fused``) of a one-argument code whose derivative is
+    one kernel call with one (``torch_ops.VJPS``), or None."""
+    from symnn.export import torch_ops
+
+    if len(code.arguments) != 1 or code.grad_fix is not None:
+        return None
+    body = code.grad_source.strip().splitlines()[-1].strip()
+    name = str(code.arguments[0])
+    for call, fused in torch_ops.VJPS.items():
+        if body == f"return ({call.replace('(x', f'({name}')},)":
+            return fused
+    return None
+
+
+def _within(torch, x, lo: float, hi: float) -> bool:
+    """Every element of *x* in [lo, hi] (NaN is not), checked on the CPU in eager mode only
+    (a branch on a value would stop a compiled graph or wait for a GPU)."""
+    if x.device.type != "cpu" or x.numel() == 0 or torch.compiler.is_compiling():
+        return False
+    if lo == -math.inf:
+        return bool(x.max() <= hi)
+    low, high = torch.aminmax(x)
+    return bool(low >= lo) and bool(high <= hi)
+
+
 @functools.lru_cache(maxsize=512)
 def autograd_function(code: Code):
-    """A ``torch.autograd.Function`` subclass: forward = the code's value, backward = its partials."""
+    """A ``torch.autograd.Function`` subclass: forward = the code's value, backward = its partials.
+
+    Where the derivative is one of the kernels with a fused backward (``torch_ops.VJPS``:
+    sigmoid', sech^2, the step of ReLU), the backward pass uses it: PyTorch's one-pass
+    ``sigmoid_backward``/``tanh_backward`` on the forward's result where that is accurate to
+    1e-13 (every input in the function's tame range), symnn's exact form elsewhere.
+    """
     torch = _torch()
     value, partials = build(code)
     each = build_each(code)
     positions = code.wrt_index
+    fused = _fused(code)
 
     def forward(ctx, *args):
-        ctx.save_for_backward(*args)
-        return value(*args)
+        out = value(*args)
+        ctx.tame = (
+            fused is not None
+            and fused.from_output is not None
+            and _within(torch, args[0], fused.lo, fused.hi)
+        )
+        ctx.save_for_backward(*((out,) if ctx.tame else args))
+        return out
 
     def backward(ctx, grad):
         args = ctx.saved_tensors
+        if ctx.tame:  # args = (f(x),): PyTorch's backward from the result, accurate here
+            return _reduce(fused.from_output(grad, args[0]), args[0])
+        if fused is not None:  # grad * f'(x) in fewer passes
+            (x,) = args
+            if grad.shape == x.shape and grad.dtype == x.dtype and not torch.is_grad_enabled():
+                return fused.vjp(grad, x)
         need = ctx.needs_input_grad
         out: list[Any] = [None] * len(args)
         wanted = [k for k, i in enumerate(positions) if need[i]]
@@ -91,7 +136,7 @@ def autograd_function(code: Code):
             parts = {k: each[k](*args) for k in wanted}
         for k in wanted:
             i = positions[k]
-            out[i] = _reduce(_times(grad, parts[k], args), args[i])
+            out[i] = _reduce(_times(torch, grad, parts[k], args), args[i])
         for i, n in enumerate(need):
             if n and i not in positions:
                 raise RuntimeError(

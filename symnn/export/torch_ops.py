@@ -152,6 +152,79 @@ def sigmoid_prime(x):
     return t.addcmul_(t, t, value=-1.0)  # t - t^2 = t(1 - t): no cancellation for t <= 1/2
 
 
+# ------------------------------------------------------------------------------
+# fused backward passes: grad * f'(x) for the commonest derivatives, fewer passes
+# ------------------------------------------------------------------------------
+# The autograd functions call these instead of ``grad * d_f(x)`` when a derivative is
+# exactly one of them (``VJPS``) and grad has x's shape, with the same accuracy in fewer
+# passes over memory. Not used by generated (printed) code.
+
+
+def sigmoid_prime_vjp(g, x):
+    r"""``g`` times :math:`\sigma'(x) = t(1 - t)`, :math:`t = \sigma(-|x|) \le 1/2` (σ' is even).
+
+    PyTorch's fused ``sigmoid_backward(g, t)`` is :math:`g\,t(1 - t)` in one pass; given
+    :math:`t \le 1/2` it has no cancellation (given :math:`t = \sigma(x)` it has, for large x).
+    """
+    t = torch.abs(x).neg_().sigmoid_()  # one new tensor, updated in place
+    return torch.ops.aten.sigmoid_backward(g, t)
+
+
+def sech2_vjp(g, x):
+    r"""``g`` times :math:`\operatorname{sech}^2 x = 4 t (1 - t)`, :math:`t = \sigma(-2|x|)`.
+
+    The same fused ``sigmoid_backward`` (a sigmoid is cheaper than PyTorch's cosh);
+    :math:`-2|x|` and the factor 4 are exact.
+    """
+    t = torch.abs(x).mul_(-2.0).sigmoid_()
+    return torch.ops.aten.sigmoid_backward(g, t).mul_(4.0)
+
+
+def heaviside_vjp(g, x):
+    """``g`` times ``heaviside(x, 0)``: g where x > 0, 0 where x <= 0, NaN where x is NaN.
+
+    PyTorch's fused ``threshold_backward`` in one pass; it passes g on at NaN, so NaN is
+    put back (checked by one sum on the CPU, element by element when compiled or on a GPU,
+    where a branch on a value would stop the graph or wait for the device).
+    """
+    out = torch.ops.aten.threshold_backward(g, x, 0)
+    if x.device.type != "cpu" or torch.compiler.is_compiling() or torch.isnan(x.sum()):
+        out = out.masked_fill_(torch.isnan(x), float("nan"))
+    return out
+
+
+class Fused:
+    """The fused backward of one derivative.
+
+    ``vjp(g, x)`` is exact everywhere. ``from_output(g, y)``, where given, takes the
+    forward's result y = f(x) instead of x (PyTorch's own one-pass backward) and is used
+    only when every x is in ``[lo, hi]``, where its relative error is below 1e-13: there
+    :math:`1 - y` (sigmoid) or :math:`1 - y^2` (tanh) keeps enough digits. Outside (the
+    tails, where PyTorch's backward loses every digit) the exact ``vjp`` runs.
+    """
+
+    def __init__(self, vjp, from_output=None, lo=-math.inf, hi=math.inf) -> None:
+        self.vjp, self.from_output, self.lo, self.hi = vjp, from_output, lo, hi
+
+
+def _sigmoid_backward(g, y):
+    return torch.ops.aten.sigmoid_backward(g, y)
+
+
+def _tanh_backward(g, y):
+    return torch.ops.aten.tanh_backward(g, y)
+
+
+#: The fused backward of each derivative call, as generated code spells it (``x`` is the
+#: argument's name). sigma'(x) = y (1 - y): error 2 eps / (1 - y), below 7e-14 for x <= 5;
+#: sech^2 x = 1 - y^2: error about 5 eps / sech^2 x, below 5e-14 for |x| <= 2.5.
+VJPS = {
+    "ops.sigmoid_prime(x)": Fused(sigmoid_prime_vjp, _sigmoid_backward, hi=5.0),
+    "ops.sech2(x)": Fused(sech2_vjp, _tanh_backward, lo=-2.5, hi=2.5),
+    "ops.heaviside(x, 0.0)": Fused(heaviside_vjp),
+}
+
+
 _LOG2 = 0.6931471805599453
 
 
@@ -504,5 +577,6 @@ NAMES = frozenset(
     for name, value in list(globals().items())
     if callable(value) and not name.startswith("_") and name not in ("load", "annotations")
     and name not in ("root_table", "at_defaults", "all_finite", "select")
+    and not name.endswith("_vjp") and name != "Fused"  # for the autograd functions only
     and getattr(value, "__module__", None) == __name__
 )

@@ -85,6 +85,29 @@ def test_tails_where_pytorch_builtins_lose_every_digit():
     assert abs(builtin - float(true(37.0))) / float(true(37.0)) > 0.5  # the issue's measurement
 
 
+@pytest.mark.parametrize(("name", "lo", "hi"), [("sigmoid", -700.0, 5.0), ("tanh", -2.5, 2.5)])
+def test_pytorchs_one_pass_backward_only_where_it_keeps_the_digits(name, lo, hi):
+    """Every input in [lo, hi]: the backward is PyTorch's own from the result (the result is
+    what is saved), within 1e-13 of mpmath up to the ends of the range; one input beyond
+    and symnn's exact form runs (the input is saved), 1e-13 in the tail too."""
+    act = sn.activation(name)
+    true = mp_function(act.derivative, act.symbol)
+    near = np.logspace(-15, 0, 60)
+    tame = np.concatenate([np.linspace(lo, hi, 1001), hi - near, [hi, 0.0, -0.0, 1e-300]])
+    if lo > -10:
+        tame = np.concatenate([tame, lo + near, [lo]])
+    for xs, saves_result in ((tame, True), (np.append(tame, np.nextafter(hi, np.inf)), False)):
+        x = torch.tensor(xs, requires_grad=True)
+        y = act.to_torch()(x)
+        saved = y.grad_fn.saved_tensors[0]
+        assert saved.data_ptr() == (y if saves_result else x).data_ptr()
+        y.sum().backward()
+        got = x.grad.numpy()
+        for v, g in zip(xs, got, strict=True):
+            t = true(float(v))
+            assert abs(mpmath.mpf(float(g)) - t) <= 1e-13 * abs(t), (name, v, g, t)
+
+
 def test_kink_conventions_carry_over():
     cases = {"relu": (0.0, 0.0), "leaky_relu": (0.0, 0.01), "hard_tanh": (1.0, 0.0),
              "relu6": (6.0, 0.0), "hard_sigmoid": (-3.0, 0.0), "elu": (0.0, 1.0)}  # fmt: skip
@@ -242,16 +265,32 @@ def test_output_activation_for_every_loss_exports():
 # ------------------------------------------------------------------------------
 
 
-def test_torch_compile_gives_the_eager_numbers():
-    act = sn.activation("mish")
-    xs = np.linspace(-40, 40, 33)
+@pytest.fixture
+def fresh_dynamo():
+    """Every activation module shares one ``forward``, so each compiled activation is one
+    more recompilation of it; PyTorch stops at 8 per process (fullgraph: an error)."""
+    torch._dynamo.reset()
+    yield
+    torch._dynamo.reset()
+
+
+@pytest.mark.usefixtures("fresh_dynamo")
+@pytest.mark.parametrize("name", ["mish", "sigmoid", "tanh", "relu"])
+def test_torch_compile_gives_the_eager_numbers(name):
+    """Also for the fused backward passes (their value checks are eager-only)."""
+    act = sn.activation(name)
+    xs = np.concatenate([np.linspace(-40, 40, 33), [np.nan]])
     eager_value, eager_grad = _value_and_grad(act.to_torch(), xs)
     compiled = torch.compile(act.to_torch(), backend="aot_eager", fullgraph=True)
     value, grad = _value_and_grad(compiled, xs)
     np.testing.assert_allclose(value, eager_value, rtol=1e-14)
     np.testing.assert_allclose(grad, eager_grad, rtol=1e-14)
+    x = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)  # tame inputs: the same numbers too
+    compiled(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), act.grad(np.array([0.5, -1.0])), rtol=1e-14)
 
 
+@pytest.mark.usefixtures("fresh_dynamo")
 @pytest.mark.parametrize("name", ["sqnl", "gelu", "soft_exponential"])
 def test_torch_compile_keeps_the_near_root_polynomials_and_limits(name):
     """Under torch.compile (no data-dependent branches) the root windows and the limits at
