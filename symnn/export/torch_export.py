@@ -86,12 +86,12 @@ def _fused(code: Code):
 def _within(torch, x, lo: float, hi: float) -> bool:
     """Every element of *x* in [lo, hi] (NaN is not), checked on the CPU in eager mode only
     (a branch on a value would stop a compiled graph or wait for a GPU)."""
-    if x.device.type != "cpu" or x.numel() == 0 or torch.compiler.is_compiling():
+    if not x.is_cpu or x.numel() == 0 or torch.compiler.is_compiling():
         return False
     if lo == -math.inf:
-        return bool(x.max() <= hi)
+        return x.max().item() <= hi  # NaN: False
     low, high = torch.aminmax(x)
-    return bool(low >= lo) and bool(high <= hi)
+    return low.item() >= lo and high.item() <= hi
 
 
 @functools.lru_cache(maxsize=512)
