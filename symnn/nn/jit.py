@@ -469,9 +469,12 @@ class Kernels:
         with _LOCK:
             thread = self._threads.get(kind)
             if thread is None:
+                # not a daemon: a script that ends while LLVM is compiling waits for it
+                # (the kernels land in the disk cache for the next run); a daemon thread
+                # killed mid-compile aborts the process at exit ("terminate called ...")
                 thread = threading.Thread(
-                    target=self._compile, args=(kind,), name=f"symnn-{kind}", daemon=True
-                )  # a short script exits without waiting for the compiler
+                    target=self._compile, args=(kind,), name=f"symnn-{kind}", daemon=False
+                )
                 self._threads[kind] = thread
                 thread.start()
             return thread

@@ -172,15 +172,21 @@ def test_hadamard_is_a_plain_product_without_juxtaposition():
 
 
 def _same(got: sympy.Basic, expected: sympy.Basic) -> bool:
-    """Structurally equal, equal after simplify, or equal at many points (mpmath, 30 digits)."""
+    """Structurally equal, equal at many points (mpmath, 30 digits), or equal after simplify
+    (the slow oracle, only when the points do not decide)."""
     if got == expected:
         return True
     diff = got - expected
-    if sympy.simplify(diff) == 0:
+    if _zero_at_points(to_elementary(diff)):  # mpmath knows exp, not symnn's sigmoid
         return True
-    diff = to_elementary(diff)  # mpmath knows exp, not symnn's sigmoid and softplus
+    return sympy.simplify(diff) == 0
+
+
+def _zero_at_points(diff: sympy.Basic) -> bool:
+    """|diff| <= 1e-12 at 40 points, at least 20 of them where it is defined."""
     symbols = sorted(diff.free_symbols, key=lambda s: s.name)
     f = sympy.lambdify(symbols, diff, modules="mpmath")
+    checked = 0
     with mpmath.workdps(30):
         for k in range(1, 41):
             point = [mpmath.mpf(k) / 7 - 3 + mpmath.mpf(i) / 11 for i in range(len(symbols))]
@@ -192,7 +198,8 @@ def _same(got: sympy.Basic, expected: sympy.Basic) -> bool:
                 continue
             if abs(value) > mpmath.mpf(10) ** -12:
                 return False
-    return True
+            checked += 1
+    return checked >= 20
 
 
 def _printed_forms(expr: sympy.Basic) -> list[str]:
