@@ -28,17 +28,19 @@ from symnn.compiler.printer import Printer, print_code
 
 __all__ = ["SCALAR_HELPERS", "scalar_code"]
 
-#: The scalar helpers, as source for a module that has ``import math`` and a decorator
-#: ``_elementwise`` (e.g. numba's ``njit``); each equals its NumPy function on one float.
+#: The scalar helpers, as source for a module that has ``import math``, a decorator
+#: ``_elementwise`` (e.g. numba's ``njit``) and the functions ``_exp`` and ``_tanh`` (``math.exp``
+#: and ``math.tanh``, or forms a compiler vectorises, within 2 ulp of them: symnn.nn.jit's);
+#: each equals its NumPy function on one float (to those ulps).
 SCALAR_HELPERS = '''
 @_elementwise
 def _special_expit(x):
-    return 1.0 / (1.0 + math.exp(-x))
+    return 1.0 / (1.0 + _exp(-x))
 
 
 @_elementwise
 def _np_exp(x):
-    return math.exp(x)
+    return _exp(x)
 
 
 @_elementwise
@@ -58,7 +60,7 @@ def _np_expm1(x):
 
 @_elementwise
 def _np_tanh(x):
-    return math.tanh(x)
+    return _tanh(x)
 
 
 @_elementwise
