@@ -274,7 +274,9 @@ class ElementValue:
 
     def __init__(self, expr: sp.Expr, args: tuple[sp.Symbol, ...]) -> None:
         self.expr, self.args = expr, tuple(args)
-        self._fn = sp.lambdify(self.args, to_elementary(expr), modules="mpmath")
+        self._fn = sp.lambdify(  # e^(e^(10^300)) is inf, not a precision mpmath never reaches
+            self.args, to_elementary(expr), modules=[{"tanh": _mp_tanh, "exp": _mp_exp}, "mpmath"]
+        )
         self._cached = functools.lru_cache(maxsize=4096)(self._value)
 
     def __call__(self, *values: float) -> float:

@@ -686,20 +686,22 @@ def put_limits_at(args: tuple[np.ndarray, ...], out, limit):
 
 
 def exact_where_overflow(args: tuple[np.ndarray, ...], out, exact):
-    """*out*, with ``exact(*values)`` where it is +-inf although every argument is finite.
+    r"""*out*, with ``exact(*values)`` where it is +-inf or NaN although every argument is finite.
 
     *exact* is a :class:`symnn.compiler.extremes.ElementValue`: inf stays where the true
-    value is beyond float64, and an intermediate overflow gets the true value.
+    value is beyond float64, NaN where there is no real value (outside the domain), and an
+    intermediate overflow gets the true value: :math:`e^x \operatorname{sech}^2(e^x)` at
+    x = 800 is :math:`\infty \cdot 0` in float64 and 0 in truth.
 
     >>> exact_where_overflow((np.array([1.0, 1e300]),), np.array([1.0, np.inf]), lambda t: 7.0)
     array([1., 7.])
     """
     out = np.asarray(out, dtype=np.float64)
-    inf = np.isinf(out)
-    if not inf.any():
+    odd = ~np.isfinite(out)
+    if not odd.any():
         return out[()] if out.ndim == 0 else out
     arrays = np.broadcast_arrays(*args, out)
-    bad = np.isinf(arrays[-1])
+    bad = ~np.isfinite(arrays[-1])
     for a in arrays[:-1]:
         bad &= np.isfinite(a)
     if not bad.any():

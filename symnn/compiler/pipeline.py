@@ -407,9 +407,9 @@ def _build(
     non-finite inputs get the limits (:mod:`symnn.compiler.extremes`). Both only while
     the parameters are at their defaults, for which they were computed. With *exact* (an
     :class:`~symnn.compiler.extremes.ElementValue`) the formula runs without overflow
-    warnings and its infinite values at finite input are checked by
+    warnings and its infinite and NaN values at finite input are checked by
     :func:`~symnn.compiler.kernels.exact_where_overflow` (inf only where the true value is
-    beyond float64).
+    beyond float64, NaN only where it is not real).
     """
     lines, (result,) = numpy_source([stable_expr], names_, prepared=True)
     arg_names = [names_[a] for a in args]
@@ -442,8 +442,9 @@ def _build(
     if exact is not None and limits is None:
         body.append(f"_in = ({', '.join(arg_names)},)")
     quiet = _discarded_warnings(stable_expr, args)
-    if exact is not None and "over=" not in quiet:
-        quiet = ", ".join(filter(None, ['over="ignore"', quiet]))
+    if exact is not None:  # overflow, and inf * 0 or inf - inf after it: checked below
+        extra = [f'{k}="ignore"' for k in ("over", "invalid") if f"{k}=" not in quiet]
+        quiet = ", ".join(filter(None, [*extra, quiet]))
     if quiet:
         body.append(f"with np.errstate({quiet}):")
         body.extend("    " + line for line in compute)

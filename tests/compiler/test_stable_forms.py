@@ -8,6 +8,9 @@ the true value is finite, no floating-point warnings.
 
 from __future__ import annotations
 
+import warnings
+
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -15,6 +18,7 @@ import sympy as sp
 import symnn as sn
 from symnn.compiler import compile as compile_expr
 from tests.compiler._accuracy import failures
+from tests.oracle import mp_function
 
 x = sp.Symbol("x", real=True)
 b = sp.Symbol("b", positive=True)
@@ -132,6 +136,32 @@ def test_gelu_tanh_derivative_at_huge_arguments():
     with np.errstate(all="raise", under="ignore"):
         out = d(np.array([1e200, -1e200, 1e300, -1e300]))
     np.testing.assert_array_equal(out, [1.0, 0.0, 1.0, 0.0])
+
+
+def test_an_intermediate_overflow_to_nan_gets_the_true_value():
+    """A user formula with no stable form: e^x sech^2(e^x) is inf * 0 from x = 710 on, and
+    its derivative from about 355; the compiled functions give the true values (mpmath at 40
+    digits), 0 far out, with no floating-point warning, and NaN only where it is due."""
+    act = sn.Activation("exp(x)*sech(exp(x))**2")
+    true = mp_function(act.expr, act.symbol), mp_function(act.derivative, act.symbol)
+    xs = np.array([-800.0, 1.0, 5.0, 20.0, 300.0, 356.0, 700.0, 710.0, 800.0, 1e300])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise", under="ignore"):
+            got = act(xs), act.grad(xs)
+            special = act(np.array([np.inf, -np.inf, np.nan]))
+    with mpmath.workdps(40):
+        for order in (0, 1):
+            for v, g in zip(xs[:-1], got[order][:-1], strict=True):  # (mpmath: not at 1e300)
+                t = true[order](float(v))
+                assert abs(g - float(t)) <= 1e-13 * abs(t) + 1e-300, (order, v, g, t)
+    assert got[0][-1] == 0.0 and got[1][-1] == 0.0  # e^(-e^(1e300)), far below any double
+    assert special[0] == 0.0 and special[1] == 0.0 and np.isnan(special[2])
+    sq = sn.compile(x**2 + sp.sqrt(x), x)  # it overflows, so its NaN are checked too
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = sq(np.array([-1.0, 4.0, 1e200]))
+    assert np.isnan(out[0]) and out[1] == 18.0 and out[2] == np.inf  # NaN outside the domain
 
 
 # -- the spellings of the logistic function and softplus -------------------------------
