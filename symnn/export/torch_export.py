@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -324,7 +325,25 @@ def _classes():
 
 def activation_module(act: Activation, trainable: Sequence[str] = (), dtype=None):
     """``act`` as a ``torch.nn.Module``; the parameters in *trainable* become ``nn.Parameter``\\ s."""
-    return _classes()[0](act, trainable, dtype)
+    module = _classes()[0](act, trainable, dtype)
+    module.__class__ = _own_forward(type(module), module._code)
+    return module
+
+
+@functools.lru_cache(maxsize=512)
+def _own_forward(cls: type, key: Any) -> type:
+    """A subclass of *cls* whose ``forward`` has a code object of its own, one per *key*.
+
+    torch.compile keeps its compiled graphs on the code object of ``forward`` and recompiles
+    when the function behind it changes, at most 8 times (with ``fullgraph=True`` the 9th is an
+    error): every activation sharing one ``forward`` would make the 9th compiled activation
+    of a session fail. Two modules of one function share the subclass and its graphs.
+    """
+    base = cls.forward
+    code = base.__code__.replace()  # an equal code object, but another one
+    forward = types.FunctionType(code, base.__globals__, base.__name__, base.__defaults__, base.__closure__)
+    forward.__qualname__ = base.__qualname__
+    return type(cls.__name__, (cls,), {"forward": forward, "__module__": cls.__module__})
 
 
 # ------------------------------------------------------------------------------
@@ -334,7 +353,9 @@ def activation_module(act: Activation, trainable: Sequence[str] = (), dtype=None
 
 def loss_module(lo: Loss, reduction: str | None = None):
     """``lo`` as a ``torch.nn.Module`` computing ``loss(yhat, y)`` with its reduction."""
-    return _classes()[1](lo, reduction)
+    module = _classes()[1](lo, reduction)
+    module.__class__ = _own_forward(type(module), (module._code, module.reduction, lo.name))
+    return module
 
 
 _SOFTMAX_CE_SOURCE = '''\
