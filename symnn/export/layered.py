@@ -28,10 +28,18 @@ from typing import Any
 
 import numpy as np
 
+from symnn.catalogue.vector import VectorActivation
 from symnn.nn.convnet import LayeredNetwork
 from symnn.nn.layers import Act, AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D
 
-__all__ = ["layered_functions", "layered_module", "load_params", "load_torch", "weight_layers"]
+__all__ = [
+    "layered_functions",
+    "layered_module",
+    "load_params",
+    "load_torch",
+    "output_activation",
+    "weight_layers",
+]
 
 
 def weight_layers(net: LayeredNetwork) -> list[tuple[int, Any]]:
@@ -42,6 +50,24 @@ def weight_layers(net: LayeredNetwork) -> list[tuple[int, Any]]:
             j += 1
             out.append((j, layer))
     return out
+
+
+def output_activation(net: LayeredNetwork):
+    """The output activation of *net*, checked for export: a vector one must keep the width
+    (softmax, log-softmax); a GLU or maxout output of a network of layers is refused."""
+    act = net.activations[-1]
+    if isinstance(act, VectorActivation) and act.in_width(1) != 1:
+        from symnn.export.codegen import ExportError
+
+        j = len(weight_layers(net))
+        raise ExportError(
+            f"export: the output layer (Dense, weight layer {j}) of this network of layers has the "
+            f"vector activation {act.name!r}, which takes {act.in_width(1)} pre-activations a unit; "
+            "a network of layers gives its last Dense layer one column a unit, so it has no such "
+            f"export. Use a dense network (sn.Network([...], output_activation={act.name!r})), "
+            "which exports it, or put the gate in a hidden layer of a dense network"
+        )
+    return act
 
 
 def _image(X, net: LayeredNetwork):
@@ -109,7 +135,13 @@ def _module_class():
                     raise TypeError(f"export to torch: no counterpart for the layer {layer!r}")
                 body.append(m)
             self.body = nn.Sequential(*body)
-            self.out = SymnnActivation(net.activations[-1], dtype=dtype)
+            out = output_activation(net)
+            if isinstance(out, VectorActivation):  # softmax, log-softmax: symnn's formulas
+                from symnn.export.vector import torch_module
+
+                self.out = torch_module(out, dtype=dtype)
+            else:
+                self.out = SymnnActivation(out, dtype=dtype)
             self.loss = SymnnLoss(net.loss)
 
         def forward(self, X):
@@ -225,7 +257,13 @@ def layered_functions(net: LayeredNetwork) -> tuple[dict[str, Any], Callable, Ca
             steps.append(lambda p, A, act=act: act(A))
         else:  # pragma: no cover - every layer kind is listed above
             raise TypeError(f"export to JAX: no counterpart for the layer {layer!r}")
-    out = activation_function(net.activations[-1])
+    last = output_activation(net)
+    if isinstance(last, VectorActivation):  # softmax, log-softmax: symnn's formulas
+        from symnn.export.vector import jax_function
+
+        out = jax_function(last)
+    else:
+        out = activation_function(last)
     loss = loss_function(net.loss)
     shape = tuple(net.input_shape)
 
