@@ -53,19 +53,25 @@ def weight_layers(net: LayeredNetwork) -> list[tuple[int, Any]]:
 
 
 def output_activation(net: LayeredNetwork):
-    """The output activation of *net*, checked for export: a vector one must keep the width
-    (softmax, log-softmax); a GLU or maxout output of a network of layers is refused."""
+    """The output activation of *net*, checked for export: a vector one (softmax, log-softmax,
+    GLU, maxout) is refused with an :class:`~symnn.export.codegen.ExportError` naming the layer.
+
+    symnn's network of layers does not apply a vector output activation in its own NumPy code
+    yet (it takes its last Dense layer's values as they are), so an export computing the
+    activation would not be that network; a softmax output fused with the cross-entropy
+    (``loss="cross_entropy"``) is not a vector activation here and exports.
+    """
     act = net.activations[-1]
-    if isinstance(act, VectorActivation) and act.in_width(1) != 1:
+    if isinstance(act, VectorActivation):
         from symnn.export.codegen import ExportError
 
         j = len(weight_layers(net))
         raise ExportError(
             f"export: the output layer (Dense, weight layer {j}) of this network of layers has the "
-            f"vector activation {act.name!r}, which takes {act.in_width(1)} pre-activations a unit; "
-            "a network of layers gives its last Dense layer one column a unit, so it has no such "
-            f"export. Use a dense network (sn.Network([...], output_activation={act.name!r})), "
-            "which exports it, or put the gate in a hidden layer of a dense network"
+            f"vector activation {act.name!r}, which a network of layers does not apply in symnn's "
+            "own code yet, so there is nothing equal to export. Use a dense network "
+            f"(sn.Network([...], output_activation={act.name!r}), which exports), or for "
+            "classes a softmax output with loss='cross_entropy'"
         )
     return act
 
@@ -135,13 +141,7 @@ def _module_class():
                     raise TypeError(f"export to torch: no counterpart for the layer {layer!r}")
                 body.append(m)
             self.body = nn.Sequential(*body)
-            out = output_activation(net)
-            if isinstance(out, VectorActivation):  # softmax, log-softmax: symnn's formulas
-                from symnn.export.vector import torch_module
-
-                self.out = torch_module(out, dtype=dtype)
-            else:
-                self.out = SymnnActivation(out, dtype=dtype)
+            self.out = SymnnActivation(output_activation(net), dtype=dtype)
             self.loss = SymnnLoss(net.loss)
 
         def forward(self, X):
@@ -257,13 +257,7 @@ def layered_functions(net: LayeredNetwork) -> tuple[dict[str, Any], Callable, Ca
             steps.append(lambda p, A, act=act: act(A))
         else:  # pragma: no cover - every layer kind is listed above
             raise TypeError(f"export to JAX: no counterpart for the layer {layer!r}")
-    last = output_activation(net)
-    if isinstance(last, VectorActivation):  # softmax, log-softmax: symnn's formulas
-        from symnn.export.vector import jax_function
-
-        out = jax_function(last)
-    else:
-        out = activation_function(last)
+    out = activation_function(output_activation(net))
     loss = loss_function(net.loss)
     shape = tuple(net.input_shape)
 
