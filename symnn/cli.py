@@ -866,9 +866,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from symnn.export import standalone_source
-
     from symnn.catalogue.vector import REGISTRY as VECTOR_ACTIVATIONS
+    from symnn.export import standalone_source
 
     with _input():
         if VECTOR_ACTIVATIONS.knows(args.name.strip()):

@@ -29,8 +29,8 @@ __all__ = [
     "check_trainable",
     "identifier",
     "layer_trainables",
-    "z_width",
     "loss_code",
+    "z_width",
 ]
 
 

@@ -25,12 +25,10 @@ PyTorch: :func:`torch_module` gives an ``nn.Module`` (softmax and log-softmax ar
 ``torch.autograd.Function``\ s); JAX: :func:`jax_function` gives a function of the array
 (softmax and log-softmax are ``jax.custom_jvp``\ s, so ``grad``, ``jit`` and ``vmap`` work).
 
->>> import symnn as sn
->>> import numpy as np
->>> import torch
->>> f = torch_module(sn.vector_activation("log_softmax"))
->>> float(f(torch.tensor([[0.0, -40.0]], dtype=torch.float64))[0, 0])  # -exp(-40)
--4.248354255291589e-18
+Example (PyTorch and JAX are optional, so these lines are not run as doctests)::
+
+    f = torch_module(sn.vector_activation("log_softmax"))
+    f(torch.tensor([[0.0, -40.0]], dtype=torch.float64))  # [[-4.248354255291589e-18, -40.0]]
 """
 
 from __future__ import annotations
@@ -42,6 +40,19 @@ from typing import Any
 from symnn.catalogue.vector import VectorActivation
 
 __all__ = ["jax_function", "torch_module"]
+
+
+def _torch():
+    from symnn.export import torch_ops
+
+    return torch_ops.load().torch
+
+
+def _jax():
+    from symnn.export import jax_ops
+
+    ops = jax_ops.load()
+    return ops.jax, ops.jnp
 
 
 def _check_width(act: VectorActivation, width: int, where: str) -> None:
@@ -61,8 +72,6 @@ def _check_width(act: VectorActivation, width: int, where: str) -> None:
 @functools.cache
 def _torch_functions() -> dict[str, Any]:
     """The autograd.Functions of softmax and log-softmax (defined when PyTorch is imported)."""
-    from symnn.export.torch_export import _torch
-
     torch = _torch()
 
     class Softmax(torch.autograd.Function):
@@ -102,10 +111,7 @@ def _torch_functions() -> dict[str, Any]:
 
 @functools.cache
 def _module_class() -> type:
-    from symnn.export.torch_export import _torch, activation_module
-
-    torch = _torch()
-    nn = torch.nn
+    nn = _torch().nn
 
     class SymnnVectorActivation(nn.Module):
         """A symnn vector activation as a module (see :mod:`symnn.export.vector`).
@@ -123,7 +129,8 @@ def _module_class() -> type:
             self.source = act.source
             self._act = act
             self._fn = _torch_functions().get(act.kind)
-            self.gate = activation_module(act.gate, dtype=dtype) if act.kind == "glu" else None
+            # the gate's own export (symnn.export.to_torch, through the catalogue's hook)
+            self.gate = act.gate.to_torch(dtype=dtype) if act.kind == "glu" else None
 
         def forward(self, z):
             _check_width(self._act, z.shape[-1], "exported to PyTorch")
@@ -145,10 +152,10 @@ def _module_class() -> type:
 def torch_module(act: VectorActivation, dtype=None):
     """*act* as a ``torch.nn.Module`` applied along the last axis (``dtype``: the gate's buffers).
 
-    >>> import symnn as sn, torch
-    >>> glu = torch_module(sn.vector_activation("swiglu"))
-    >>> glu(torch.tensor([[2.0, 0.0]], dtype=torch.float64))  # 2 * silu(0)
-    tensor([[0.]], dtype=torch.float64)
+    Example (not a doctest: PyTorch is optional)::
+
+        glu = torch_module(sn.vector_activation("swiglu"))
+        glu(torch.tensor([[2.0, 1.0]], dtype=torch.float64))  # 2 silu(1) = 2 / (1 + e^-1)
     """
     return _module_class()(act, dtype)
 
@@ -161,8 +168,6 @@ def torch_module(act: VectorActivation, dtype=None):
 @functools.cache
 def _jax_functions() -> dict[str, Callable]:
     """softmax and log-softmax as ``jax.custom_jvp`` with symnn's formulas."""
-    from symnn.export.jax_export import _jax
-
     jax, jnp = _jax()
 
     @jax.custom_jvp
@@ -198,18 +203,16 @@ def _jax_functions() -> dict[str, Callable]:
 def jax_function(act: VectorActivation) -> Callable:
     """*act* as a JAX-traceable function ``f(z)`` along the last axis.
 
-    >>> import symnn as sn, jax.numpy as jnp
-    >>> f = jax_function(sn.vector_activation("maxout", k=2))
-    >>> f(jnp.array([[1.0, 3.0, -2.0, -5.0]])).tolist()
-    [[3.0, -2.0]]
-    """
-    from symnn.export.jax_export import _jax, activation_function
+    Example (not a doctest: JAX is optional)::
 
+        f = jax_function(sn.vector_activation("maxout", k=2))
+        f(jnp.array([[1.0, 3.0, -2.0, -5.0]]))  # [[3.0, -2.0]]
+    """
     _, jnp = _jax()
     if act.kind in ("softmax", "log_softmax"):
         core = _jax_functions()[act.kind]
     elif act.kind == "glu":
-        gate = activation_function(act.gate)
+        gate = act.gate.to_jax()  # the gate's own export (symnn.export.to_jax, by the hook)
 
         def core(z):
             h = z.shape[-1] // 2

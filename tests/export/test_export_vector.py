@@ -172,6 +172,10 @@ def test_jax_network_loss_and_gradients_equal_symnns(hidden, out, loss):
     params, apply_fn, loss_fn = net.to_jax()
     value, grads = jax.value_and_grad(loss_fn)(params, X, Y)
     assert float(value) == pytest.approx(net.loss_value(X, Y), rel=1e-10)
+    out = np.asarray(apply_fn(params, X))
+    if net.softmax_output:  # apply_fn gives the logits the fused cross-entropy takes
+        out = sn.vector_activation("softmax")(out)
+    np.testing.assert_allclose(out, net.predict(X), rtol=1e-12, atol=1e-15)
     want = net.gradients(X, Y)
     assert set(grads) == set(want)
     for key, g in want.items():
