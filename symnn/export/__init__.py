@@ -73,9 +73,7 @@ def to_torch(obj: Any, **options: Any) -> Any:
     if kind == "activation":
         return torch_export.activation_module(obj, **options)
     if kind == "vector":
-        from symnn.export.vector import torch_module
-
-        return torch_module(obj, **options)
+        return torch_export.vector_module(obj, **options)
     if kind == "loss":
         return torch_export.loss_module(obj, **options)
     if kind == "layered":

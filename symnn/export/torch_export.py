@@ -32,7 +32,14 @@ from symnn.export.sources import (
 from symnn.export.vector import torch_module
 from symnn.nn.network import Network
 
-__all__ = ["activation_module", "autograd_function", "load_weights", "loss_module", "network_module"]
+__all__ = [
+    "activation_module",
+    "autograd_function",
+    "load_weights",
+    "loss_module",
+    "network_module",
+    "vector_module",
+]
 
 
 def _torch():
@@ -303,7 +310,7 @@ def _classes():
                         lin.bias.copy_(torch.as_tensor(net.params[f"b{i}"].copy()))
                 self.linears.append(lin)
                 if isinstance(spec, VectorActivation):  # softmax, GLU, maxout: symnn's formulas
-                    self.activations.append(torch_module(spec, dtype=dtype))
+                    self.activations.append(vector_module(spec, dtype=dtype))
                     continue
                 trained = layer_trainables(net, i)  # trainable_params: nn.Parameters, net's values
                 act = SymnnActivation(spec, [tp.name for tp in trained], dtype=dtype)
@@ -333,6 +340,14 @@ def activation_module(act: Activation, trainable: Sequence[str] = (), dtype=None
     """``act`` as a ``torch.nn.Module``; the parameters in *trainable* become ``nn.Parameter``\\ s."""
     module = _classes()[0](act, trainable, dtype)
     module.__class__ = _own_forward(type(module), module._code)
+    return module
+
+
+def vector_module(act: VectorActivation, dtype=None):
+    """The vector activation *act* (softmax, GLU, maxout) as a ``torch.nn.Module``
+    (:mod:`symnn.export.vector`), with a ``forward`` of its own for ``torch.compile``."""
+    module = torch_module(act, dtype=dtype)
+    module.__class__ = _own_forward(type(module), (act.name, act.k))
     return module
 
 

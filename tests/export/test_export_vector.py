@@ -228,3 +228,15 @@ def test_cli_and_standalone_source_refuse_a_vector_activation_clearly(capsys):
     assert "symnn.vector_activation('swiglu').to_torch()" in err
     with pytest.raises(ExportError, match="'maxout' is a vector activation"):
         standalone_source(sn.vector_activation("maxout"), "jax")
+
+
+def test_torch_compile_gives_the_eager_numbers():
+    act = sn.vector_activation("log_softmax")
+    Z = np.array([[0.0, -40.0, 3.0, 300.0], [1.0, 1.0, -5.0, 2.0]])
+    compiled = torch.compile(act.to_torch(), fullgraph=True)
+    z = torch.tensor(Z, requires_grad=True)
+    out = compiled(z)
+    out.backward(torch.ones_like(out))
+    _check(out.detach().numpy(), act(Z), "compiled log_softmax")
+    G = np.ones_like(Z)
+    _check(z.grad.numpy(), act.vjp(Z, G), "compiled log_softmax vjp", _cancellation(act, Z, G))
