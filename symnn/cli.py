@@ -866,9 +866,18 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from symnn.catalogue.vector import REGISTRY as VECTOR_ACTIVATIONS
     from symnn.export import standalone_source
 
     with _input():
+        if VECTOR_ACTIVATIONS.knows(args.name.strip()):
+            name = VECTOR_ACTIVATIONS.lookup(args.name.strip()).name
+            raise ValueError(
+                f"{name} is a vector activation (a function of a whole layer): symnn export "
+                "writes a module for an elementwise activation or a formula. From Python, "
+                f"symnn.vector_activation({name!r}).to_torch() (or .to_jax()) gives it with "
+                "symnn's formulas, and a network with such a layer exports with net.to_torch()"
+            )
         act = _activation(args.name, _params(args.param))
         out = args.out
         if out is not None:

@@ -47,6 +47,7 @@ import numpy as np
 import scipy.special
 import sympy as sp
 
+from symnn import _hooks
 from symnn._validation import as_float_array, check_count
 from symnn.catalogue.activation import x
 from symnn.catalogue.activations import FAMILIES, Activation, as_activation
@@ -311,6 +312,16 @@ class VectorActivation:
         """Outputs on inputs spread over [-50, 50] (for range checks against a loss's domain)."""
         grid = np.linspace(-50.0, 50.0, n * self.in_width(units)).reshape(n, -1)
         return self(np.random.default_rng(0).permuted(grid, axis=0))
+
+    # -- export (provided by symnn.export through symnn._hooks: imports point one way) ----
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This activation as a ``torch.nn.Module`` along the last axis, with symnn's formulas
+        forward and backward (:mod:`symnn.export.vector`); ``dtype`` is a GLU gate's."""
+        return _hooks.call("to_torch", self, dtype=dtype)
+
+    def to_jax(self) -> Any:
+        """This activation as a JAX-traceable function of the last axis (:mod:`symnn.export.vector`)."""
+        return _hooks.call("to_jax", self)
 
     # -- properties ---------------------------------------------------------------
     @cached_property

@@ -39,16 +39,17 @@ __all__ = ["ExportError", "load_weights", "standalone_source", "to_jax", "to_tor
 def _kind(obj: Any) -> str:
     from symnn.catalogue.activation import Activation
     from symnn.catalogue.loss import Loss
+    from symnn.catalogue.vector import VectorActivation
     from symnn.nn.convnet import LayeredNetwork
     from symnn.nn.network import Network
 
-    kinds = (("activation", Activation), ("loss", Loss), ("network", Network),
-             ("layered", LayeredNetwork))  # fmt: skip
+    kinds = (("activation", Activation), ("vector", VectorActivation), ("loss", Loss),
+             ("network", Network), ("layered", LayeredNetwork))  # fmt: skip
     for kind, cls in kinds:
         if isinstance(obj, cls):
             return kind
     raise TypeError(
-        f"symnn exports an Activation, a Loss or a Network, not {type(obj).__name__}; "
+        f"symnn exports an Activation, a VectorActivation, a Loss or a Network, not {type(obj).__name__}; "
         "e.g. symnn.activation('gelu').to_torch()"
     )
 
@@ -58,6 +59,8 @@ def to_torch(obj: Any, **options: Any) -> Any:
 
     * ``Activation`` -> ``nn.Module``; options ``trainable=("alpha",)`` (those parameters
       become ``nn.Parameter``\ s, the others buffers) and ``dtype`` (default float64);
+    * ``VectorActivation`` (softmax, log-softmax, GLU family, maxout) -> ``nn.Module`` along
+      the last axis with symnn's formulas forward and backward (:mod:`symnn.export.vector`);
     * ``Loss`` -> ``nn.Module`` ``loss(yhat, y)``; option ``reduction`` (default the loss's);
     * ``Network`` -> ``nn.Module`` with ``Linear`` layers holding the network's current
       weights, ``.loss``, ``.loss_fn(X, y)`` and ``.predict(X)``; option ``dtype``; a network
@@ -69,6 +72,8 @@ def to_torch(obj: Any, **options: Any) -> Any:
 
     if kind == "activation":
         return torch_export.activation_module(obj, **options)
+    if kind == "vector":
+        return torch_export.vector_module(obj, **options)
     if kind == "loss":
         return torch_export.loss_module(obj, **options)
     if kind == "layered":
@@ -83,6 +88,7 @@ def to_jax(obj: Any, **options: Any) -> Any:
 
     * ``Activation`` -> ``f(x, **params)`` (a ``jax.custom_jvp``; ``jax.grad`` also
       differentiates with respect to the parameters);
+    * ``VectorActivation`` -> ``f(z)`` along the last axis (:mod:`symnn.export.vector`);
     * ``Loss`` -> ``loss(yhat, y)``; option ``reduction``;
     * ``Network`` -> ``(params, apply_fn, loss_fn)``: ``apply_fn(params, X)``,
       ``loss_fn(params, X, y)``; ``params`` a dict of arrays ``W1, b1, ...`` (W is (in, out));
@@ -93,6 +99,10 @@ def to_jax(obj: Any, **options: Any) -> Any:
 
     if kind == "activation":
         return jax_export.activation_function(obj, **options)
+    if kind == "vector":
+        from symnn.export.vector import jax_function
+
+        return jax_function(obj, **options)
     if kind == "loss":
         return jax_export.loss_function(obj, **options)
     if kind == "layered":

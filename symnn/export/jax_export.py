@@ -22,13 +22,14 @@ import numpy as np
 
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
+from symnn.catalogue.vector import VectorActivation
 from symnn.export.elementwise import Code, build
 from symnn.export.sources import (
     activation_code,
-    elementwise_activations,
     layer_trainables,
     loss_code,
 )
+from symnn.export.vector import jax_function
 from symnn.nn.network import Network
 
 __all__ = ["activation_function", "load_params", "loss_function", "network_functions"]
@@ -192,7 +193,10 @@ def network_functions(net: Network) -> tuple[dict[str, Any], Callable, Callable]
     (logits for a softmax output), ``loss_fn(params, X, y)`` the network's loss."""
     _, jnp = _jax()
     params = {k: jnp.asarray(np.array(v)) for k, v in net.params.items()}
-    acts = [activation_function(a) for a in elementwise_activations(net)]
+    acts = [  # a vector layer (softmax, GLU, maxout): symnn's formulas, W of in_width(h) columns
+        jax_function(a) if isinstance(a, VectorActivation) else activation_function(a)
+        for a in net.activations
+    ]
     # trainable activation parameters: arrays in params ("alpha1"), keywords of the activation
     trained = [{tp.name: tp.key for tp in layer_trainables(net, i)} for i in range(1, len(acts) + 1)]
     loss = loss_function(net.loss)

@@ -28,10 +28,18 @@ from typing import Any
 
 import numpy as np
 
+from symnn.catalogue.vector import VectorActivation
 from symnn.nn.convnet import LayeredNetwork
 from symnn.nn.layers import Act, AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D
 
-__all__ = ["layered_functions", "layered_module", "load_params", "load_torch", "weight_layers"]
+__all__ = [
+    "layered_functions",
+    "layered_module",
+    "load_params",
+    "load_torch",
+    "output_activation",
+    "weight_layers",
+]
 
 
 def weight_layers(net: LayeredNetwork) -> list[tuple[int, Any]]:
@@ -42,6 +50,30 @@ def weight_layers(net: LayeredNetwork) -> list[tuple[int, Any]]:
             j += 1
             out.append((j, layer))
     return out
+
+
+def output_activation(net: LayeredNetwork):
+    """The output activation of *net*, checked for export: a vector one (softmax, log-softmax,
+    GLU, maxout) is refused with an :class:`~symnn.export.codegen.ExportError` naming the layer.
+
+    symnn's network of layers does not apply a vector output activation in its own NumPy code
+    yet (it takes its last Dense layer's values as they are), so an export computing the
+    activation would not be that network; a softmax output fused with the cross-entropy
+    (``loss="cross_entropy"``) is not a vector activation here and exports.
+    """
+    act = net.activations[-1]
+    if isinstance(act, VectorActivation):
+        from symnn.export.codegen import ExportError
+
+        j = len(weight_layers(net))
+        raise ExportError(
+            f"export: the output layer (Dense, weight layer {j}) of this network of layers has the "
+            f"vector activation {act.name!r}, which a network of layers does not apply in symnn's "
+            "own code yet, so there is nothing equal to export. Use a dense network "
+            f"(sn.Network([...], output_activation={act.name!r}), which exports), or for "
+            "classes a softmax output with loss='cross_entropy'"
+        )
+    return act
 
 
 def _image(X, net: LayeredNetwork):
@@ -109,7 +141,7 @@ def _module_class():
                     raise TypeError(f"export to torch: no counterpart for the layer {layer!r}")
                 body.append(m)
             self.body = nn.Sequential(*body)
-            self.out = SymnnActivation(net.activations[-1], dtype=dtype)
+            self.out = SymnnActivation(output_activation(net), dtype=dtype)
             self.loss = SymnnLoss(net.loss)
 
         def forward(self, X):
@@ -225,7 +257,7 @@ def layered_functions(net: LayeredNetwork) -> tuple[dict[str, Any], Callable, Ca
             steps.append(lambda p, A, act=act: act(A))
         else:  # pragma: no cover - every layer kind is listed above
             raise TypeError(f"export to JAX: no counterpart for the layer {layer!r}")
-    out = activation_function(net.activations[-1])
+    out = activation_function(output_activation(net))
     loss = loss_function(net.loss)
     shape = tuple(net.input_shape)
 

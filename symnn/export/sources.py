@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
+from symnn.catalogue.vector import VectorActivation
 from symnn.export.elementwise import Code, generate
 from symnn.export.fixes import Fix
 from symnn.expr.symbolic import derivative
@@ -26,28 +27,22 @@ from symnn.expr.symbolic import derivative
 __all__ = [
     "activation_code",
     "check_trainable",
-    "elementwise_activations",
     "identifier",
     "layer_trainables",
     "loss_code",
+    "z_width",
 ]
 
 
-def elementwise_activations(net) -> list[Activation]:
-    """The network's layer activations; a vector activation (softmax, GLU, maxout) is refused
-    with an :class:`~symnn.export.codegen.ExportError` naming it and its layer."""
-    from symnn.export.codegen import ExportError
+def z_width(act: Activation | VectorActivation, units: int) -> int:
+    """The width of a layer's pre-activation (its ``Linear`` layer's outputs): *units*, or
+    ``act.in_width(units)`` for a vector activation (2 units for a GLU layer, k units for maxout).
 
-    acts = list(net.activations)
-    for i, act in enumerate(acts, start=1):
-        if not isinstance(act, Activation):
-            raise ExportError(
-                f"export: layer {i}'s activation {getattr(act, 'name', act)!r} is a vector "
-                "activation (its Jacobian couples units), which symnn.export does not export yet; "
-                "use an elementwise activation in that layer, or a softmax output through the "
-                "loss (loss='cross_entropy')"
-            )
-    return acts
+    >>> import symnn as sn
+    >>> z_width(sn.vector_activation("swiglu"), 4), z_width(sn.activation("tanh"), 4)
+    (8, 4)
+    """
+    return act.in_width(units) if isinstance(act, VectorActivation) else units
 
 
 def layer_trainables(net, layer: int) -> list:

@@ -20,6 +20,7 @@ import inspect
 import numpy as np
 
 from symnn.catalogue.activation import Activation
+from symnn.export.codegen import ExportError
 from symnn.export.fixes import fixed
 from symnn.export.sources import activation_code
 
@@ -132,6 +133,12 @@ def standalone_source(act: Activation, backend: str) -> str:
     """The text of a standalone module computing *act* with *backend* (``torch`` or ``jax``)."""
     if backend not in ("torch", "jax"):
         raise ValueError(f"unknown export backend {backend!r}; choose torch or jax")
+    if not isinstance(act, Activation):
+        raise ExportError(
+            f"standalone_source writes a module for an elementwise activation; "
+            f"{getattr(act, 'name', act)!r} is a vector activation: use its .to_torch() or "
+            ".to_jax() (symnn.vector_activation(name).to_torch())"
+        )
     names = [act.kwnames[p] for p in act.params]
     code = activation_code(act, backend, names if backend == "jax" else ())
     fn = code.name

@@ -21,16 +21,25 @@ import numpy as np
 
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
+from symnn.catalogue.vector import VectorActivation
 from symnn.export.elementwise import Code, build, build_each
 from symnn.export.sources import (
     activation_code,
-    elementwise_activations,
     layer_trainables,
     loss_code,
+    z_width,
 )
+from symnn.export.vector import torch_module
 from symnn.nn.network import Network
 
-__all__ = ["activation_module", "autograd_function", "load_weights", "loss_module", "network_module"]
+__all__ = [
+    "activation_module",
+    "autograd_function",
+    "load_weights",
+    "loss_module",
+    "network_module",
+    "vector_module",
+]
 
 
 def _torch():
@@ -292,16 +301,20 @@ def _classes():
             self.softmax_output = net.softmax_output
             self.linears = nn.ModuleList()
             self.activations = nn.ModuleList()
-            acts = elementwise_activations(net)
             for i in range(1, net.depth + 1):
-                lin = nn.Linear(net.layers[i - 1], net.layers[i], bias=net.bias, dtype=dtype)
+                spec = net.activations[i - 1]  # a vector layer of h units: Linear to in_width(h)
+                width = z_width(spec, net.layers[i])
+                lin = nn.Linear(net.layers[i - 1], width, bias=net.bias, dtype=dtype)
                 with torch.no_grad():  # symnn: Z = X W + b with W (in, out); torch: W (out, in)
                     lin.weight.copy_(torch.as_tensor(net.params[f"W{i}"].T.copy()))
                     if net.bias:
                         lin.bias.copy_(torch.as_tensor(net.params[f"b{i}"].copy()))
                 self.linears.append(lin)
+                if isinstance(spec, VectorActivation):  # softmax, GLU, maxout: symnn's formulas
+                    self.activations.append(vector_module(spec, dtype=dtype))
+                    continue
                 trained = layer_trainables(net, i)  # trainable_params: nn.Parameters, net's values
-                act = SymnnActivation(acts[i - 1], [tp.name for tp in trained], dtype=dtype)
+                act = SymnnActivation(spec, [tp.name for tp in trained], dtype=dtype)
                 for tp in trained:  # a scalar, or one per unit (broadcast along the rows)
                     value = torch.tensor(np.array(net.params[tp.key]), dtype=dtype)
                     setattr(act, tp.name, nn.Parameter(value))
@@ -328,6 +341,14 @@ def activation_module(act: Activation, trainable: Sequence[str] = (), dtype=None
     """``act`` as a ``torch.nn.Module``; the parameters in *trainable* become ``nn.Parameter``\\ s."""
     module = _classes()[0](act, trainable, dtype)
     module.__class__ = _own_forward(type(module), module._code)
+    return module
+
+
+def vector_module(act: VectorActivation, dtype=None):
+    """The vector activation *act* (softmax, GLU, maxout) as a ``torch.nn.Module``
+    (:mod:`symnn.export.vector`), with a ``forward`` of its own for ``torch.compile``."""
+    module = torch_module(act, dtype=dtype)
+    module.__class__ = _own_forward(type(module), (act.name, act.k))
     return module
 
 

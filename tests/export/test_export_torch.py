@@ -436,10 +436,3 @@ def test_trainable_activation_parameters_export_and_come_back(spec):
         param.add_(0.05)
     net.load_weights_from(module)
     np.testing.assert_allclose(net.params[key], param.detach().numpy(), rtol=0, atol=0)
-
-
-def test_vector_activations_are_refused_with_a_clear_error():
-    from symnn.export import ExportError
-
-    with pytest.raises(ExportError, match=r"layer 1's activation 'glu' is a vector activation"):
-        sn.Network([3, 4, 2], activation="glu", loss="mse").to_torch()
