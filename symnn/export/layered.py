@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 
-from symnn.catalogue.vector import VectorActivation
 from symnn.nn.convnet import LayeredNetwork
 from symnn.nn.layers import Act, AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D
 
@@ -53,27 +52,9 @@ def weight_layers(net: LayeredNetwork) -> list[tuple[int, Any]]:
 
 
 def output_activation(net: LayeredNetwork):
-    """The output activation of *net*, checked for export: a vector one (softmax, log-softmax,
-    GLU, maxout) is refused with an :class:`~symnn.export.codegen.ExportError` naming the layer.
-
-    symnn's network of layers does not apply a vector output activation in its own NumPy code
-    yet (it takes its last Dense layer's values as they are), so an export computing the
-    activation would not be that network; a softmax output fused with the cross-entropy
-    (``loss="cross_entropy"``) is not a vector activation here and exports.
-    """
-    act = net.activations[-1]
-    if isinstance(act, VectorActivation):
-        from symnn.export.codegen import ExportError
-
-        j = len(weight_layers(net))
-        raise ExportError(
-            f"export: the output layer (Dense, weight layer {j}) of this network of layers has the "
-            f"vector activation {act.name!r}, which a network of layers does not apply in symnn's "
-            "own code yet, so there is nothing equal to export. Use a dense network "
-            f"(sn.Network([...], output_activation={act.name!r}), which exports), or for "
-            "classes a softmax output with loss='cross_entropy'"
-        )
-    return act
+    """The output activation of *net* (elementwise: a network of layers refuses a vector one
+    when it is made; a softmax output fused with the cross-entropy is the identity here)."""
+    return net.activations[-1]
 
 
 def _image(X, net: LayeredNetwork):

@@ -40,6 +40,7 @@ from symnn.catalogue.activations import Activation, as_activation
 from symnn.catalogue.initializers import Initializer, initializer
 from symnn.catalogue.losses import Loss, as_loss
 from symnn.catalogue.regularizers import Objective
+from symnn.catalogue.vector import VectorActivation
 from symnn.nn.convcode import ConvSpec, build
 from symnn.nn.layers import Act, Conv2D, Dense, Flatten, Layer, expand, shapes
 from symnn.nn.trained import NetworkMethods
@@ -196,6 +197,14 @@ class LayeredNetwork(NetworkMethods):
             loss=loss,
             bias=bias,
         )
+        if isinstance(self._tail.activations[-1], VectorActivation):
+            name = self._tail.activations[-1].name
+            raise ValueError(
+                f"the output activation {name!r} is a vector activation, which a network of "
+                "layers does not apply to its last Dense layer yet; use an elementwise output "
+                "activation, softmax with loss='cross_entropy' (fused), or a dense network "
+                f"(sn.Network([d, h, k], output_activation={name!r}))"
+            )
         self.loss = self._tail.loss
         self.regularizers = self._tail.regularizers
         self.softmax_output = self._tail.softmax_output

@@ -204,18 +204,21 @@ def test_weights_of_vector_layers_come_back():
     assert maxout.loss_value(X, Y) == pytest.approx(float(loss_fn(stepped, X, Y)), rel=1e-12)
 
 
-def test_networks_of_layers_refuse_a_vector_output_naming_the_layer():
-    """symnn's network of layers takes its last Dense layer's values as they are for a vector
-    output activation (its own code does not apply it yet): export refuses, naming the layer."""
-    from symnn.export import ExportError
+def test_networks_of_layers_refuse_a_vector_output_when_made():
+    """A network of layers does not apply a vector output activation to its last Dense
+    layer, so it refuses one when it is made (it used to ignore it: predictions were the
+    Dense layer's raw values and the NLL of log-softmax came out negative); a softmax fused
+    with the cross-entropy is fine."""
     from symnn.nn.layers import Dense
 
-    for name in ("log_softmax", "glu"):
-        net = sn.Network([Dense(4, activation="tanh"), Dense(4)], input_shape=(2,),
-                         output_activation=name, loss="mse", seed=0)  # fmt: skip
-        for export in (net.to_torch, net.to_jax):
-            with pytest.raises(ExportError, match=rf"output layer \(Dense, weight layer 2\).*'{name}'"):
-                export()
+    for name in ("log_softmax", "glu", "maxout", "softmax"):
+        out = sn.vector_activation(name) if name == "softmax" else name  # (the name: fused)
+        with pytest.raises(ValueError, match=rf"output activation '{name}' is a vector activation"):
+            sn.Network([Dense(4, activation="tanh"), Dense(4)], input_shape=(2,),
+                       output_activation=out, loss="mse", seed=0)  # fmt: skip
+    net = sn.Network([Dense(4, activation="tanh"), Dense(3)], input_shape=(2,),
+                     output_activation="softmax", loss="cross_entropy", seed=0)  # fmt: skip
+    assert net.softmax_output
 
 
 def test_cli_and_standalone_source_refuse_a_vector_activation_clearly(capsys):
