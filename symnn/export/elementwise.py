@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
@@ -31,7 +31,7 @@ from symnn.export.codegen import function_source, prepared, used_ops
 from symnn.export.fixes import Fix, fixed
 from symnn.expr.symbolic import derivative
 
-__all__ = ["Code", "build", "build_each", "generate", "namespace"]
+__all__ = ["Code", "build", "build_each", "derivative_code", "generate", "namespace"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,25 @@ def generate(
     return _generate(
         name, expr, tuple(partials), tuple(arrays), tuple(scalars), tuple(wrt), backend
     )
+
+
+@functools.lru_cache(maxsize=512)
+def derivative_code(code: Code, k: int) -> Code:
+    """The code of *code*'s k-th partial as a function of the same arguments, with its own
+    partials in the same ``wrt`` (symnn's derivative of it): what a second backward pass
+    (``create_graph=True``, a Hessian-vector product) differentiates, one order at a time.
+
+    Printed and stabilised as the first order is; the value of the partial in the array
+    keeps the near-root windows and limits at +-inf of f' (``code.grad_fix``), the orders
+    above have none.
+    """
+    new = generate(
+        f"d{k}_{code.name}", code.partials[k], code.arrays, code.scalars, wrt=code.wrt,
+        backend=code.backend,
+    )  # fmt: skip
+    if k == 0 and code.wrt[0] == code.arrays[0]:  # its value is f': f''s windows and limits
+        new = replace(new, value_fix=code.grad_fix)
+    return new
 
 
 def namespace(backend: str) -> dict[str, object]:

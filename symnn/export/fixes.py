@@ -94,7 +94,8 @@ def split_roots(table: RootTable, dtype: str) -> dict[str, np.ndarray]:
         out["bucket_root"] = table.bucket_root.astype(np.int64)
         out["bucket_origin"] = np.asarray(table.bucket_origin, dtype=np.float64)
         out["bucket_scale"] = np.asarray(table.bucket_scale, dtype=np.float64)
-    return {k: np.ascontiguousarray(v) for k, v in out.items()}
+    # (np.ascontiguousarray makes a 0-d array 1-d: a scalar input's result became shape (1,))
+    return {k: np.ascontiguousarray(v) if np.ndim(v) else v for k, v in out.items()}
 
 
 def fixed(fn: Callable, fix: Fix, ops: ModuleType, index: int | None = None) -> Callable:

@@ -23,7 +23,7 @@ import numpy as np
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
 from symnn.catalogue.vector import VectorActivation
-from symnn.export.elementwise import Code, build
+from symnn.export.elementwise import Code, build, build_each, derivative_code
 from symnn.export.sources import (
     activation_code,
     layer_trainables,
@@ -44,10 +44,15 @@ def _jax():
 
 @functools.lru_cache(maxsize=512)
 def custom_jvp_function(code: Code) -> Callable:
-    """``f(*arrays, *scalars)`` as a ``jax.custom_jvp``: the tangent is the code's partials."""
-    jax, jnp = _jax()
-    value, partials = build(code)
-    positions = code.wrt_index
+    """``f(*arrays, *scalars)`` as a ``jax.custom_jvp``: the tangent is the code's partials.
+
+    Each partial is itself a ``custom_jvp`` function (:func:`partial_function`), so a second
+    derivative (``jax.hessian``, a jvp of a grad) is symnn's next derivative, not the autodiff
+    of the printed stable code, which loses the tails and the kink conventions
+    (softplus''(37), ELU''(0)).
+    """
+    jax, _ = _jax()
+    value, _ = build(code)
 
     @jax.custom_jvp
     def f(*args):
@@ -56,15 +61,42 @@ def custom_jvp_function(code: Code) -> Callable:
     @f.defjvp
     def f_jvp(primals, tangents):
         out = value(*primals)
-        parts = partials(*primals)
-        tangent = jnp.zeros_like(out)
-        for part, i in zip(parts, positions, strict=True):
-            tangent = tangent + part * tangents[i]
-        return out, tangent
+        return out, _tangent(code, primals, tangents, out)
 
     f.__name__ = code.name
     f.__doc__ = f"{code.name}: {code.expr} (symnn export)\n\n{code.value_source}"
     return f
+
+
+def _tangent(code: Code, primals, tangents, out):
+    """The sum of each partial of *code* times its argument's tangent (shaped as *out*)."""
+    _, jnp = _jax()
+    tangent = jnp.zeros_like(out)
+    for k, i in enumerate(code.wrt_index):
+        tangent = tangent + partial_function(code, k)(*primals) * tangents[i]
+    return tangent
+
+
+@functools.lru_cache(maxsize=512)
+def partial_function(code: Code, k: int) -> Callable:
+    """The k-th partial of *code* as a ``jax.custom_jvp`` function: its value is the code's
+    own printed partial (with f''s near-root windows and limits); its partials, the next
+    order, are printed only when a derivative of it is traced (a first-order ``grad``
+    never pays for the second order)."""
+    jax, _ = _jax()
+    value = build_each(code)[k]
+
+    @jax.custom_jvp
+    def d(*args):
+        return value(*args)
+
+    @d.defjvp
+    def d_jvp(primals, tangents):
+        out = value(*primals)
+        return out, _tangent(derivative_code(code, k), primals, tangents, out)
+
+    d.__name__ = f"d{k}_{code.name}"
+    return d
 
 
 def activation_function(act: Activation) -> Callable:

@@ -22,7 +22,7 @@ import numpy as np
 from symnn.catalogue.activation import Activation
 from symnn.catalogue.loss import Loss
 from symnn.catalogue.vector import VectorActivation
-from symnn.export.elementwise import Code, build, build_each
+from symnn.export.elementwise import Code, build, build_each, derivative_code
 from symnn.export.sources import (
     activation_code,
     layer_trainables,
@@ -141,7 +141,9 @@ def autograd_function(code: Code):
         need = ctx.needs_input_grad
         out: list[Any] = [None] * len(args)
         wanted = [k for k, i in enumerate(positions) if need[i]]
-        if len(wanted) == len(positions):  # all of them: one function, shared subexpressions
+        if torch.is_grad_enabled():  # create_graph: each partial is itself an exported function
+            parts = {k: autograd_function(derivative_code(code, k)).apply(*args) for k in wanted}
+        elif len(wanted) == len(positions):  # all of them: one function, shared subexpressions
             parts = partials(*args)
         else:  # only some (a loss's partial in the prediction, not in the target)
             parts = {k: each[k](*args) for k in wanted}
