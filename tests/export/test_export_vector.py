@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import symnn as sn
+from tests.catalogue.test_vector import NETS  # (hidden, output, loss): the same networks
 from tests.export.export_cases import disagreements
 
 torch = pytest.importorskip("torch")
@@ -129,14 +130,6 @@ def test_jit_vmap_and_widths():
 
 # -- networks ----------------------------------------------------------------------------
 
-NETS = [  # as tests/catalogue/test_vector.py: hidden, output, loss
-    ("glu", "log_softmax", "nll"),
-    ("swiglu", "softmax", "mse"),
-    ("reglu", "identity", "mse"),
-    ("geglu", "softmax", "cross_entropy"),
-    ("maxout", "sigmoid", "bce"),
-    ("softmax", "glu", "mse"),
-]
 
 
 def _net(hidden, out, loss):
