@@ -210,6 +210,10 @@ def time_limit(seconds: float) -> Iterator[None]:
         limit = min(limit, outer_remaining)
 
     def _alarm(signum, frame):
+        # fire again soon: an exception raised from a signal handler lands wherever the
+        # interpreter is, and a gc callback or a broad ``except`` there swallows it (the
+        # block would then run on unlimited); the ``finally`` below disarms it otherwise
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         if _deadline() is not None and time.monotonic() >= _deadline() - 1e-3:
             raise _BudgetExhausted
         raise _OutOfTime
