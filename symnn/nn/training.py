@@ -11,6 +11,7 @@ and :math:`\lambda_2 w` (PyTorch's ``weight_decay``) join the weight gradients.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import sys
@@ -275,9 +276,11 @@ def fit(
             elif kernels is not None and kind.startswith("train_"):
                 bad = kernels.train(run, done, stop)
             elif batch_size == n:
-                bad = _full_batch_epochs(run, done, stop, kernels)
+                with kernels.holding(n) if kernels is not None else contextlib.nullcontext():
+                    bad = _full_batch_epochs(run, done, stop, kernels)
             else:
-                bad = _minibatch_epochs(run, done, stop, kernels)
+                with kernels.holding(batch_size) if kernels is not None else contextlib.nullcontext():
+                    bad = _minibatch_epochs(run, done, stop, kernels)
             if bad is not None:
                 done, loss = bad
                 restore()

@@ -333,6 +333,44 @@ def test_row_blocked_step_gives_the_numpy_gradients_and_training(layers, options
         np.testing.assert_allclose(fast.params[key], ref.params[key], rtol=1e-13, atol=1e-15)
 
 
+def test_blas_is_held_at_one_thread_for_a_run_of_blocked_steps_and_restored(monkeypatch):
+    """fit holds BLAS at one thread around its chunks of row-blocked steps (each step enters
+    the same reentrant pin again) and gives the caller's thread counts back afterwards, also
+    when the run stops with an error; a fit on the fused kind leaves BLAS alone."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    monkeypatch.setattr(jit, "BLOCK_BYTES", 1)
+    monkeypatch.setattr(jit, "BLOCKED", 64)
+    layers, options = CASES[0]
+    fast = sn.Network(layers, jit=True, seed=4, **options)
+    kernels = fast.jit_kernels().wait("blocked")
+    X, y = _data(layers, options, n=200, seed=5)
+    pin = jit._one_blas_thread()
+    before = [lib.num_threads for lib in pin._libs]
+    seen = []
+    real = kernels._blocked_workspace
+
+    def spy(n, threads):
+        gradient, grads = real(n, threads)
+
+        def counted(*args):
+            seen.append([lib.num_threads for lib in pin._libs])
+            return gradient(*args)
+
+        return counted, grads
+
+    monkeypatch.setattr(kernels, "_blocked_workspace", spy)
+    kernels._workspaces.clear()
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        two = [lib.num_threads for lib in pin._libs]
+        fast.fit(X, y, epochs=4, lr=0.05, warn=False)
+        assert seen and all(counts == [1] * len(two) for counts in seen)  # held during the run
+        assert [lib.num_threads for lib in pin._libs] == two  # given back
+        with pytest.raises(sn.DivergenceError):
+            fast.fit(X, y * 1e200, epochs=4, lr=1e300, warn=False)
+        assert [lib.num_threads for lib in pin._libs] == two
+    assert [lib.num_threads for lib in pin._libs] == before
+
+
 def test_row_blocked_step_falls_back_without_threadpoolctl(monkeypatch):
     """Without the means to hold BLAS at one thread, the blocked kind fails to build and
     choose leaves big batches to the fused passes (same numbers)."""
