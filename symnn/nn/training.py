@@ -275,12 +275,8 @@ def fit(
                 bad = _epochs_with_extras(run, done, stop, val, metric_names, history, kernels)
             elif kernels is not None and kind.startswith("train_"):
                 bad = kernels.train(run, done, stop)
-            elif batch_size == n:
-                with kernels.holding(n) if kernels is not None else contextlib.nullcontext():
-                    bad = _full_batch_epochs(run, done, stop, kernels)
             else:
-                with kernels.holding(batch_size) if kernels is not None else contextlib.nullcontext():
-                    bad = _minibatch_epochs(run, done, stop, kernels)
+                bad = _epochs(run, done, stop, kernels)
             if bad is not None:
                 done, loss = bad
                 restore()
@@ -427,6 +423,16 @@ def _interrupted(err: KeyboardInterrupt, completed: int) -> KeyboardInterrupt:
     return err
 
 
+def _epochs(run: _Run, start: int, stop: int, kernels=None):
+    """Epochs start..stop-1, full-batch or in mini-batches; ``(epoch, loss)`` if the loss
+    diverged. BLAS is held at one thread around them when the row-blocked step trains them
+    (:meth:`symnn.nn.jit.Kernels.holding`)."""
+    full = run.batch_size == run.X.shape[0]
+    hold = kernels.holding(run.batch_size) if kernels is not None else contextlib.nullcontext()
+    with hold:
+        return (_full_batch_epochs if full else _minibatch_epochs)(run, start, stop, kernels)
+
+
 def _full_batch_epochs(run: _Run, start: int, stop: int, kernels=None):
     """Epochs start..stop-1 of full-batch training; ``(epoch, loss)`` if the loss diverged.
 
@@ -510,9 +516,8 @@ def _minibatch_epochs(run: _Run, start: int, stop: int, kernels=None):
 
 def _epochs_with_extras(run: _Run, start, stop, val, metric_names, history, kernels=None):
     """Epochs with a validation loss or metrics recorded after each."""
-    full = run.batch_size == run.X.shape[0]
     for e in range(start, stop):
-        bad = (_full_batch_epochs if full else _minibatch_epochs)(run, e, e + 1, kernels)
+        bad = _epochs(run, e, e + 1, kernels)
         if bad is not None:
             return bad
         if val is not None:
