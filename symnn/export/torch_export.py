@@ -342,15 +342,18 @@ def _classes():
 def activation_module(act: Activation, trainable: Sequence[str] = (), dtype=None):
     """``act`` as a ``torch.nn.Module``; the parameters in *trainable* become ``nn.Parameter``\\ s."""
     module = _classes()[0](act, trainable, dtype)
-    module.__class__ = _own_forward(type(module), module._code)
-    return module
+    return _with_own_forward(module, module._code)
 
 
 def vector_module(act: VectorActivation, dtype=None):
     """The vector activation *act* (softmax, GLU, maxout) as a ``torch.nn.Module``
     (:mod:`symnn.export.vector`), with a ``forward`` of its own for ``torch.compile``."""
-    module = torch_module(act, dtype=dtype)
-    module.__class__ = _own_forward(type(module), (act.name, act.k))
+    return _with_own_forward(torch_module(act, dtype=dtype), (act.name, act.k))
+
+
+def _with_own_forward(module, key: Any):
+    """*module*, its class swapped for the subclass of :func:`_own_forward` for *key*."""
+    module.__class__ = _own_forward(type(module), key)
     return module
 
 
@@ -378,8 +381,7 @@ def _own_forward(cls: type, key: Any) -> type:
 def loss_module(lo: Loss, reduction: str | None = None):
     """``lo`` as a ``torch.nn.Module`` computing ``loss(yhat, y)`` with its reduction."""
     module = _classes()[1](lo, reduction)
-    module.__class__ = _own_forward(type(module), (module._code, module.reduction, lo.name))
-    return module
+    return _with_own_forward(module, (module._code, module.reduction, lo.name))
 
 
 _SOFTMAX_CE_SOURCE = '''\
