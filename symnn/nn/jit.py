@@ -669,9 +669,10 @@ class _OneBlasThread:
     """Context: every BLAS library of the process at one thread, restored on exit.
 
     Reentrant (a stack of saved counts): training holds it around a whole chunk of
-    row-blocked steps, each of which enters it again. Setting BLAS back to two threads
-    between steps wakes its threads, which then spin against the next step's two numba
-    threads (measured at large: 29 ms a step pinned per step, 16 ms pinned per chunk).
+    row-blocked steps, each of which enters it again, so BLAS's thread count does not flip
+    between steps. (Measured at large: right after two-thread BLAS work, 29 ms a step
+    pinned per step against 15 ms pinned per chunk; a fit running on its own takes 15 ms
+    a step either way.)
     """
 
     def __init__(self, libs) -> None:
