@@ -24,9 +24,12 @@ measured in the same rounds (below 1: faster than hand-written):
 * ``numpy_best``: the expert step of the shared peers (``--peers DIR``), when present;
 * ``torch``, ``torch.compile``, ``jax``: the same step in each, when installed.
 
-Implementations take turns within every round (interleaved), each round runs a block of steps,
-and the machine's load average is printed before and after: on a shared machine only ratios
-measured in the same run mean anything, and a run under load is marked as such.
+Implementations take turns within every round (interleaved): after a pause and one untimed
+step (see :func:`interleaved`), each times a block of steps. Printed with the results: the
+load average before and after, and (on Linux) the CPU time other processes used during the
+run, in cores: on a shared machine only ratios measured in the same run mean anything, and a
+run beside other work is marked as such (this run's own threads raise the load average, so
+the mark goes by the other processes' share).
 
 Also printed: peak memory (tracemalloc) of a short training run against the hand-written one
 (target <= 1.2x), and the cold start of a new process: from ``Network(...)`` to the first
@@ -256,26 +259,65 @@ def network(layers, act, loss, jit):
 
 
 def interleaved(contenders: dict, rounds: int, gap: float = 0.0) -> dict[str, float]:
-    """Median over rounds of the time per step; contenders take turns within each round, the
-    order rotating from round to round, after *gap* seconds idle (BLAS and numba worker
-    threads of the previous contender stop spinning)."""
+    """Median over rounds of the time per step, in the steady state of a training loop.
+
+    *contenders* maps a name to ``(run, steps)``: ``run(k)`` makes k steps (or epochs).
+    Contenders take turns within each round, the order rotating from round to round. Each
+    turn: *gap* seconds idle (the previous contender's BLAS and numba worker threads stop
+    spinning: OpenBLAS's spin for about 0.1 s and take a core from whoever runs next), one
+    untimed step (it wakes this contender's worker threads: on this kind of virtual
+    machine a thread asleep for a while takes up to 7 ms to wake, once, which a training
+    loop pays once and a timed block of 40 steps would pay on every turn), then *steps*
+    steps timed.
+    """
     times: dict[str, list[float]] = {k: [] for k in contenders}
     names = list(contenders)
-    for _, (block, _steps) in contenders.items():
-        block()  # warm up: caches, buffers, thread pools
+    for run, steps in contenders.values():
+        run(steps)  # warm up: caches, buffers, thread pools
     for r in range(rounds):
         for name in names[r % len(names) :] + names[: r % len(names)]:
-            block, steps = contenders[name]
+            run, steps = contenders[name]
             if gap:
                 time.sleep(gap)
+            run(1)
             t0 = time.perf_counter()
-            block()
+            run(steps)
             times[name].append((time.perf_counter() - t0) / steps)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
 def load() -> float:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+
+
+def _busy_seconds() -> float | None:
+    """CPU seconds all processes have spent busy since boot (Linux ``/proc/stat``), or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+class OtherLoad:
+    """Cores other processes kept busy since this was made: (all busy time - ours) / wall time."""
+
+    def __init__(self) -> None:
+        self._t, self._busy, self._ours = time.perf_counter(), _busy_seconds(), self._own()
+
+    @staticmethod
+    def _own() -> float:
+        t = os.times()
+        return t.user + t.system
+
+    def cores(self) -> float | None:
+        busy = _busy_seconds()
+        if busy is None or self._busy is None:
+            return None
+        wall = time.perf_counter() - self._t
+        return max(0.0, (busy - self._busy) - (self._own() - self._ours)) / max(wall, 1e-9)
 
 
 def case_contenders(name: str, peers: bool) -> dict:
@@ -296,61 +338,62 @@ def case_contenders(name: str, peers: bool) -> dict:
     sgd = ref.updater("sgd")
     params = ref.params.arrays()
 
-    def hand_block():
-        for _ in range(steps):
+    def hand_run(k):
+        for _ in range(k):
             hand.step(Xc, Yc, hand_params, LR)
 
-    def step_block():
-        for _ in range(steps):
+    def step_run(k):
+        for _ in range(k):
             gradient(Xc, Yc, *params)
             sgd(LR, *params, *grads)
 
     out = {
-        "hand": (hand_block, steps),
-        "step": (step_block, steps),
-        "fit": (lambda: ref.fit(X, y, epochs=steps, lr=LR, warn=False, progress=False), steps),
+        "hand": (hand_run, steps),
+        "step": (step_run, steps),
+        "fit": (lambda k: ref.fit(X, y, epochs=k, lr=LR, warn=False, progress=False), steps),
     }
     if kernels is not None:
         jgradient, jgrads = kernels.workspace(n, "fused")
         jparams = fast.params.arrays()
         jsgd = fast.updater("sgd")
 
-        def step_jit_block():
-            for _ in range(steps):
+        def step_jit_run(k):
+            for _ in range(k):
                 jgradient(Xc, Yc, *jparams)
                 jsgd(LR, *jparams, *jgrads)
 
-        out["step_jit"] = (step_jit_block, steps)
+        out["step_jit"] = (step_jit_run, steps)
         if kernels.big(n) and kernels.ready("blocked") is not None:
             bgradient, bgrads = kernels.workspace(n, "blocked")
 
-            def step_blk_block():
-                for _ in range(steps):
-                    bgradient(Xc, Yc, *jparams)
-                    jsgd(LR, *jparams, *bgrads)
+            def step_blk_run(k):
+                with kernels.holding(n):  # BLAS at one thread for the run, as fit holds it
+                    for _ in range(k):
+                        bgradient(Xc, Yc, *jparams)
+                        jsgd(LR, *jparams, *bgrads)
 
-            out["step_blk"] = (step_blk_block, steps)
+            out["step_blk"] = (step_blk_run, steps)
         if kernels.tiny(n):  # the bare whole-loop kernel, called as fit calls it, minus fit
             train, flat = kernels._module.train_sgd, fast.params.flat.copy()
             backup, state = flat.copy(), np.zeros((0, flat.size))
             scalars, losses, scale = np.array([[LR]]), np.empty(steps), sn.nn.jit._scale(fast, n)
             out["loop_jit"] = (
-                lambda: train(Xc, Yc, flat, backup, state, scalars, losses, 0, steps, scale),
+                lambda k: train(Xc, Yc, flat, backup, state, scalars, losses, 0, k, scale),
                 steps,
             )
         out["fit_jit"] = (
-            lambda: fast.fit(X, y, epochs=steps, lr=LR, warn=False, progress=False),
+            lambda k: fast.fit(X, y, epochs=k, lr=LR, warn=False, progress=False),
             steps,
         )
     best = numpy_best(Xc, Yc, hand_params) if name in PEER_CASES else None
     if best is not None:
-        out["numpy_best"] = ((lambda: [best.step() for _ in range(steps)]), steps)
+        out["numpy_best"] = ((lambda k: [best.step() for _ in range(k)]), steps)
     if peers and name in PEER_CASES:
         eager, compiled = torch_steps(Xc, Yc, hand_params)
         jstep = jax_step(Xc, Yc, hand_params)
         for key, fn in (("torch", eager), ("torch.compile", compiled), ("jax", jstep)):
             if fn is not None:
-                out[key] = ((lambda f=fn: [f() for _ in range(steps)]), steps)
+                out[key] = ((lambda k, f=fn: [f() for _ in range(k)]), steps)
     return out
 
 
@@ -369,14 +412,14 @@ def minibatch_contenders(batch: int) -> dict:
     rng = np.random.default_rng(0)
     epochs = 2
     out = {
-        "hand": (lambda: [hand_minibatch_epoch(hands, Xc, Yc, params, batch, rng, buffers)
-                          for _ in range(epochs)], epochs),
-        "fit": (lambda: ref.fit(X, y, epochs=epochs, lr=LR, batch_size=batch, seed=0,
-                                warn=False, progress=False), epochs),
+        "hand": (lambda k: [hand_minibatch_epoch(hands, Xc, Yc, params, batch, rng, buffers)
+                            for _ in range(k)], epochs),
+        "fit": (lambda k: ref.fit(X, y, epochs=k, lr=LR, batch_size=batch, seed=0,
+                                  warn=False, progress=False), epochs),
     }
     if fast.jit_kernels() is not None:
-        out["fit_jit"] = (lambda: fast.fit(X, y, epochs=epochs, lr=LR, batch_size=batch,
-                                           seed=0, warn=False, progress=False), epochs)
+        out["fit_jit"] = (lambda k: fast.fit(X, y, epochs=k, lr=LR, batch_size=batch,
+                                             seed=0, warn=False, progress=False), epochs)
     return out
 
 
@@ -468,8 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     global PEERS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--gap", type=float, default=0.05,
-                        help="seconds idle before each timed block (default 0.05)")
+    parser.add_argument("--gap", type=float, default=0.5,
+                        help="seconds idle before each contender's turn (default 0.5: long "
+                             "enough for the previous contender's BLAS threads to stop spinning)")
     parser.add_argument("--no-peers", action="store_true", help="skip PyTorch and JAX")
     parser.add_argument("--peers", type=Path, default=Path(__file__).resolve().parents[1].parent
                         / "shared" / "peers",
@@ -485,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     blas = blas_threads(args.blas_threads)
     cpus = os.cpu_count() or 1
     start_load = load()
+    others = OtherLoad()
     have_best = (PEERS / "numpy_best.py").is_file()
     numba = numba_available()
     print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {cpus} CPUs, numpy {np.__version__}, "
@@ -538,9 +583,11 @@ def main(argv: list[str] | None = None) -> int:
         bench_memory()
         bench_cold()
     end_load = load()
-    loaded = max(start_load, end_load) > 0.5 * cpus
-    print(f"\nload average {start_load:.2f} -> {end_load:.2f} on {cpus} CPUs"
-          + ("  ** RUN UNDER LOAD: compare ratios only **" if loaded else ""))
+    other = others.cores()
+    loaded = other > 0.25 if other is not None else start_load > 0.5 * cpus
+    shown = f"; other processes used {other:.2f} cores during the run" if other is not None else ""
+    print(f"\nload average {start_load:.2f} -> {end_load:.2f} on {cpus} CPUs{shown}"
+          + ("  ** RUN BESIDE OTHER WORK: compare ratios only **" if loaded else ""))
     return 0
 
 

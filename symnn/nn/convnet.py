@@ -336,9 +336,10 @@ class LayeredNetwork(NetworkMethods):
         """None: a network of layers trains with its generated NumPy code (no numba kernels)."""
         return None
 
-    def updater(self, name: str):
-        """The generated in-place update of the optimiser *name*."""
-        return self._code[1][name]
+    def updater(self, name: str, flat: bool = False):
+        """The generated in-place update of the optimiser *name* (*flat*: on one flat array of
+        all parameters, as :meth:`symnn.Network.updater`)."""
+        return self._code[1][f"{name}_flat" if flat else name]
 
     # -- numbers ---------------------------------------------------------------------------------
     def _batches(self, X: np.ndarray, size: int = 512):

@@ -63,7 +63,7 @@ from symnn.analysis.cache import cache_dir
 from symnn.catalogue.vector import VectorActivation
 from symnn.compiler import prepare
 from symnn.compiler.scalar import SCALAR_HELPERS, scalar_code
-from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, NetSpec
+from symnn.nn.netcode import A_SYMBOL, Z_SYMBOL, NetSpec, flat_buffers, grad_shapes
 from symnn.nn.optimizers import REGISTRY as OPTIMIZERS
 
 __all__ = ["BLOCKED", "BLOCK_BYTES", "TINY", "Kernels", "choose", "enabled", "generate", "kernels_for", "numba_available"]
@@ -333,13 +333,12 @@ def _buffers(spec: NetSpec, lay: dict) -> list[str]:
     return out
 
 
-def _grad_buffers(spec: NetSpec) -> list[str]:
-    out = []
-    for i in range(1, spec.depth + 1):
-        out.append(f"gW{i} = np.empty(({spec.sizes[i - 1]}, {spec.sizes[i]}))")
-        if spec.bias:
-            out.append(f"gb{i} = np.empty({spec.sizes[i]})")
-    return out
+def _grad_buffers(spec: NetSpec, flat: bool = True) -> list[str]:
+    """The gradient arrays: views of one flat array (as netcode's, for the flat update), or
+    (*flat* False, inside a kernel) arrays of their own."""
+    if flat:
+        return flat_buffers(grad_shapes(spec))
+    return [f"{name} = np.empty({shape!r})" for name, shape in grad_shapes(spec)]
 
 
 def _make(w: _Lines, spec: NetSpec, lay: dict) -> None:
@@ -412,30 +411,38 @@ def _blocked(w: _Lines, spec: NetSpec, lay: dict) -> None:
     params = _params(spec)
     parts = [f"p{p}" for p in params]
     bufs = [b.split(" = ")[0] for b in _buffers(spec, lay)]
-    sig = ", ".join(["X_", "Y_", *params, "scale", "block", *parts, "ploss"])
+    sums = [f"sum_{p}" for p in params]
+    w("@_kernel", "def _sum_parts(P, G):", '    """G = P[0] + P[1] + ... in thread order (P: one G per thread)."""')
+    w("p = P.reshape((P.shape[0], G.size))", "g = G.reshape(G.size)", "for i in range(G.size):", indent=1)
+    w("g[i] = p[0, i]", indent=2)
+    w("for t in range(1, P.shape[0]):", "    for i in range(G.size):", "        g[i] += p[t, i]", "", indent=1)
+    sig = ", ".join(["X_", "Y_", *params, "scale", "block", *parts, "ploss", *sums])
     w("@_parallel", f"def blocked({sig}):")
-    w('"""Each thread t: rows lo..hi-1 in blocks; its gradient sums go to p*[t], its loss to ploss[t]."""', indent=1)
+    w('"""Each thread t: rows lo..hi-1 in blocks, its gradient sums in p*[t] and its loss in',
+      "ploss[t]; then the threads' sums added in thread order into sum_* (deterministic); the loss.", '"""',
+      indent=1)
     w("n = X_.shape[0]", "T = ploss.shape[0]", "for t in numba.prange(T):", indent=1)
     w("lo = (t * n) // T", "hi = ((t + 1) * n) // T", indent=2)
     w(*(line.replace("np.empty((n,", "np.empty((block,").replace(" = ", "_ = ", 1) for line in _buffers(spec, lay)), indent=2)
-    w(*_grad_buffers(spec), indent=2)
+    w(*_grad_buffers(spec, flat=False), indent=2)
     w(*(f"{q}[t] = 0.0" for q in parts), "acc = 0.0", indent=2)
     w("for r0 in range(lo, hi, block):", indent=2)
     w("m = min(block, hi - r0)", "X = X_[r0:r0 + m]", "Y = Y_[r0:r0 + m]", indent=3)
     w(*(f"{b} = {b}_[:m]" for b in bufs), indent=3)
     steps = _step_lines(spec, lay, "np.dot({0}, {1}, {2})", "np.dot({0}.T, {1}, {2})", "np.dot({0}, {1}.T, {2})")
     w(*steps, "acc += loss", *(f"{q}[t] += g{p}" for p, q in zip(params, parts, strict=True)), indent=3)
-    w("ploss[t] = acc", "", indent=2)
+    w("ploss[t] = acc", indent=2)
+    w(*(f"_sum_parts({q}, {g})" for q, g in zip(parts, sums, strict=True)), indent=1)
+    w("loss = 0.0", "for t in range(T):", "    loss += ploss[t]", "return loss", "", indent=1)
     grads = [f"g{p}" for p in params]
     w("def make_blocked(n, scale, threads, block):")
-    w('"""The gradient on row blocks: one parallel call, then the per-thread sums added in order."""', indent=1)
+    w('"""The gradient on row blocks: one compiled call (the per-thread sums added in order in it)."""', indent=1)
     w(*_grad_buffers(spec), indent=1)
     w(*(f"{q} = np.empty((threads, *{g}.shape))" for q, g in zip(parts, grads, strict=True)), indent=1)
     w("ploss = np.empty(threads)", "", indent=1)
     w(f"def gradient(X, Y, {', '.join(params)}):", indent=1)
-    w(f"blocked(X, Y, {', '.join(params)}, scale, block, {', '.join(parts)}, ploss)", indent=2)
-    w(*(f"np.sum({q}, axis=0, out={g})" for q, g in zip(parts, grads, strict=True)), indent=2)
-    w("return float(np.sum(ploss))", "", indent=2)
+    w(f"return blocked(X, Y, {', '.join(params)}, scale, block, {', '.join(parts)}, ploss, {', '.join(grads)})",
+      "", indent=2)
     w(f"return gradient, ({', '.join(grads)},)", "", indent=1)
 
 
@@ -680,6 +687,9 @@ class _OneBlasThread:
         self._saved: list[list[int]] = []
 
     def __enter__(self) -> None:
+        if self._saved:  # held already: BLAS is at one thread (asking costs microseconds)
+            self._saved.append(None)
+            return
         counts = [lib.num_threads for lib in self._libs]
         self._saved.append(counts)
         for lib, count in zip(self._libs, counts, strict=True):
@@ -687,7 +697,10 @@ class _OneBlasThread:
                 lib.set_num_threads(1)
 
     def __exit__(self, *exc) -> None:
-        for lib, count in zip(self._libs, self._saved.pop(), strict=True):
+        saved = self._saved.pop()
+        if saved is None:
+            return
+        for lib, count in zip(self._libs, saved, strict=True):
             if count != 1:
                 lib.set_num_threads(count)
 

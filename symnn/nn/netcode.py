@@ -12,9 +12,12 @@ linear parts; everything elementwise is written into preallocated buffers by
     Allocates the buffers for a batch of *n* samples and returns
     ``(gradient, grads)``: ``gradient(X, Y, W1, b1, ...)`` runs the forward and
     backward pass, fills the gradient arrays ``grads`` in place and returns
-    the loss.
+    the loss. The gradient arrays are views of one flat array (``gflat``), laid
+    out as the parameters are in ``net.params.flat``.
 ``sgd(lr, W1, b1, ..., gW1, gb1, ...)``, ``momentum(...)``, ``adam(...)``, ...
-    In-place parameter updates, one per optimiser of :mod:`symnn.nn.optimizers`.
+    In-place parameter updates, one per optimiser of :mod:`symnn.nn.optimizers`;
+    ``sgd_flat(lr, flat, gflat)``, ... make the same update on the flat arrays
+    (two NumPy calls for SGD instead of two per parameter array).
 ``forward(X, W1, b1, ...)``
     The prediction (allocating; for ``predict``).
 
@@ -24,6 +27,7 @@ Samples are rows: ``Z1 = X @ W1 + b1`` with ``W1`` of shape (inputs, hidden).
 from __future__ import annotations
 
 import builtins
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -313,12 +317,7 @@ def generate(spec: NetSpec) -> str:
     for width, count in sorted(scratch.items()):
         for i in range(count):
             w(f"{_scratch_name(width, i)} = np.empty((n, {width}))")
-    for i in range(1, L + 1):
-        w(f"gW{i} = np.empty(({sizes[i - 1]}, {spec.z_width(i)}))")
-        if spec.bias:
-            w(f"gb{i} = np.empty({spec.z_width(i)})")
-        for p in spec.layers[i - 1].params:
-            w(f"g{_code_name(p)} = np.empty({shapes[p.name]})")
+    w(*flat_buffers(grad_shapes(spec)))
     w.lines.append("")
     w.lines.extend(body.lines)
     w.lines.append("")
@@ -331,19 +330,45 @@ def generate(spec: NetSpec) -> str:
     return w.text()
 
 
+def grad_shapes(spec: NetSpec) -> list[tuple[str, tuple[int, ...]]]:
+    """The gradient buffers of *spec*, in the order of the network's parameters: (name, shape)."""
+    shapes = spec.param_shapes or {}
+    out = []
+    for i in range(1, spec.depth + 1):
+        out.append((f"gW{i}", (spec.sizes[i - 1], spec.z_width(i))))
+        if spec.bias:
+            out.append((f"gb{i}", (spec.z_width(i),)))
+        out.extend((f"g{_code_name(p)}", tuple(shapes[p.name])) for p in spec.layers[i - 1].params)
+    return out
+
+
+def flat_buffers(items: list[tuple[str, tuple[int, ...]]], flat: str = "gflat") -> list[str]:
+    """Source lines allocating one array *flat* and each named buffer as a view of it, in order
+    (the parameters' layout: the optimiser then updates all of them in one pass)."""
+    total = sum(math.prod(shape) for _, shape in items)
+    lines, at = [f"{flat} = np.empty({total})"], 0
+    for name, shape in items:
+        size = math.prod(shape)
+        lines.append(f"{name} = {flat}[{at}:{at + size}].reshape({shape!r})")
+        at += size
+    return lines
+
+
 def _updates(w: _Writer, params: list[str], grads: list[str]) -> None:
-    """One in-place update function per optimiser of :mod:`symnn.nn.optimizers`."""
+    """Per optimiser of :mod:`symnn.nn.optimizers`: its in-place update of each parameter, and
+    ``<name>_flat``, the same on one flat array of all of them (their gradients and state alike)."""
     for opt in OPTIMIZERS:
-        states = [[f"{s}{p}" for p in params] for s in opt.state]
-        args = [*opt.scalar_names, *params, *grads, *(n for names in states for n in names)]
-        w(f"def {opt.name}({', '.join(args)}):")
-        w.indent = 1
-        w(f'"""{opt.summary}"""')
-        for i, (p, g) in enumerate(zip(params, grads, strict=True)):
-            fill = {"p": p, "g": g, **{s: states[k][i] for k, s in enumerate(opt.state)}}
-            w(*(line.format(**fill) for line in opt.update))
-        w.indent = 0
-        w.lines.append("")
+        for suffix, ps, gs in (("", params, grads), ("_flat", ["flat"], ["gflat"])):
+            states = [[f"{s}{p}" for p in ps] for s in opt.state]
+            args = [*opt.scalar_names, *ps, *gs, *(n for names in states for n in names)]
+            w(f"def {opt.name}{suffix}({', '.join(args)}):")
+            w.indent = 1
+            w(f'"""{opt.summary}"""')
+            for i, (p, g) in enumerate(zip(ps, gs, strict=True)):
+                fill = {"p": p, "g": g, **{s: states[k][i] for k, s in enumerate(opt.state)}}
+                w(*(line.format(**fill) for line in opt.update))
+            w.indent = 0
+            w.lines.append("")
 
 
 def _forward(w: _Writer, spec: NetSpec, params: list[str]) -> None:

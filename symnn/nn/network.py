@@ -478,9 +478,11 @@ class Network(NetworkMethods):
             cache[n] = self._code[1]["make"](n, scale)
         return cache[n]
 
-    def updater(self, name: str):
-        """The generated in-place update of the optimiser *name* (see :mod:`symnn.nn.optimizers`)."""
-        return self._code[1][name]
+    def updater(self, name: str, flat: bool = False):
+        """The generated in-place update of the optimiser *name* (see :mod:`symnn.nn.optimizers`):
+        ``update(*scalars, *params, *grads, *state)``, or with *flat*
+        ``update(*scalars, flat, gflat, *state_rows)`` on one array of all parameters."""
+        return self._code[1][f"{name}_flat" if flat else name]
 
     def jit_kernels(self):
         """The network's compiled kernels (:mod:`symnn.nn.jit`), or None on the NumPy path."""

@@ -224,7 +224,8 @@ def fit(
     metric_names = list(metrics or [])
     for m in metric_names:
         check_choice("metric", m, ["accuracy"])
-    rng = make_rng(seed)
+    # only shuffled mini-batches draw from it (fresh OS entropy costs ~10 us a call)
+    rng = make_rng(seed) if seed is not None or (shuffle and batch_size < n) else None
     penalties = list(net.regularizers) + [
         regularizer(name, lam=lam) for name, lam in (("l1", l1), ("l2", l2)) if lam
     ]
@@ -406,6 +407,25 @@ def _backup(params, flat):
     return save, restore, None
 
 
+def _update_of(run: _Run, grads):
+    """``(update, arrays)``: the update to call as ``update(*scalars, *arrays)`` after each
+    gradient into *grads*. When the parameters are views of ``run.flat`` and the gradients
+    views of one array laid out alike (the generated workspaces allocate them so), the
+    optimiser's ``_flat`` update: one pass over all parameters, not one per array."""
+    flat, gflat = run.flat, grads[0].base if grads else None
+    if (
+        flat is not None and run.state_flat is not None and isinstance(gflat, np.ndarray)
+        and gflat.shape == flat.shape and gflat.flags.c_contiguous
+        and all(
+            g.base is gflat and g.shape == p.shape
+            and g.ctypes.data - gflat.ctypes.data == p.ctypes.data - flat.ctypes.data
+            for p, g in zip(run.params, grads, strict=True)
+        )
+    ):
+        return run.net.updater(run.opt.name, flat=True), (flat, gflat, *run.state_flat)
+    return run.update, (*run.params, *grads, *run.state)
+
+
 def _zero(grads, fixed) -> None:
     """Frozen parameters: no gradient reaches the optimiser (nor its state)."""
     for i in fixed:
@@ -439,9 +459,10 @@ def _full_batch_epochs(run: _Run, start: int, stop: int, kernels=None):
     Per step: the generated gradient, the finiteness check of the loss it returns (no
     pass over any array), one copy of the flat parameters for the restore, the update.
     """
-    X, Y, params, state, losses, save = run.X, run.Y, run.params, run.state, run.losses, run.save
+    X, Y, params, losses, save = run.X, run.Y, run.params, run.losses, run.save
     gradient, grads = (kernels or run.net).workspace(X.shape[0])
-    update, opt, hyper, penalties, fixed = run.update, run.opt, run.hyper, run.penalties, run.fixed
+    update, arrays = _update_of(run, grads)
+    opt, hyper, penalties, fixed = run.opt, run.hyper, run.penalties, run.fixed
     scalars = opt.scalars(1, hyper)
     steady = not opt.time_dependent
     isfinite = math.isfinite
@@ -459,7 +480,7 @@ def _full_batch_epochs(run: _Run, start: int, stop: int, kernels=None):
             t += 1
             if fixed:
                 _zero(grads, fixed)
-            update(*(scalars if steady else opt.scalars(t, hyper)), *params, *grads, *state)
+            update(*(scalars if steady else opt.scalars(t, hyper)), *arrays)
             if fixed:
                 _restore_fixed(params, fixed, run.fixed_values)
             losses[e] = loss
@@ -471,16 +492,18 @@ def _full_batch_epochs(run: _Run, start: int, stop: int, kernels=None):
 
 def _minibatch_epochs(run: _Run, start: int, stop: int, kernels=None):
     """Epochs start..stop-1 of mini-batch training (batches gathered into fixed buffers)."""
-    X, Y, params, state, losses, save = run.X, run.Y, run.params, run.state, run.losses, run.save
+    X, Y, params, losses, save = run.X, run.Y, run.params, run.losses, run.save
     n, size = X.shape[0], run.batch_size
     source = kernels or run.net
-    update, opt, hyper, penalties, fixed = run.update, run.opt, run.hyper, run.penalties, run.fixed
+    opt, hyper, penalties, fixed = run.opt, run.hyper, run.penalties, run.fixed
     scalars = opt.scalars(1, hyper)
     steady = not opt.time_dependent
     reduction_sum = run.net.loss.reduction == "sum"
     buffers = {}
     for m in {size, n % size} - {0}:
-        buffers[m] = (np.empty((m, *X.shape[1:])), np.empty((m, *Y.shape[1:])), *source.workspace(m))
+        gradient, grads = source.workspace(m)
+        buffers[m] = (np.empty((m, *X.shape[1:])), np.empty((m, *Y.shape[1:])), gradient, grads,
+                      *_update_of(run, grads))
     take, isfinite = np.take, math.isfinite
     t = run.t
     e = start
@@ -490,7 +513,7 @@ def _minibatch_epochs(run: _Run, start: int, stop: int, kernels=None):
             total = 0.0
             for lo in range(0, n, size):
                 idx = order[lo : lo + size]
-                Xb, Yb, gradient, grads = buffers[idx.shape[0]]
+                Xb, Yb, gradient, grads, update, arrays = buffers[idx.shape[0]]
                 take(X, idx, axis=0, out=Xb)
                 take(Y, idx, axis=0, out=Yb)
                 loss = gradient(Xb, Yb, *params)
@@ -504,7 +527,7 @@ def _minibatch_epochs(run: _Run, start: int, stop: int, kernels=None):
                 t += 1
                 if fixed:
                     _zero(grads, fixed)
-                update(*(scalars if steady else opt.scalars(t, hyper)), *params, *grads, *state)
+                update(*(scalars if steady else opt.scalars(t, hyper)), *arrays)
                 if fixed:
                     _restore_fixed(params, fixed, run.fixed_values)
             losses[e] = total

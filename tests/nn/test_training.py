@@ -197,17 +197,17 @@ def test_ctrl_c_leaves_the_last_completed_step(monkeypatch):
     net = sn.Network([2, 3, 1], seed=0, **KW)
     ref = sn.Network([2, 3, 1], seed=0, **KW)
     ref.fit(X, Y, epochs=3, lr=0.1, warn=False)
-    real = net.updater("sgd")
+    real = net.updater("sgd", flat=True)
     calls = {"n": 0}
 
-    def torn(lr, W1, b1, W2, b2, gW1, gb1, gW2, gb2):
+    def torn(lr, flat, gflat):  # fit updates all parameters at once, on the flat arrays
         calls["n"] += 1
-        if calls["n"] == 4:  # the fourth step: W1 moves, then Ctrl-C arrives
-            np.subtract(W1, lr * gW1, out=W1)
+        if calls["n"] == 4:  # the fourth step: half the parameters move, then Ctrl-C arrives
+            np.subtract(flat[:4], lr * gflat[:4], out=flat[:4])
             raise KeyboardInterrupt
-        real(lr, W1, b1, W2, b2, gW1, gb1, gW2, gb2)
+        real(lr, flat, gflat)
 
-    monkeypatch.setattr(net, "updater", lambda name: torn)
+    monkeypatch.setattr(net, "updater", lambda name, flat=False: torn if flat else None)
     with pytest.warns(TrainingWarning, match="interrupted in epoch 4"), pytest.raises(
         KeyboardInterrupt
     ):
@@ -378,3 +378,65 @@ def test_bad_input_is_refused_before_training(call, message):
         call(net, X, y)
     for k in before:
         np.testing.assert_array_equal(net.params[k], before[k])
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS.names())
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(jit=False),
+        dict(jit=False, activation="prelu"),  # a trained activation parameter
+        dict(jit=False, freeze=["b1"], batch_size=3, l2=0.01, seed=0),
+        dict(jit=True),
+    ],
+    ids=["numpy", "prelu", "frozen-minibatch-l2", "jit"],
+)
+def test_update_on_the_flat_arrays_equals_the_update_of_each_array(name, options, monkeypatch):
+    """fit updates all parameters in one pass on the flat arrays (the gradients are views of
+    one array laid out as ``net.params.flat``); the result is bit for bit the update of each
+    array on its own, the path fit took before."""
+    from symnn.nn import training
+
+    options = dict(options)
+    train = {k: options.pop(k) for k in ("freeze", "batch_size", "l2", "seed") if k in options}
+    X, Y = _data(3)
+    nets = [sn.Network([2, 3, 2, 1], seed=1, **{**KW, **options}) for _ in range(2)]
+    for net in nets:
+        if net.jit_kernels() is not None:
+            net.jit_kernels().wait("fused")
+    used = []
+    real = training._update_of
+
+    def spy(run, grads):
+        update, arrays = real(run, grads)
+        used.append(arrays[0] is run.flat)
+        return update, arrays
+
+    monkeypatch.setattr(training, "_update_of", spy)
+    nets[0].fit(X, Y, epochs=7, lr=0.05, optimizer=name, warn=False, **train)
+    assert used and all(used)  # the flat update ran
+    monkeypatch.setattr(
+        training, "_update_of", lambda run, grads: (run.update, (*run.params, *grads, *run.state))
+    )
+    nets[1].fit(X, Y, epochs=7, lr=0.05, optimizer=name, warn=False, **train)
+    for key in nets[0].params:
+        np.testing.assert_array_equal(nets[0].params[key], nets[1].params[key])
+    np.testing.assert_array_equal(nets[0].history_.loss, nets[1].history_.loss)
+
+
+def test_the_flat_update_is_only_taken_for_gradients_laid_out_as_the_parameters():
+    from symnn.nn import training
+
+    net = sn.Network([2, 3, 1], seed=0, jit=False, **KW)
+    params = net.params.arrays()
+    run = type("Run", (), dict(
+        flat=net.params.flat, state_flat=np.zeros((0, net.params.flat.size)), params=params,
+        state=[], update="per-array", net=net, opt=sn.nn.optimizers.optimizer("sgd"),
+    ))()
+    _, grads = net.workspace(8)
+    assert training._update_of(run, grads)[1][0] is net.params.flat
+    own = [np.empty_like(g) for g in grads]  # arrays of their own
+    assert training._update_of(run, own)[0] == "per-array"
+    swapped = list(grads)
+    swapped[0], swapped[2] = grads[2], grads[0]  # wrong offsets
+    assert training._update_of(run, swapped)[0] == "per-array"
