@@ -22,7 +22,9 @@ measured in the same rounds (below 1: faster than hand-written):
 * ``fit_jit``: ``net.fit`` with the numba kernels, compiled beforehand (for tiny networks the
   whole loop of epochs is one compiled call; ``loop_jit`` is that call made directly);
 * ``numpy_best``: the expert step of the shared peers (``--peers DIR``), when present;
-* ``torch``, ``torch.compile``, ``jax``: the same step in each, when installed.
+* ``torch``, ``torch.compile``, ``jax``: the same step in each, when installed;
+* ``products`` (mid and large): the step's two big matrix products alone (``X @ W1`` and
+  ``X.T @ D1``, NumPy's BLAS on all threads): a floor no step that computes them goes below.
 
 Implementations take turns within every round (interleaved): after a pause and one untimed
 step (see :func:`interleaved`), each times a block of steps. Printed with the results: the
@@ -385,6 +387,17 @@ def case_contenders(name: str, peers: bool) -> dict:
             lambda k: fast.fit(X, y, epochs=k, lr=LR, warn=False, progress=False),
             steps,
         )
+    if name in PEER_CASES and name != "toy":  # the floor: the step's two big products alone
+        W1, G1 = hand_params[0], np.empty((layers[0], layers[1]))
+        D1 = np.random.default_rng(1).standard_normal((n, layers[1]))
+        Z1 = np.empty_like(D1)
+
+        def products_run(k):
+            for _ in range(k):
+                np.matmul(Xc, W1, out=Z1)
+                np.matmul(Xc.T, D1, out=G1)
+
+        out["products"] = (products_run, steps)
     best = numpy_best(Xc, Yc, hand_params) if name in PEER_CASES else None
     if best is not None:
         out["numpy_best"] = ((lambda k: [best.step() for _ in range(k)]), steps)
@@ -558,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
     if have_best:
         print("\nRatio to the expert numpy_best step (issue targets: fit_jit toy <= 0.2, "
               "mid <= 0.5, large <= 0.55):")
-        keys = ["fit", "fit_jit", "step_jit", "step_blk", "torch", "t.compile", "jax"]
+        keys = ["fit", "fit_jit", "step_jit", "step_blk", "torch", "t.compile", "jax", "products"]
         print(f"{'case':<11} {'best µs':>9} " + "".join(f"{c:>11}" for c in keys))
         for name in PEER_CASES:
             med = summary.get(name, {})
