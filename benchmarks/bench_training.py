@@ -64,12 +64,12 @@ from symnn.nn.jit import numba_available
 #: name -> (n, layer widths, hidden activation, loss, steps per timed block)
 CASES = {
     "toy": (4, [3, 4, 1], "sigmoid", "sse", 2000),
-    "mid": (1000, [20, 64, 1], "sigmoid", "sse", 40),
-    "large": (10000, [100, 256, 1], "sigmoid", "sse", 3),
-    "mid-tanh": (1000, [20, 64, 1], "tanh", "sse", 40),
-    "mid-relu": (1000, [20, 64, 1], "relu", "sse", 40),
-    "mid-3layer": (1000, [20, 64, 64, 1], "sigmoid", "sse", 30),
-    "mid-ce10": (1000, [20, 64, 10], "sigmoid", "cross_entropy", 30),
+    "mid": (1000, [20, 64, 1], "sigmoid", "sse", 100),
+    "large": (10000, [100, 256, 1], "sigmoid", "sse", 4),
+    "mid-tanh": (1000, [20, 64, 1], "tanh", "sse", 100),
+    "mid-relu": (1000, [20, 64, 1], "relu", "sse", 100),
+    "mid-3layer": (1000, [20, 64, 64, 1], "sigmoid", "sse", 60),
+    "mid-ce10": (1000, [20, 64, 10], "sigmoid", "cross_entropy", 60),
 }
 PEER_CASES = ("toy", "mid", "large")
 LR = 1e-4
