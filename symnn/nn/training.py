@@ -234,7 +234,7 @@ def fit(
     names = list(net.params)
     penalised = [i for i, k in enumerate(names) if k.startswith(("W", "K")) or regularize_biases]  # weights and kernels
     flat = getattr(net.params, "flat", None)
-    if flat is not None and not all(np.shares_memory(p, flat) for p in params):
+    if flat is not None and not all(p.base is flat for p in params):  # views of it (cheap to ask)
         flat = None
     fixed = [i for i, k in enumerate(names) if k in net.frozen]
     state_flat, state = _state(opt, params, flat)
