@@ -196,8 +196,10 @@ def _prelude() -> str:
     )
 
 
+@functools.cache
 def numba_available() -> bool:
-    """Whether numba can be imported (without importing it)."""
+    """Whether numba can be imported (without importing it; asked once: the search for a
+    module not yet imported costs ~50 us, and fit asks on every call)."""
     return importlib.util.find_spec("numba") is not None
 
 
@@ -701,12 +703,11 @@ class Kernels:
             scalars = np.array([opt.scalars(run.t + 1 + k, run.hyper) for k in range(count)])
         else:
             scalars = np.array([opt.scalars(1, run.hyper)])
-        losses = np.empty(count)
+        losses = run.losses[start:stop]  # written in place
         train = getattr(self._module, f"train_{opt.name}")
         scale = self._scale_of(run.X.shape[0])
         done = train(run.X, run.Y, run.flat, run.backup, run.state_flat, scalars, losses, start,
                      stop, scale)
-        run.losses[start:done] = losses[: done - start].tolist()
         run.t += done - start
         if done < stop:
             return done, float(losses[done - start])

@@ -246,7 +246,7 @@ def fit(
     run = _Run(
         net=net, X=X, Y=Y, params=params, state=state, save=save, update=update, opt=opt,
         hyper=hyper, penalties=penalties, penalised=penalised, batch_size=batch_size,
-        shuffle=shuffle, rng=rng, losses=[0.0] * epochs, flat=flat, backup=backup,
+        shuffle=shuffle, rng=rng, losses=np.empty(epochs), flat=flat, backup=backup,
         state_flat=state_flat, fixed=fixed, fixed_values=[params[i].copy() for i in fixed],
     )
     per_epoch = val is not None or bool(metric_names)
@@ -307,7 +307,7 @@ def fit(
         errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
-        history.loss = run.losses[:done]
+        history.loss = run.losses[:done].tolist()
         history.seconds = time.perf_counter() - t_start
         net.history_ = history
     if warn:
@@ -365,7 +365,7 @@ class _Run:
     batch_size: int
     shuffle: bool
     rng: object
-    losses: list  # preallocated: losses[e] is epoch e's loss
+    losses: np.ndarray  # preallocated: losses[e] is epoch e's loss (the kernels write into it)
     flat: np.ndarray | None  # the parameters as one array (they are views of it), or None
     backup: np.ndarray | None  # save() copies flat here
     state_flat: np.ndarray | None  # the optimiser state, one row per state buffer

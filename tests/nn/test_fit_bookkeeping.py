@@ -6,6 +6,7 @@ missing (simulated), where ``jit=True`` must fall back to the same numbers, bit 
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 
@@ -130,6 +131,8 @@ def test_jit_without_numba_falls_back_to_the_same_numbers(monkeypatch):
     """numba missing (import blocked): ``jit=True`` trains on the NumPy path, bit for bit,
     and the source shows no kernels; generating the kernels' text needs no numba."""
     monkeypatch.setitem(sys.modules, "numba", None)
+    # asked afresh (the answer is cached per process; the patch puts the cached one back)
+    monkeypatch.setattr(jit, "numba_available", functools.cache(jit.numba_available.__wrapped__))
     assert not jit.numba_available()
     X, y = _data()
     fast = sn.Network([3, 4, 1], seed=0, jit=True, **KW)
