@@ -474,6 +474,40 @@ class LayerSymbol(sp.Symbol):
         return f"\\left({tex}\\right)^{{{exp}}}" if exp else tex
 
 
+#: what mpmath evaluates for symnn's own functions in the expanded derivatives
+_MPMATH_FUNCTIONS = {
+    "sigmoid": lambda x: 1 / (1 + _mp().exp(-x)),
+    "softplus": lambda x: _mp().log1p(_mp().exp(x)) if x < 0 else x + _mp().log1p(_mp().exp(-x)),
+}
+
+
+def _mp():
+    import mpmath
+
+    return mpmath
+
+
+def _mpmath_sums(exprs: list, args: list, rows: list) -> list | None:
+    """For each of *exprs*: its sum over *rows* (values of *args*), in 40 digits, as floats;
+    None if mpmath cannot evaluate them all to real numbers. One function for all of them,
+    common subexpressions computed once (printing the derivatives is most of the cost)."""
+    import mpmath
+
+    try:
+        fn = sp.lambdify(args, exprs, modules=[_MPMATH_FUNCTIONS, "mpmath"], cse=True)
+        with mpmath.workdps(40):
+            totals = [mpmath.mpf(0)] * len(exprs)
+            for row in rows:
+                values = fn(*(mpmath.mpf(v) for v in row))
+                if not all(isinstance(value, (mpmath.mpf, int)) for value in values):
+                    return None
+                totals = [t + value for t, value in zip(totals, values, strict=True)]
+            result = [float(t) for t in totals]
+    except Exception:
+        return None
+    return result if all(np.isfinite(result)) else None
+
+
 @dataclass
 class Expanded:
     """Every weight a scalar symbol; the loss of one sample and its derivatives.
@@ -502,9 +536,12 @@ class Expanded:
     def numeric_gradients(self, X, y) -> dict[str, np.ndarray]:
         """Evaluate the expanded derivatives on data, summed over samples and reduced.
 
-        The result has the same keys and shapes as ``net.gradients(X, y)``.
+        The result has the same keys and shapes as ``net.gradients(X, y)``. Each derivative
+        is evaluated in 40-digit arithmetic (mpmath) and summed over the samples there, then
+        rounded once: an oracle independent of symnn's compiler. Where mpmath cannot evaluate
+        them (a function it does not know, a complex intermediate), the derivatives are
+        compiled by :func:`symnn.compiler.compile` instead.
         """
-        from symnn.compiler import compile as compile_expr
 
         net = self._net
         X, Y = net.check_data(X, y)
@@ -514,14 +551,19 @@ class Expanded:
             values.update({s: float(v) for s, v in zip(m, arr.ravel(), strict=True)})
         args = [*self.inputs, *self.targets]
         data = [X[:, i] for i in range(X.shape[1])] + [Y[:, k] for k in range(Y.shape[1])]
+        rows = np.column_stack(data).tolist()
         scale = 1.0 / net.loss.divisor(Y.shape)
+        symbols = self.symbols()
+        exprs = [self.gradients[s].xreplace(values) for s in symbols]
+        totals = _mpmath_sums(exprs, args, rows)
+        if totals is None:
+            from symnn.compiler import compile as compile_expr
+
+            totals = [float(np.sum(compile_expr(e, args)(*data))) for e in exprs]
+        total_of = dict(zip(symbols, totals, strict=True))
         out = {}
         for name, m in self.weights.items():
-            g = np.empty(m.shape)
-            for idx, s in enumerate(m):
-                expr = self.gradients[s].xreplace(values)
-                fn = compile_expr(expr, args)
-                g.flat[idx] = float(np.sum(fn(*data))) * scale
+            g = np.array([total_of[s] for s in m]) * scale
             out[name] = g.reshape(net.params[name].shape)
         return out
 

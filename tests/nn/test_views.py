@@ -232,3 +232,29 @@ def test_printed_equations_render_with_mathtext(net):
         matplotlib.mathtext.math_to_image(
             f"${to_mathtext(eq.latex())}$", io.BytesIO(), format="png"
         )
+
+
+def test_numeric_gradients_are_evaluated_in_mpmath_and_fall_back_to_the_compiler(monkeypatch):
+    """The expanded derivatives are evaluated in 40 digits (mpmath, not symnn's compiler); where
+    mpmath cannot (a complex value), the compiler evaluates them: the same numbers."""
+    import symnn.compiler
+    from symnn.nn import views
+
+    rng = np.random.default_rng(7)
+    net = sn.Network([2, 2, 1], activation="sigmoid", loss="sse", seed=2)
+    X, Y = rng.normal(size=(5, 2)), rng.normal(size=(5, 1))
+    exp = net.expanded()
+    compiled = []
+    real = symnn.compiler.compile
+    monkeypatch.setattr(symnn.compiler, "compile", lambda *a, **k: compiled.append(a) or real(*a, **k))
+    by_mpmath = exp.numeric_gradients(X, Y)
+    assert not compiled
+    import mpmath
+
+    # a value mpmath gives as complex (here every sigmoid: told so) sends them to the compiler
+    monkeypatch.setattr(views, "_MPMATH_FUNCTIONS", {"sigmoid": lambda x: mpmath.mpc(x, 1)})
+    by_compiler = exp.numeric_gradients(X, Y)
+    assert len(compiled) == net.n_params
+    for key, g in net.gradients(X, Y).items():
+        np.testing.assert_allclose(by_mpmath[key], g, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(by_compiler[key], g, rtol=1e-12, atol=1e-15)

@@ -35,6 +35,10 @@ STEP_NAMES = {"implicit curve", "activations", "seed network", "sigmoid vs relu"
               "learning rate", "derivatives", "cnn"}  # fmt: skip
 
 
+# one worker runs this module's tests: its tour fixture (about 20 s) runs once, not once per worker
+pytestmark = pytest.mark.xdist_group("tour")
+
+
 @pytest.fixture(scope="module")
 def tour(tmp_path_factory):
     """One run of the tour: (result, echoed lines, seconds, index.md text, index.html text)."""

@@ -99,5 +99,8 @@ def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 150) -> str:
         raise ValueError(
             f"cannot write {name}: the directory {folder!r} does not exist (create it first)"
         )
-    fig.savefig(name, format=ext.lower()[1:], dpi=dpi, bbox_inches="tight")
+    # a constrained layout already fits everything in the figure (legends "outside" included);
+    # a tight bounding box would draw the figure twice (5 s for the 64-panel gallery)
+    constrained = type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine"
+    fig.savefig(name, format=ext.lower()[1:], dpi=dpi, bbox_inches=None if constrained else "tight")
     return name
