@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+import mpmath  # sympy's own dependency
 import numpy as np
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -476,23 +477,15 @@ class LayerSymbol(sp.Symbol):
 
 #: what mpmath evaluates for symnn's own functions in the expanded derivatives
 _MPMATH_FUNCTIONS = {
-    "sigmoid": lambda x: 1 / (1 + _mp().exp(-x)),
-    "softplus": lambda x: _mp().log1p(_mp().exp(x)) if x < 0 else x + _mp().log1p(_mp().exp(-x)),
+    "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+    "softplus": lambda x: mpmath.log1p(mpmath.exp(x)) if x < 0 else x + mpmath.log1p(mpmath.exp(-x)),
 }
-
-
-def _mp():
-    import mpmath
-
-    return mpmath
 
 
 def _mpmath_sums(exprs: list, args: list, rows: list) -> list | None:
     """For each of *exprs*: its sum over *rows* (values of *args*), in 40 digits, as floats;
     None if mpmath cannot evaluate them all to real numbers. One function for all of them,
     common subexpressions computed once (printing the derivatives is most of the cost)."""
-    import mpmath
-
     try:
         fn = sp.lambdify(args, exprs, modules=[_MPMATH_FUNCTIONS, "mpmath"], cse=True)
         with mpmath.workdps(40):
