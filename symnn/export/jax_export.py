@@ -51,8 +51,17 @@ def custom_jvp_function(code: Code) -> Callable:
     of the printed stable code, which loses the tails and the kink conventions
     (softplus''(37), ELU''(0)).
     """
-    jax, _ = _jax()
     value, _ = build(code)
+    f = _with_jvp(value, lambda: code)
+    f.__name__ = code.name
+    f.__doc__ = f"{code.name}: {code.expr} (symnn export)\n\n{code.value_source}"
+    return f
+
+
+def _with_jvp(value: Callable, partials: Callable[[], Code]) -> Callable:
+    """*value* as a ``jax.custom_jvp`` whose tangent is the partials of the code ``partials()``
+    gives (asked only when a derivative is traced)."""
+    jax, _ = _jax()
 
     @jax.custom_jvp
     def f(*args):
@@ -61,10 +70,8 @@ def custom_jvp_function(code: Code) -> Callable:
     @f.defjvp
     def f_jvp(primals, tangents):
         out = value(*primals)
-        return out, _tangent(code, primals, tangents, out)
+        return out, _tangent(partials(), primals, tangents, out)
 
-    f.__name__ = code.name
-    f.__doc__ = f"{code.name}: {code.expr} (symnn export)\n\n{code.value_source}"
     return f
 
 
@@ -83,18 +90,7 @@ def partial_function(code: Code, k: int) -> Callable:
     own printed partial (with f''s near-root windows and limits); its partials, the next
     order, are printed only when a derivative of it is traced (a first-order ``grad``
     never pays for the second order)."""
-    jax, _ = _jax()
-    value = build_each(code)[k]
-
-    @jax.custom_jvp
-    def d(*args):
-        return value(*args)
-
-    @d.defjvp
-    def d_jvp(primals, tangents):
-        out = value(*primals)
-        return out, _tangent(derivative_code(code, k), primals, tangents, out)
-
+    d = _with_jvp(build_each(code)[k], lambda: derivative_code(code, k))
     d.__name__ = f"d{k}_{code.name}"
     return d
 

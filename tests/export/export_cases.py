@@ -91,3 +91,16 @@ def float32_disagreements(got, x32, act: sn.Activation, order: int) -> list[str]
         err = np.abs(got - ref)
         bad = ok & ~(err <= ULPS32 * EPS32 * kappa * np.abs(ref))
     return [f"x={v!r}: got {g!r}, float64 {r!r}" for v, g, r in zip(x[bad], got[bad], ref[bad], strict=True)][:8]
+
+
+def train_in_torch(module, X, Y, steps: int, lr: float) -> float:
+    """*steps* plain SGD steps of an exported network's ``loss_fn`` in PyTorch; the loss after."""
+    import torch
+
+    X, Y = torch.tensor(X), torch.tensor(Y)
+    opt = torch.optim.SGD(module.parameters(), lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        module.loss_fn(X, Y).backward()
+        opt.step()
+    return float(module.loss_fn(X, Y))

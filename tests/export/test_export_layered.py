@@ -9,6 +9,7 @@ import pytest
 
 import symnn as sn
 from symnn.nn.layers import AvgPool2D, Conv2D, Dense, Flatten, MaxPool2D
+from tests.export.export_cases import train_in_torch
 from tests.nn.netcases import targets_for
 
 torch = pytest.importorskip("torch")
@@ -85,12 +86,7 @@ def test_torch_weights_come_back_with_load_weights_from():
     net = _net("issue")
     X, Y = _data(net, n=8)
     module = net.to_torch()
-    opt = torch.optim.SGD(module.parameters(), lr=0.5)
-    for _ in range(3):
-        opt.zero_grad()
-        module.loss_fn(torch.tensor(X), torch.tensor(Y)).backward()
-        opt.step()
-    trained = module.loss_fn(torch.tensor(X), torch.tensor(Y)).item()
+    trained = train_in_torch(module, X, Y, steps=3, lr=0.5)
     assert trained != pytest.approx(net.loss_value(X, Y), rel=1e-6)
     assert net.load_weights_from(module) is net
     assert net.loss_value(X, Y) == pytest.approx(trained, rel=1e-10)

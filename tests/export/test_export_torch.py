@@ -19,6 +19,7 @@ from tests.export.export_cases import (
     float32_inputs,
     grid,
     root_points,
+    train_in_torch,
 )
 from tests.nn.netcases import output_activation_for, targets_for
 from tests.oracle import mp_function
@@ -247,12 +248,7 @@ def test_weights_come_back_with_load_weights_from():
     net = sn.Network([3, 5, 2], activation="elu", loss="mse", seed=0)
     X, Y = _data(net)
     module = net.to_torch()
-    opt = torch.optim.SGD(module.parameters(), lr=0.1)
-    for _ in range(3):
-        opt.zero_grad()
-        module.loss_fn(torch.tensor(X), torch.tensor(Y)).backward()
-        opt.step()
-    trained = float(module.loss_fn(torch.tensor(X), torch.tensor(Y)))
+    trained = train_in_torch(module, X, Y, steps=3, lr=0.1)
     assert trained != pytest.approx(net.loss_value(X, Y), rel=1e-6)
     assert net.load_weights_from(module) is net
     assert net.loss_value(X, Y) == pytest.approx(trained, rel=1e-12)

@@ -12,7 +12,7 @@ import pytest
 
 import symnn as sn
 from tests.catalogue.test_vector import NETS  # (hidden, output, loss): the same networks
-from tests.export.export_cases import disagreements
+from tests.export.export_cases import disagreements, train_in_torch
 
 torch = pytest.importorskip("torch")
 jax = pytest.importorskip("jax")
@@ -180,12 +180,7 @@ def test_weights_of_vector_layers_come_back():
     net, X, Y = _net("swiglu", "log_softmax", "nll")
     module = net.to_torch()
     assert module.linears[0].weight.shape == (8, 3)  # 2h pre-activations of a GLU layer
-    opt = torch.optim.SGD(module.parameters(), lr=0.1)
-    for _ in range(2):
-        opt.zero_grad()
-        module.loss_fn(torch.tensor(X), torch.tensor(Y)).backward()
-        opt.step()
-    trained = module.loss_fn(torch.tensor(X), torch.tensor(Y)).item()
+    trained = train_in_torch(module, X, Y, steps=2, lr=0.1)
     assert net.load_weights_from(module) is net
     assert net.loss_value(X, Y) == pytest.approx(trained, rel=1e-12)
     maxout = sn.Network([3, 4, 3], activation=sn.vector_activation("maxout", k=3), loss="mse", seed=0)
