@@ -36,7 +36,6 @@ __all__ = [
     "layered_module",
     "load_params",
     "load_torch",
-    "output_activation",
     "weight_layers",
 ]
 
@@ -49,12 +48,6 @@ def weight_layers(net: LayeredNetwork) -> list[tuple[int, Any]]:
             j += 1
             out.append((j, layer))
     return out
-
-
-def output_activation(net: LayeredNetwork):
-    """The output activation of *net* (elementwise: a network of layers refuses a vector one
-    when it is made; a softmax output fused with the cross-entropy is the identity here)."""
-    return net.activations[-1]
 
 
 def _image(X, net: LayeredNetwork):
@@ -122,7 +115,7 @@ def _module_class():
                     raise TypeError(f"export to torch: no counterpart for the layer {layer!r}")
                 body.append(m)
             self.body = nn.Sequential(*body)
-            self.out = SymnnActivation(output_activation(net), dtype=dtype)
+            self.out = SymnnActivation(net.activations[-1], dtype=dtype)  # elementwise: see LayeredNetwork
             self.loss = SymnnLoss(net.loss)
 
         def forward(self, X):
@@ -238,7 +231,7 @@ def layered_functions(net: LayeredNetwork) -> tuple[dict[str, Any], Callable, Ca
             steps.append(lambda p, A, act=act: act(A))
         else:  # pragma: no cover - every layer kind is listed above
             raise TypeError(f"export to JAX: no counterpart for the layer {layer!r}")
-    out = activation_function(output_activation(net))
+    out = activation_function(net.activations[-1])
     loss = loss_function(net.loss)
     shape = tuple(net.input_shape)
 

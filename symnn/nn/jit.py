@@ -51,6 +51,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.util
+import math
 import os
 import re
 import sys
@@ -131,8 +132,7 @@ def _exp(x):
     1 + r + r^2 q(r), q of degree 9 the Chebyshev fit of (e^r - 1 - r)/r^2 (error below
     1.3e-17: as good as Taylor to r^13, two multiply-adds fewer) in Horner's form with
     fused multiply-adds; times 2^k as two powers of two, so that a subnormal result is
-    rounded once. Overflow to inf past log(max
-    float), NaN kept.
+    rounded once. Overflow to inf past log(max float), NaN kept.
     """
     xc = min(max(x, -745.2), 709.8)
     k = math.floor(xc * 1.4426950408889634 + 0.5)
@@ -508,15 +508,13 @@ def _scalar_update(line: str) -> str:
 
 
 def _offsets(spec: NetSpec) -> tuple[dict, int]:
-    """Where each parameter lives in the flat array (the order of Network's parameters)."""
+    """Where each parameter lives in the flat array (the order of Network's parameters, the
+    layout of :func:`symnn.nn.netcode.grad_shapes`): name -> (start, stop, shape), and the size."""
     out, at = {}, 0
-    for i in range(1, spec.depth + 1):
-        shape = (spec.sizes[i - 1], spec.sizes[i])
-        out[f"W{i}"] = (at, at + shape[0] * shape[1], shape)
-        at += shape[0] * shape[1]
-        if spec.bias:
-            out[f"b{i}"] = (at, at + shape[1], (shape[1],))
-            at += shape[1]
+    for name, shape in grad_shapes(spec):
+        size = math.prod(shape)
+        out[name.removeprefix("g")] = (at, at + size, shape)
+        at += size
     return out, at
 
 
